@@ -1,0 +1,47 @@
+# dt4e-bot: `make run` starts the bot, `make test` runs every check. Both set up .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck check pytest bench locales clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run: the Telegram bot when DT4E_TELEGRAM_TOKEN is set, else the console chat (SQLite default);
+##      options go in ARGS, e.g. make run ARGS="--channel ptb"
+run: $(STAMP)
+	$(BIN)/dt4e-bot run $(ARGS)
+
+## test: lint, format, types, content check and the whole test suite
+test: lint typecheck check pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: $(STAMP)
+	$(BIN)/dt4e-bot check
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest
+
+## bench: matcher accuracy and latency against baselines; results in bench/results/
+bench: $(STAMP)
+	$(BIN)/python -m bench.matcher
+
+## locales: re-extract interface strings and merge them into every catalogue (for translators)
+locales: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project=dt4e-bot \
+		--copyright-holder="dt4e-bot contributors" -o locales/messages.pot .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --ignore-obsolete --omit-header --width 100
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
