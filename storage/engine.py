@@ -1,0 +1,91 @@
+"""The async engine: an SQLite file by default, any SQLAlchemy async URL (PostgreSQL via
+asyncpg) in production, and the schema upgrade that runs on start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.core.errors import DatabaseUnavailable
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """Create the engine. For SQLite: make the file's folder; turn on WAL, a busy timeout and
+    foreign keys; and take transactions into our own hands (``BEGIN IMMEDIATE``), because the
+    sqlite3 driver otherwise starts them late and lets a SAVEPOINT's release commit early. Each
+    transaction then holds the write lock from its start, so concurrent turns wait in line."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, **kwargs)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(connection: sa.Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def _upgrade(connection: sa.Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Create or upgrade the schema to ``revision``; raise :class:`DatabaseUnavailable` with one
+    clear line if the database cannot be reached."""
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade, revision)
+    except (OSError, sa.exc.SQLAlchemyError) as exc:
+        raise DatabaseUnavailable(
+            f"cannot open the database at {safe_url(engine)}: {_first_line(exc)}. "
+            "Check DT4E_DATABASE_URL and that the server is running."
+        ) from exc
+
+
+async def current_revision(connection: AsyncConnection) -> str | None:
+    def read(sync: sa.Connection) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        return MigrationContext.configure(sync).get_current_revision()
+
+    return await connection.run_sync(read)
+
+
+def safe_url(engine: AsyncEngine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).strip().splitlines()
+    return text[0] if text else type(original).__name__

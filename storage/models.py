@@ -1,0 +1,121 @@
+"""The tables, as sqlmodel classes. The schema itself is created by the Alembic migrations in
+``storage/migrations``; a test checks that the two agree.
+
+Results of dialogs and surveys live in one long table (who, dialog, key, value, category, when),
+never a column per question, so answers survive edits of a survey.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+metadata = SQLModel.metadata
+
+
+def _when(nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index))
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (sa.UniqueConstraint("channel", "external_id", name="uq_users_channel_external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    external_id: str = Field(max_length=64)
+    language: str | None = Field(default=None, max_length=8)
+    role: str | None = Field(default=None, max_length=16)
+    consent_at: datetime | None = _when(nullable=True)
+    unreachable_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class ConversationStateRow(SQLModel, table=True):
+    __tablename__ = "conversation_states"
+
+    user_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    )
+    version: int = Field(default=1)
+    data: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    updated_at: datetime = _when()
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    __tablename__ = "processed_updates"
+
+    channel: str = Field(primary_key=True, max_length=32)
+    update_id: str = Field(primary_key=True, max_length=64)
+    processed_at: datetime = _when(index=True)
+
+
+class Feedback(SQLModel, table=True):
+    __tablename__ = "feedback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    faq_id: str = Field(max_length=64, index=True)
+    helpful: bool
+    question: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    lang: str = Field(max_length=8)
+    created_at: datetime = _when()
+
+
+class UnansweredQuestion(SQLModel, table=True):
+    __tablename__ = "unanswered_questions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    question: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    lang: str = Field(max_length=8)
+    reason: str = Field(max_length=32)
+    score: int
+    candidates: list[str] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    created_at: datetime = _when(index=True)
+
+
+class Result(SQLModel, table=True):
+    __tablename__ = "results"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    dialog_id: str = Field(max_length=64, index=True)
+    key: str = Field(max_length=64)
+    value: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    category: str = Field(default="", max_length=64)
+    created_at: datetime = _when()
+
+
+class OutboxEntry(SQLModel, table=True):
+    """The replies of one turn, written in the turn's transaction and marked sent once the
+    channel has delivered them (or given up for good): replies lost to a crash between the
+    commit and the send are sent again at the next start."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    replies: list[dict[str, Any]] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    created_at: datetime = _when()
+    sent_at: datetime | None = _when(nullable=True, index=True)

@@ -1,0 +1,85 @@
+"""Shared fixtures: a migrated database on every backend, the context, a clock."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import build_context
+from bot.core.context import Context
+from bot.settings import Settings
+from storage.engine import create_engine, upgrade
+from storage.store import SqlStore
+
+PG_URL = os.environ.get("DT4E_TEST_DATABASE_URL", "")
+
+
+class Clock:
+    """A clock that moves only when told to, so stored times are predictable."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(scope="session")
+def context() -> Context:
+    return build_context(Settings(_env_file=None))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+
+
+async def _postgres_engine() -> tuple[AsyncEngine, str]:
+    """An engine whose connections live in a fresh schema, dropped after the test."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    async with admin.begin() as conn:
+        await conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    await admin.dispose()
+    return create_engine(PG_URL, connect_args={"server_settings": {"search_path": schema}}), schema
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def engine(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[AsyncEngine]:
+    """A migrated, empty database: SQLite always, PostgreSQL when DT4E_TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        engine = create_engine(sqlite_url)
+        await upgrade(engine)
+        yield engine
+        await engine.dispose()
+        return
+    if not PG_URL:
+        pytest.skip("DT4E_TEST_DATABASE_URL is not set: no PostgreSQL to test against")
+    engine, schema = await _postgres_engine()
+    try:
+        await upgrade(engine)
+        yield engine
+    finally:
+        await engine.dispose()
+        admin = create_engine(PG_URL)
+        async with admin.begin() as conn:
+            await conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+@pytest.fixture
+async def store(engine: AsyncEngine) -> SqlStore:
+    return SqlStore(engine)

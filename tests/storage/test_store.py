@@ -1,0 +1,162 @@
+"""The store, written once and run on every backend (SQLite always, PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core.errors import ConcurrentUpdate, DatabaseUnavailable
+from bot.core.state import ConversationState
+from bot.core.types import Button, FeedbackGiven, Lang, QuestionUnanswered, ResultRecorded, Role, UserRef
+from storage.engine import create_engine, upgrade
+from storage.models import metadata
+from storage.store import SqlStore
+
+ANN = UserRef("telegram", "42")
+AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+async def test_an_unknown_user_starts_with_the_default_state(store: SqlStore) -> None:
+    async with store.transaction() as tx:
+        stored = await tx.load_state(ANN)
+    assert (stored.state, stored.version) == (ConversationState(), 0)
+
+
+async def test_state_round_trips_and_the_version_moves(store: SqlStore) -> None:
+    state = ConversationState(language=Lang.AR, role=Role.TALENT, last_question="شو الفيزا؟")
+    async with store.transaction() as tx:
+        await tx.save_state(ANN, state, 0, AT)
+    async with store.transaction() as tx:
+        stored = await tx.load_state(ANN)
+        assert (stored.state, stored.version) == (state, 1)
+        await tx.save_state(ANN, state.model_copy(update={"role": Role.EMPLOYER}), 1, AT)
+    async with store.transaction() as tx:
+        stored = await tx.load_state(ANN)
+    assert (stored.state.role, stored.version) == (Role.EMPLOYER, 2)
+
+
+async def test_user_row_mirrors_language_and_role(store: SqlStore, engine: AsyncEngine) -> None:
+    async with store.transaction() as tx:
+        await tx.save_state(ANN, ConversationState(language=Lang.FR, role=Role.EMPLOYER), 0, AT)
+    async with engine.connect() as conn:
+        row = (await conn.execute(sa.text("SELECT language, role FROM users"))).one()
+    assert tuple(row) == ("fr", "employer")
+
+
+async def test_a_stale_save_is_refused(store: SqlStore) -> None:
+    async with store.transaction() as tx:
+        await tx.save_state(ANN, ConversationState(), 0, AT)
+    async with store.transaction() as tx:
+        await tx.save_state(ANN, ConversationState(language=Lang.EN), 1, AT)
+    with pytest.raises(ConcurrentUpdate):
+        async with store.transaction() as tx:
+            await tx.save_state(ANN, ConversationState(language=Lang.FR), 1, AT)
+    async with store.transaction() as tx:
+        assert (await tx.load_state(ANN)).state.language is Lang.EN
+
+
+async def test_a_second_first_save_is_refused(store: SqlStore) -> None:
+    async with store.transaction() as tx:
+        await tx.save_state(ANN, ConversationState(language=Lang.EN), 0, AT)
+    with pytest.raises(ConcurrentUpdate):
+        async with store.transaction() as tx:
+            await tx.save_state(ANN, ConversationState(language=Lang.FR), 0, AT)
+
+
+async def test_an_update_is_claimed_once_per_channel(store: SqlStore) -> None:
+    async with store.transaction() as tx:
+        assert await tx.claim_update("telegram", "7", AT)
+        assert not await tx.claim_update("telegram", "7", AT)
+        assert await tx.claim_update("console", "7", AT)
+    async with store.transaction() as tx:
+        assert not await tx.claim_update("telegram", "7", AT)
+
+
+async def test_a_claim_in_a_failed_transaction_is_forgotten(store: SqlStore) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as tx:
+            assert await tx.claim_update("telegram", "8", AT)
+            raise RuntimeError("the turn crashed")
+    async with store.transaction() as tx:
+        assert await tx.claim_update("telegram", "8", AT), "a crashed turn is processed again"
+
+
+async def test_events_are_recorded(store: SqlStore, engine: AsyncEngine) -> None:
+    async with store.transaction() as tx:
+        await tx.record(ANN, FeedbackGiven("visa-type", False, "which visa?", Lang.EN), AT)
+        await tx.record(ANN, QuestionUnanswered("weather?", Lang.EN, "abstained", 12, ("visa-type",)), AT)
+        await tx.record(ANN, ResultRecorded("living-in-belgium", "quiz_languages", "three", "correct"), AT)
+    async with engine.connect() as conn:
+        feedback = (await conn.execute(sa.text("SELECT faq_id, helpful, question FROM feedback"))).one()
+        unanswered = (
+            await conn.execute(sa.text("SELECT question, reason, score FROM unanswered_questions"))
+        ).one()
+        result = (await conn.execute(sa.text('SELECT dialog_id, "key", value, category FROM results'))).one()
+    assert (feedback[0], bool(feedback[1]), feedback[2]) == ("visa-type", False, "which visa?")
+    assert tuple(unanswered) == ("weather?", "abstained", 12)
+    assert tuple(result) == ("living-in-belgium", "quiz_languages", "three", "correct")
+
+
+async def test_state_another_version_cannot_read_is_reset(store: SqlStore, engine: AsyncEngine) -> None:
+    async with store.transaction() as tx:
+        await tx.save_state(ANN, ConversationState(language=Lang.AR), 0, AT)
+    async with engine.begin() as conn:
+        await conn.execute(sa.text("""UPDATE conversation_states SET data = '{"language": "xx"}'"""))
+    async with store.transaction() as tx:
+        stored = await tx.load_state(ANN)
+    assert (stored.state, stored.version) == (ConversationState(), 1)
+
+
+async def test_migrations_match_the_models(engine: AsyncEngine) -> None:
+    def diff(sync: sa.Connection) -> list[object]:
+        return list(compare_metadata(MigrationContext.configure(sync), metadata))
+
+    async with engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+
+
+async def test_upgrade_is_idempotent(engine: AsyncEngine) -> None:
+    await upgrade(engine)
+    await upgrade(engine)
+
+
+async def test_an_unreachable_database_is_one_clear_error() -> None:
+    engine = create_engine("postgresql+asyncpg://nobody@127.0.0.1:9/none", connect_args={"timeout": 2})
+    with pytest.raises(DatabaseUnavailable, match=r"cannot open the database .*DT4E_DATABASE_URL"):
+        await upgrade(engine)
+    await engine.dispose()
+
+
+async def test_old_processed_update_ids_are_pruned(store: SqlStore) -> None:
+    async with store.transaction() as tx:
+        assert await tx.claim_update("telegram", "old", datetime(2026, 1, 1, tzinfo=UTC))
+        assert await tx.claim_update("telegram", "new", datetime(2026, 1, 9, tzinfo=UTC))
+    assert await store.prune_processed_updates(datetime(2026, 1, 5, tzinfo=UTC)) == 1
+    async with store.transaction() as tx:
+        assert await tx.claim_update("telegram", "old", AT), "a pruned id can be claimed again"
+        assert not await tx.claim_update("telegram", "new", AT)
+
+
+async def test_the_outbox_lists_claims_and_releases(store: SqlStore) -> None:
+    from bot.core.types import ReplyCreated
+
+    reply = ReplyCreated("مرحبا", Lang.AR, ((Button("English", "lang:en"),),))
+    async with store.transaction() as tx:
+        entry = await tx.enqueue(ANN, [reply], AT)
+    later = datetime(2026, 1, 6, tzinfo=UTC)
+    assert await store.undelivered("telegram", AT) == [], "only entries written before the cut-off"
+    [pending] = await store.undelivered("telegram", later)
+    assert (pending.outbox_id, pending.user, pending.replies) == (entry, ANN, (reply,))
+    assert await store.undelivered("console", later) == []
+    assert await store.claim(entry, later)
+    assert not await store.claim(entry, later), "one instance sends it"
+    assert await store.undelivered("telegram", later) == []
+    await store.release(entry)
+    assert len(await store.undelivered("telegram", later)) == 1
+    await store.mark_sent(entry, later)
+    assert await store.undelivered("telegram", later) == []
