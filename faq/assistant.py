@@ -1,0 +1,42 @@
+"""The knowledge base and its matcher together: what the conversation core asks for answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.core.types import Lang
+from faq.knowledge import CONTENT_DIR, KnowledgeBase, load_knowledge
+from faq.matcher import Match, Matcher
+
+
+class FaqAssistant:
+    def __init__(self, knowledge: KnowledgeBase, matcher: Matcher | None = None) -> None:
+        self.knowledge = knowledge
+        self.matcher = matcher or Matcher(knowledge)
+
+    @classmethod
+    def load(cls, content_dir: Path = CONTENT_DIR) -> FaqAssistant:
+        return cls(load_knowledge(content_dir))
+
+    def match(self, question: str, *, preferred: Lang | None = None, hint: Lang | None = None) -> Match:
+        return self.matcher.match(question, preferred=preferred, hint=hint)
+
+    def __contains__(self, faq_id: object) -> bool:
+        return faq_id in self.knowledge.entries
+
+    def answer(self, faq_id: str, lang: Lang, contact: str) -> str:
+        """The answer in ``lang``, with the deployment's contact channel filled in."""
+        return self.knowledge.entries[faq_id].answer.get(lang).replace("{contact}", contact)
+
+    def label(self, faq_id: str, lang: Lang) -> str:
+        return self.knowledge.entries[faq_id].label(lang)
+
+    def related(self, faq_id: str) -> list[str]:
+        return list(self.knowledge.entries[faq_id].related)
+
+    def offers_modules(self, faq_id: str) -> bool:
+        """Whether the entry invites the user to the guided modules (``offer: modules``)."""
+        return self.knowledge.entries[faq_id].offer == "modules"
+
+    def source(self, faq_id: str) -> str:
+        return self.knowledge.source_title(faq_id)

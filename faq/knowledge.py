@@ -1,0 +1,200 @@
+"""The knowledge base: FAQ entries and synonyms, loaded from ``faq/content/*.yaml`` and validated.
+
+File format (``schema: 1``), for content editors; the README has the full guide::
+
+    schema: 1
+    entries:
+      - id: visa-type                  # stable id, lower-case words joined by "-"
+        audience: both                 # talent | employer | both
+        source: 001_56efb376055d9746.txt
+        review: pending                # pending | approved (by programme staff)
+        related: [procedure-duration]  # ids offered as buttons under the answer
+        answer: {en: ..., fr: ..., ar: ...}
+        questions:                     # how people ask; the first one per language is the button label
+          en: [...]
+          fr: [...]
+          ar: [...]
+          arabizi: [...]               # Arabic in Latin letters (optional)
+
+``synonyms.yaml`` holds groups of words and phrases that mean the same for matching::
+
+    schema: 1
+    groups:
+      - [resign, quit, démissionner, استقال]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, field_validator
+
+from bot.core.content import StrictModel, Texts, read_yaml, validate
+from bot.core.errors import ContentError
+from bot.core.types import Lang
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+SYNONYMS_FILE = "synonyms.yaml"
+SOURCES_FILE = "sources.yaml"
+PLACEHOLDERS = frozenset({"contact"})
+MAX_ANSWER_CHARS = 1000
+MIN_QUESTIONS = 3
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Audience(StrEnum):
+    TALENT = "talent"
+    EMPLOYER = "employer"
+    BOTH = "both"
+
+
+class Questions(StrictModel):
+    en: list[Text] = Field(min_length=MIN_QUESTIONS)
+    fr: list[Text] = Field(min_length=MIN_QUESTIONS)
+    ar: list[Text] = Field(min_length=MIN_QUESTIONS)
+    arabizi: list[Text] = Field(default_factory=list)
+
+    def by_language(self) -> Iterable[tuple[str, list[str]]]:
+        yield "en", self.en
+        yield "fr", self.fr
+        yield "ar", self.ar
+        yield "arabizi", self.arabizi
+
+    @field_validator("en", "fr", "ar", "arabizi")
+    @classmethod
+    def _no_duplicates(cls, value: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for question in value:
+            key = " ".join(question.casefold().split())
+            if key in seen:
+                raise ValueError(f"duplicate question {question!r}")
+            seen.add(key)
+        return value
+
+
+class Entry(StrictModel):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=48)]
+    audience: Audience
+    source: Text
+    review: Literal["pending", "approved"]
+    related: list[str] = Field(default_factory=list, max_length=4)
+    answer: Texts
+    questions: Questions
+    offer: Literal["modules"] | None = None  # a button under the answer to start the guided modules
+
+    @field_validator("answer")
+    @classmethod
+    def _answer_fits(cls, value: Texts) -> Texts:
+        for lang in Lang:
+            text = value.get(lang)
+            if len(text) > MAX_ANSWER_CHARS:
+                raise ValueError(
+                    f"{lang.value}: {len(text)} characters, at most {MAX_ANSWER_CHARS} fit a phone screen"
+                )
+            unknown = set(_PLACEHOLDER.findall(text)) - PLACEHOLDERS
+            if unknown:
+                raise ValueError(
+                    f"{lang.value}: unknown placeholder {{{sorted(unknown)[0]}}}; known: {{contact}}"
+                )
+        return value
+
+    def label(self, lang: Lang) -> str:
+        """The button label: the first question variant in that language, kept short."""
+        question = str(getattr(self.questions, lang.value)[0])
+        return question if len(question) <= 48 else question[:47].rstrip() + "…"
+
+
+class FaqFile(StrictModel):
+    schema_version: Literal[1] = Field(alias="schema")
+    entries: list[Entry] = Field(min_length=1)
+
+
+class SourcesFile(StrictModel):
+    schema_version: Literal[1] = Field(alias="schema")
+    sources: dict[str, Text] = Field(min_length=1)
+
+
+class SynonymsFile(StrictModel):
+    schema_version: Literal[1] = Field(alias="schema")
+    groups: list[Annotated[list[Text], Field(min_length=2)]]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    entries: dict[str, Entry]
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    sources: dict[str, str] | None = None
+
+    def source_title(self, faq_id: str) -> str:
+        source = self.entries[faq_id].source
+        return (self.sources or {}).get(source, source)
+
+    def __iter__(self) -> Any:
+        return iter(self.entries.values())
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+def _entry_name(data: Any) -> Any:
+    def name(loc: tuple[int | str, ...]) -> str:
+        if len(loc) >= 2 and loc[0] == "entries" and isinstance(loc[1], int):
+            try:
+                return f"entry {data['entries'][loc[1]]['id']!r}"
+            except (KeyError, IndexError, TypeError):
+                return f"entry #{loc[1] + 1}"
+        return ""
+
+    return name
+
+
+def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = None) -> KnowledgeBase:
+    """Load and validate every FAQ file and the synonyms; raise :class:`ContentError` on a fault."""
+    root = display_root or content_dir.parent.parent
+    entries: dict[str, Entry] = {}
+    where: dict[str, str] = {}
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    sources: dict[str, str] = {}
+    files = sorted(content_dir.glob("*.yaml"))
+    for path in files:
+        display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        data = read_yaml(path, display)
+        if path.name == SYNONYMS_FILE:
+            synonyms = tuple(tuple(g) for g in validate(SynonymsFile, data, display).groups)
+            continue
+        if path.name == SOURCES_FILE:
+            sources = dict(validate(SourcesFile, data, display).sources)
+            continue
+        faq_file = validate(FaqFile, data, display, _entry_name(data))
+        for entry in faq_file.entries:
+            if entry.id in entries:
+                raise ContentError(
+                    display, f"entry {entry.id!r}", f"duplicate id (first defined in {where[entry.id]})"
+                )
+            entries[entry.id] = entry
+            where[entry.id] = display
+    if not entries:
+        raise ContentError(str(content_dir), "", "no FAQ entries found")
+    for entry in entries.values():
+        if sources and entry.source not in sources:
+            raise ContentError(
+                where[entry.id],
+                f"entry {entry.id!r}",
+                f"source: {entry.source!r} is not listed in {SOURCES_FILE}",
+            )
+        for related in entry.related:
+            if related not in entries:
+                raise ContentError(where[entry.id], f"entry {entry.id!r}", f"related: unknown id {related!r}")
+            if related == entry.id:
+                raise ContentError(
+                    where[entry.id], f"entry {entry.id!r}", "related: an entry cannot relate to itself"
+                )
+    return KnowledgeBase(entries=entries, synonyms=synonyms, sources=sources)

@@ -1,0 +1,326 @@
+"""The FAQ matcher: a question in, the best entry (or an abstention) out, scored 0-100.
+
+Pure and deterministic: building the index takes milliseconds, a match about one.
+
+How a question is scored against an entry:
+
+- Both sides go through :mod:`faq.text` (normalisation, filler words dropped, Arabic light
+  stemming, English and French stems, counted as one word) and the synonym groups, which map
+  words and phrases that mean the same ("resign", "quit", "démissionner", "استقال") to one
+  concept.
+- A question word the knowledge base has never seen is corrected to the closest word it knows
+  (rapidfuzz), if one is close enough: typos and unusual inflections still count.
+- ``coverage``: the share of the question's weight found in the entry's question variants (or,
+  at half weight, in its answer), each word weighing its inverse document frequency over
+  entries, so a word that names one entry ("Leiden", "Fragomen") counts far more than one
+  every entry uses ("DT4E"). Words never seen weigh the most, so off-topic questions score low.
+- ``posterior``: Naive Bayes over the known words, trained on the variants (and, lightly, the
+  answers): which entry most likely produced these words. It is discounted by the square root
+  of the share of the question's weight that is known at all.
+- The score is ``100 * (0.7 * posterior + 0.3 * coverage)``. Only a shortlist of entries, the
+  best by coverage from the inverted index, is scored in full, which bounds the time.
+- Arabizi is scored twice, as written and transliterated into Arabic; the better reading wins.
+
+The decision: answer when the best score reaches ``accept`` and leads the next entry by
+``margin``; offer the close entries as "did you mean" when the best reaches ``suggest``;
+otherwise abstain. The thresholds were chosen on the knowledge base's own questions held out in
+turn (``dt4e-bot faq eval --held-out``), the shared development set, and ``eval/out_of_scope.jsonl``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.core.types import Lang
+from faq.knowledge import KnowledgeBase
+from faq.language import detect_language
+from faq.text import (
+    STOPWORDS,
+    arabizi_to_arabic,
+    is_arabic,
+    looks_like_arabizi,
+    normalize,
+    word_features,
+)
+
+ACCEPT = 26
+SUGGEST = 18
+MARGIN = 1
+SHORTLIST = 40  # entries scored in full for a question: the best by coverage
+MAX_FEATURES = 40  # a question longer than this many content words is cut, bounding the time
+CORRECTION_CUTOFF = 82
+ANSWER_WEIGHT = 0.5
+CORRECTION_CACHE = 50_000  # unknown words remembered with their correction
+NB_ALPHA = 0.5
+NB_ANSWER_WEIGHT = 0.3
+W_POSTERIOR = 0.7
+W_COVERAGE = 0.3
+KNOWN_SHARE_POWER = 0.5
+
+
+Group = tuple[str, ...]  # the comparable forms of one word or phrase
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    faq_id: str
+    score: int
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The matcher's verdict. ``faq_id`` is ``None`` when it abstains; ``suggestions`` are the
+    entries worth offering as "did you mean" (empty when confident or out of scope)."""
+
+    faq_id: str | None
+    score: int
+    lang: Lang
+    candidates: tuple[Candidate, ...]
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Variant:
+    faq_id: str
+    features: frozenset[str]
+
+
+class Matcher:
+    def __init__(
+        self,
+        knowledge: KnowledgeBase,
+        *,
+        accept: int = ACCEPT,
+        suggest: int = SUGGEST,
+        margin: int = MARGIN,
+    ) -> None:
+        self.accept, self.suggest, self.margin = accept, suggest, margin
+        self._concept_of_feature: dict[str, str] = {}
+        self._concept_of_word: dict[str, str] = {}
+        self._phrases: dict[tuple[str, ...], str] = {}
+        for number, group in enumerate(knowledge.synonyms):
+            concept = f"~{number}"
+            for term in group:
+                words = tuple(normalize(term).split())
+                if len(words) > 1:
+                    self._phrases[words] = concept
+                elif words:
+                    self._concept_of_word[_bare(words[0])] = concept
+                    for feature in word_features(words[0]):
+                        self._concept_of_feature[feature] = concept
+        self._longest_phrase = max((len(p) for p in self._phrases), default=1)
+
+        self._variants: list[_Variant] = []
+        known: set[str] = set()
+        by_lang: dict[Lang, set[str]] = defaultdict(set)  # the words of each language's questions
+        for entry in knowledge:
+            for lang, questions in entry.questions.by_language():
+                for question in questions:
+                    normalized = normalize(question)
+                    known.update(w for w in normalized.split() if w not in STOPWORDS)
+                    by_lang[Lang.AR if lang == "arabizi" else Lang(lang)].update(normalized.split())
+                    groups = self._features(normalized)
+                    self._variants.append(_Variant(entry.id, frozenset(_flat(groups))))
+        self._ids = [entry.id for entry in knowledge]
+        self._doc: dict[str, set[str]] = defaultdict(set)
+        for variant in self._variants:
+            self._doc[variant.faq_id].update(variant.features)
+        # The answers' words count too, at a lower weight: they hold the facts people ask about.
+        self._answer_doc: dict[str, set[str]] = defaultdict(set)
+        for entry in knowledge:
+            for lang in Lang:
+                groups = self._features(normalize(entry.answer.get(lang).replace("{contact}", "")))
+                self._answer_doc[entry.id].update(f for f in _flat(groups) if f not in self._doc[entry.id])
+        entries = max(len(self._ids), 1)
+        df: dict[str, int] = defaultdict(int)
+        for faq_id in self._ids:
+            for feature in self._doc[faq_id] | self._answer_doc[faq_id]:
+                df[feature] += 1
+        self._idf = {f: math.log(1 + entries / n) for f, n in df.items()}
+        self._unknown_weight = math.log(1 + entries)
+        # Feature counts by entry for the Naive Bayes ranking: a variant counts 1, an answer less.
+        self._counts: dict[str, dict[str, float]] = {faq_id: defaultdict(float) for faq_id in self._ids}
+        for variant in self._variants:
+            for feature in variant.features:
+                self._counts[variant.faq_id][feature] += 1.0
+        for faq_id in self._ids:
+            for feature in self._answer_doc[faq_id]:
+                self._counts[faq_id][feature] += NB_ANSWER_WEIGHT
+        vocabulary = len(self._idf)
+        self._log_norm = {
+            faq_id: math.log(sum(counts.values()) + NB_ALPHA * vocabulary)
+            for faq_id, counts in self._counts.items()
+        }
+        self._entries_by_variant_feature: dict[str, set[str]] = defaultdict(set)
+        self._entries_by_answer_feature: dict[str, set[str]] = defaultdict(set)
+        for faq_id in self._ids:
+            for feature in self._doc[faq_id]:
+                self._entries_by_variant_feature[feature].add(faq_id)
+            for feature in self._answer_doc[faq_id]:
+                self._entries_by_answer_feature[feature].add(faq_id)
+        # Words the questions of only one language use: votes for the reply language.
+        self._language_of_word = {
+            word: lang
+            for lang, words in by_lang.items()
+            for word in words
+            if not any(word in other for o, other in by_lang.items() if o is not lang)
+        }
+        self._known_word_set = frozenset(known)
+        # Known words by length: a word within CORRECTION_CUTOFF of another has a similar length.
+        self._known_by_length: dict[int, list[str]] = defaultdict(list)
+        for word in sorted(known):
+            self._known_by_length[len(word)].append(word)
+        self._corrections: dict[str, str] = {}
+
+    # Features ------------------------------------------------------------------------------
+
+    def _features(self, normalized: str) -> list[Group]:
+        """One group of features per word or phrase: a concept, or a word's stems."""
+        words = normalized.split()
+        out: list[Group] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(self._longest_phrase, len(words) - i), 1, -1):
+                concept = self._phrases.get(tuple(words[i : i + size]))
+                if concept is not None:
+                    out.append((concept,))
+                    i += size
+                    break
+            else:
+                word = words[i]
+                i += 1
+                if word in STOPWORDS:
+                    continue
+                concept = self._concept_of_word.get(_bare(word))
+                if concept is not None:
+                    out.append((concept,))
+                else:
+                    out.append(
+                        tuple(dict.fromkeys(self._concept_of_feature.get(f, f) for f in word_features(word)))
+                    )
+        return list(dict.fromkeys(out))
+
+    def _corrected(self, normalized: str) -> str:
+        """Replace words the knowledge base never saw by the closest word it knows."""
+        return " ".join(self._correct(word) for word in normalized.split())
+
+    def _correct(self, word: str) -> str:
+        if word in STOPWORDS or word in self._known_word_set or len(word) < 4 or word.isdigit():
+            return word
+        if word in self._corrections:
+            return self._corrections[word]
+        # fuzz.ratio >= c needs len(a) / len(b) >= c / (200 - c): only look at such lengths.
+        ratio = CORRECTION_CUTOFF / (200 - CORRECTION_CUTOFF)
+        lengths = range(math.ceil(len(word) * ratio), math.floor(len(word) / ratio) + 1)
+        choices = [known for length in lengths for known in self._known_by_length.get(length, ())]
+        found = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF)
+        corrected = found[0] if found is not None else word
+        if len(self._corrections) < CORRECTION_CACHE:
+            self._corrections[word] = corrected
+        return corrected
+
+    # Scoring -------------------------------------------------------------------------------
+
+    def _weight(self, group: Group) -> float:
+        """A word's weight: the IDF of its rarest known form; unknown words weigh the most."""
+        known = [self._idf[f] for f in group if f in self._idf]
+        return max(known) if known else self._unknown_weight
+
+    def _score(self, groups: Sequence[Group]) -> dict[str, float]:
+        """Scores by entry, 0-1, for the entries on the shortlist."""
+        groups = list(dict.fromkeys(groups))[:MAX_FEATURES]
+        known = [g for g in groups if any(f in self._idf for f in g)]
+        if not known:
+            return {}
+        weights = {g: self._weight(g) for g in groups}
+        total = sum(weights.values())
+        known_share = sum(weights[g] for g in known) / total
+        # Coverage by entry, accumulated over the inverted index: the share of the question's
+        # weight found in the entry's variants (fully) or in its answer (partly).
+        covered: dict[str, float] = defaultdict(float)
+        for group, weight in weights.items():
+            in_variants = {e for f in group for e in self._entries_by_variant_feature.get(f, ())}
+            in_answers = {e for f in group for e in self._entries_by_answer_feature.get(f, ())} - in_variants
+            for faq_id in in_variants:
+                covered[faq_id] += weight
+            for faq_id in in_answers:
+                covered[faq_id] += ANSWER_WEIGHT * weight
+        shortlist = sorted(covered, key=lambda e: (-covered[e], e))[:SHORTLIST]
+        # Naive Bayes over the known words: which entry most likely produced them. Entries off
+        # the shortlist count with the smoothing term only, which is all but exact for them.
+        log_alpha = len(known) * math.log(NB_ALPHA)
+        log_likelihood = {faq_id: log_alpha - len(known) * self._log_norm[faq_id] for faq_id in self._ids}
+        for faq_id in shortlist:
+            counts = self._counts[faq_id]
+            log_likelihood[faq_id] = (
+                sum(math.log(max(counts.get(f, 0.0) for f in g) + NB_ALPHA) for g in known)
+                - len(known) * self._log_norm[faq_id]
+            )
+        top = max(log_likelihood.values())
+        norm = sum(math.exp(value - top) for value in log_likelihood.values())
+        scores: dict[str, float] = {}
+        for faq_id in shortlist:
+            # Words the knowledge base has never seen ("bitcoin") make the ranking less sure.
+            posterior = math.exp(log_likelihood[faq_id] - top) / norm * known_share**KNOWN_SHARE_POWER
+            coverage = covered[faq_id] / total
+            scores[faq_id] = W_POSTERIOR * posterior + W_COVERAGE * coverage
+        return scores
+
+    def readings(self, question: str) -> Iterable[list[Group]]:
+        """The feature lists a question is scored as: as written, and for Arabizi, in Arabic."""
+        normalized = self._corrected(normalize(question))
+        yield self._features(normalized)
+        if looks_like_arabizi(normalized) or (
+            normalized
+            and not any(is_arabic(w) for w in normalized.split())
+            and _has_arabizi_digits(normalized)
+        ):
+            yield self._features(self._corrected(arabizi_to_arabic(normalized)))
+
+    def match(self, question: str, *, preferred: Lang | None = None, hint: Lang | None = None) -> Match:
+        """Match one question. Never raises on any text."""
+        scores: dict[str, float] = {}
+        for reading in self.readings(question):
+            for faq_id, score in self._score(reading).items():
+                scores[faq_id] = max(score, scores.get(faq_id, 0.0))
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:3]
+        candidates = tuple(Candidate(faq_id, round(100 * s)) for faq_id, s in ranked)
+        normalized = normalize(question)
+        votes: dict[Lang, int] = defaultdict(int)
+        for word in normalized.split():
+            if word in self._language_of_word and not word.isdigit():
+                votes[self._language_of_word[word]] += 1
+        lang = detect_language(question, normalized, preferred=preferred, hint=hint, votes=votes)
+        if not candidates:
+            return Match(None, 0, lang, ())
+        best = candidates[0]
+        runner_up = candidates[1].score if len(candidates) > 1 else 0
+        if best.score >= self.accept and best.score - runner_up >= self.margin:
+            return Match(best.faq_id, best.score, lang, candidates)
+        if best.score >= self.suggest:
+            close = tuple(
+                c.faq_id for c in candidates if c.score >= self.suggest and best.score - c.score < 15
+            )
+            return Match(None, best.score, lang, candidates, close)
+        return Match(None, best.score, lang, candidates)
+
+
+def _flat(groups: Iterable[Group]) -> list[str]:
+    return [feature for group in groups for feature in group]
+
+
+def _bare(word: str) -> str:
+    """An Arabic word without its leading conjunction, preposition or article, for lookups."""
+    for prefix in ("وال", "بال", "فال", "كال", "لل", "ال"):
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            return word[len(prefix) :]
+    return word
+
+
+def _has_arabizi_digits(normalized: str) -> bool:
+    return any(c in "2356789" for w in normalized.split() for c in w if not w.isdigit())

@@ -1,0 +1,153 @@
+"""The matcher as a pure function, from tables of cases (query, expected entry, reply language).
+
+These are clear-cut questions written for the tests (not the evaluation set): if one fails,
+the matcher got worse at something it should never get wrong. The fine-grained accuracy is
+measured by `dt4e-bot faq eval` and `make bench`, not here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.types import Lang
+from faq.knowledge import Entry, KnowledgeBase, load_knowledge
+from faq.matcher import Matcher
+from faq.text import MAX_CHARS, normalize
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(load_knowledge())
+
+
+ANSWERED = [
+    ("which permit will I get to work in Belgium", "visa-type", Lang.EN),
+    ("single permit?", "visa-type", Lang.EN),
+    ("le permis unique c'est quoi", "visa-type", Lang.FR),
+    ("شو نوع الفيزا؟", "visa-type", Lang.AR),
+    ("what does the employer have to pay for", "employer-costs", Lang.EN),
+    ("qui paie le billet d'avion", "employer-costs", Lang.FR),
+    ("مين بيدفع تذكرة الطيارة؟", "employer-costs", Lang.AR),
+    ("can my kids come too", "family-travel", Lang.EN),
+    ("mes enfants peuvent-ils voyager avec moi", "family-travel", Lang.FR),
+    ("fiye jib wledi ma3i?", "family-travel", Lang.AR),
+    ("temporary accommodation for the first months", "temporary-housing", Lang.EN),
+    ("وين رح اسكن اول ما اوصل", "temporary-housing", Lang.AR),
+    ("how many months does recruitment take", "procedure-duration", Lang.EN),
+    ("ecl thursday consultation", "ecl-employer-consultation", Lang.EN),
+    ("Talent Beyond Boundaries retention rate", "quitting-after-arrival", Lang.EN),
+    ("does Fragomen help us file the single permit application", "employer-support", Lang.EN),
+    ("IRIS ethical recruitment training", "employer-trainings", Lang.EN),
+    ("what is the IOM", "about-iom", Lang.EN),
+    ("المنظمة الدولية للهجرة", "about-iom", Lang.AR),
+    ("133 vacancies for 100 unemployed", "nl-talent-demand", Lang.EN),
+]
+
+
+@pytest.mark.parametrize(("question", "faq_id", "lang"), ANSWERED, ids=[q for q, _, _ in ANSWERED])
+def test_clear_questions_are_answered(matcher: Matcher, question: str, faq_id: str, lang: Lang) -> None:
+    match = matcher.match(question)
+    assert match.faq_id == faq_id, match
+    assert match.lang is lang
+    assert match.candidates[0].faq_id == faq_id
+    assert 0 <= match.score <= 100
+
+
+OUT_OF_SCOPE = [
+    "what's the weather in Amman",
+    "give me a recipe for hummus",
+    "quelle heure est-il à Paris",
+    "من هو أفضل لاعب كرة قدم؟",
+    "shu a7la film",
+]
+
+
+@pytest.mark.parametrize("question", OUT_OF_SCOPE)
+def test_out_of_scope_questions_are_not_answered(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question).faq_id is None
+
+
+BAD_INPUT = [
+    "",
+    "   ",
+    "🙂🙂🙂👍",
+    "?!?!...,,,",
+    "\u200b\u200c\u200d\u2066\u2069\u202e",
+    "visa " * 20_000,  # 100,000 characters
+    "a" * 100_000,
+    "visa فيزا visa تأشيرة 🙂 ١٢٣",
+    "\x00\x01\x02",
+    "٣٣٣٣٣٣",
+]
+
+
+@pytest.mark.parametrize("question", BAD_INPUT, ids=range(len(BAD_INPUT)))
+def test_bad_input_never_raises_and_stays_bounded(matcher: Matcher, question: str) -> None:
+    match = matcher.match(question)
+    assert match.faq_id is None or match.score >= matcher.accept
+    # Bounded: the matcher reads at most MAX_CHARS of any input (speed is measured by make bench).
+    readings = list(matcher.readings(question))
+    assert all(len(feature) <= MAX_CHARS for reading in readings for group in reading for feature in group)
+    assert len(normalize(question)) <= MAX_CHARS
+
+
+@pytest.mark.parametrize("question", ["", "🙂", "?!"])
+def test_empty_questions_abstain_without_suggestions(matcher: Matcher, question: str) -> None:
+    match = matcher.match(question)
+    assert (match.faq_id, match.suggestions, match.score) == (None, (), 0)
+
+
+def test_the_reply_language_falls_back_to_preference_then_hint(matcher: Matcher) -> None:
+    assert matcher.match("DT4E", preferred=Lang.FR).lang in {Lang.FR, Lang.EN}
+    assert matcher.match("🙂", preferred=Lang.AR).lang is Lang.AR
+    assert matcher.match("🙂", hint=Lang.FR).lang is Lang.FR
+    assert matcher.match("🙂").lang is Lang.EN
+
+
+def test_matching_is_deterministic(matcher: Matcher) -> None:
+    assert matcher.match("how long does it take") == matcher.match("how long does it take")
+
+
+def test_a_grey_zone_question_offers_suggestions_not_an_answer() -> None:
+    strict = Matcher(load_knowledge(), accept=101, suggest=1)
+    match = strict.match("visa")
+    assert match.faq_id is None
+    assert match.suggestions
+    assert match.suggestions[0] == match.candidates[0].faq_id
+
+
+def _tiny(synonyms: tuple[tuple[str, ...], ...]) -> Matcher:
+    """Two entries with no word in common, and optionally a synonym group."""
+
+    def entry(faq_id: str, en: list[str]) -> Entry:
+        return Entry.model_validate(
+            {
+                "id": faq_id,
+                "audience": "both",
+                "source": "seed.txt",
+                "review": "pending",
+                "answer": {"en": "a", "fr": "b", "ar": "ج"},
+                "questions": {"en": en, "fr": ["un", "deux", "trois"], "ar": ["واحد", "اثنان", "ثلاثة"]},
+            }
+        )
+
+    entries = {
+        "quitting": entry("quitting", ["employee quits", "worker quits the job", "someone quits early"]),
+        "housing": entry("housing", ["apartment on arrival", "flat to rent", "apartment for the family"]),
+    }
+    return Matcher(KnowledgeBase(entries=entries, synonyms=synonyms), accept=1, suggest=1, margin=0)
+
+
+def test_synonym_groups_bridge_words_and_languages() -> None:
+    question = "what if the worker résigne or استقال"
+    assert _tiny(()).match("resigns").faq_id is None
+    matcher = _tiny((("quit", "resign", "démissionner", "résigner", "استقال"),))
+    assert matcher.match("resigns").faq_id == "quitting"
+    assert matcher.match("استقال").faq_id == "quitting"
+    assert matcher.match(question).faq_id == "quitting"
+
+
+def test_synonym_phrases_match_as_a_whole() -> None:
+    matcher = _tiny((("apartment", "place to live"),))
+    assert matcher.match("a place to live").faq_id == "housing"
+    assert _tiny(()).match("a place to live").faq_id is None
