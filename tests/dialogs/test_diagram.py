@@ -1,0 +1,122 @@
+"""Dialogs drawn as Mermaid (dialogs/diagram.py): one small dialog as an exact snapshot, and every
+shipped module drawn whole."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.types import Lang
+from dialogs.diagram import mermaid, shorten
+from dialogs.library import load_dialogs, parse_dialog
+from dialogs.model import Dialog
+
+
+def texts(en: str, fr: str | None = None, ar: str | None = None) -> dict[str, str]:
+    return {"en": en, "fr": fr or en, "ar": ar or en}
+
+
+SMALL = parse_dialog(
+    {
+        "schema": 1,
+        "id": "small",
+        "kind": "survey",
+        "order": 1,
+        "review": "pending",
+        "title": texts("Small"),
+        "start": "intro",
+        "nodes": [
+            {
+                "id": "intro",
+                "say": texts(
+                    'Welcome to the "small" module, #1 of <many> in this programme',
+                    "Bienvenue dans le petit module",
+                    "مرحباً بك في الوحدة الصغيرة",
+                ),
+                "next": "quiz_capital",
+            },
+            {
+                "id": "quiz_capital",
+                "say": texts("What is the capital?", "Quelle est la capitale ?", "ما هي العاصمة؟"),
+                "ask": {
+                    "type": "choice",
+                    "choices": [
+                        {"id": "brussels", "label": texts("Brussels", "Bruxelles", "بروكسل")},
+                        {"id": "liege", "label": texts("Liège", "Liège", "لييج"), "next": "hint"},
+                    ],
+                    "correct": "brussels",
+                    "explanation": texts("Brussels."),
+                },
+                "result": "quiz_capital",
+                "next": "end",
+            },
+            {"id": "hint", "say": texts("Brussels is the capital."), "next": "end"},
+            {
+                "id": "end",
+                "say": texts("How useful was this?", "Était-ce utile ?", "ما مدى فائدة هذا؟"),
+                "ask": {"type": "rating"},
+                "result": "useful",
+            },
+        ],
+    }
+)
+
+SMALL_EN = """\
+flowchart TD
+    intro["intro: Welcome to the #quot;small#quot; module, #35;1 of…"]
+    quiz_capital{{"quiz_capital: What is the capital?"}}
+    hint["hint: Brussels is the capital."]
+    End("end: How useful was this?")
+    intro --> quiz_capital
+    quiz_capital -->|"Liège"| hint
+    quiz_capital --> End
+    hint --> End
+    classDef quiz fill:#fff4d6,stroke:#b7791f
+    class quiz_capital quiz
+"""
+
+SMALL_AR = """\
+flowchart TD
+    intro["intro: مرحباً بك في الوحدة الصغيرة"]
+    quiz_capital{{"quiz_capital: ما هي العاصمة؟"}}
+    hint["hint: Brussels is the capital."]
+    End("end: ما مدى فائدة هذا؟")
+    intro --> quiz_capital
+    quiz_capital -->|"لييج"| hint
+    quiz_capital --> End
+    hint --> End
+    classDef quiz fill:#fff4d6,stroke:#b7791f
+    class quiz_capital quiz
+"""
+
+
+@pytest.mark.parametrize(("lang", "expected"), [(Lang.EN, SMALL_EN), (Lang.AR, SMALL_AR)])
+def test_a_small_dialog_as_mermaid(lang: Lang, expected: str) -> None:
+    """Boxes for information, rounded for questions, hexagons for quiz questions; quotes, # and
+    < > escaped; the Mermaid keyword ``end`` as a node id capitalised."""
+    assert mermaid(SMALL, lang) == expected
+
+
+def test_english_is_the_default() -> None:
+    assert mermaid(SMALL) == SMALL_EN
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Short", "Short"),
+        ("  spaced\n  out  ", "spaced out"),
+        ("x" * 50, "x" * 40 + "…"),
+        ("Welcome to Living in Belgium, the second module", "Welcome to Living in Belgium, the second…"),
+    ],
+)
+def test_labels_are_shortened_at_a_word(text: str, expected: str) -> None:
+    assert shorten(text) == expected
+
+
+@pytest.mark.parametrize("dialog", load_dialogs().modules(), ids=lambda d: d.id)
+def test_every_shipped_module_is_drawn_whole(dialog: Dialog) -> None:
+    lines = mermaid(dialog, Lang.FR).splitlines()
+    assert lines[0] == "flowchart TD"
+    assert sum(1 for line in lines if line.startswith("    ") and "-->" not in line) == len(dialog.nodes) + 2
+    assert sum(1 for line in lines if "-->" in line) == len(dialog.nodes) - 1  # a chain
+    assert lines[-1] == f"    class {','.join(node.id for node in dialog.quiz_nodes)} quiz"
