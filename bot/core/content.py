@@ -1,0 +1,110 @@
+"""Reading content files (FAQ, dialogs, synonyms) strictly.
+
+YAML is parsed with duplicate keys rejected (PyYAML silently keeps the last one), then validated
+by a frozen pydantic model with ``extra="forbid"``; every fault becomes a
+:class:`~bot.core.errors.ContentError` naming the file, the entry and what is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from bot.core.errors import ContentError
+from bot.core.types import Lang
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    """Content models are frozen and refuse unknown fields (a typo must not pass silently)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Texts(StrictModel):
+    """One text in every language; a missing or empty translation is a fault."""
+
+    en: str
+    fr: str
+    ar: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _every_language(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for lang in ("en", "fr", "ar"):
+                value = data.get(lang)
+                if value is None or (isinstance(value, str) and not value.strip()):
+                    raise ValueError(f"missing {lang} translation")
+        return data
+
+    @field_validator("en", "fr", "ar")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        return value.strip()
+
+    def get(self, lang: Lang) -> str:
+        return str(getattr(self, lang.value))
+
+    def items(self) -> Iterator[tuple[Lang, str]]:
+        """The translations in file order: English, French, Arabic."""
+        for lang in (Lang.EN, Lang.FR, Lang.AR):
+            yield lang, self.get(lang)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate keys."""
+
+
+def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r} (line {key_node.start_mark.line + 1})",
+                key_node.start_mark,
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def read_yaml(path: Path, display: str) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
+    except UnicodeDecodeError as exc:
+        raise ContentError(display, "", "not UTF-8 text") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ContentError(display, "", f"{where}{problem}") from exc
+
+
+def validate(model: type[M], data: Any, display: str, entry_of: Any = None) -> M:
+    """Validate ``data`` against ``model``; the first fault names its path in the file.
+
+    ``entry_of(path)`` may turn the error's location into a readable entry name (an id)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = [str(part) for part in error["loc"]]
+        entry = entry_of(error["loc"]) if entry_of is not None else ""
+        fault = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            fault = f"unknown field {location[-1]!r}"
+        elif error["type"] == "missing":
+            fault = f"missing field {location[-1]!r}"
+        path = ".".join(location)
+        raise ContentError(display, entry, f"{path}: {fault}" if path else fault) from exc

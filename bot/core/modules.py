@@ -1,0 +1,228 @@
+"""Guided modules in the conversation: the list with progress, a step at a time, quizzes,
+leaving for a question and coming back, stale buttons.
+
+The dialog engine (:mod:`dialogs.engine`) decides what a step shows and where an answer leads;
+this module keeps the user's place in :class:`~bot.core.state.ModuleProgress`, words the replies
+and turns the engine's results into :class:`~bot.core.types.ResultRecorded` events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core import callbacks
+from bot.core.context import Context
+from bot.core.reply import Replies
+from bot.core.state import ConversationState, ModuleProgress
+from bot.core.types import Button
+from dialogs.engine import NEXT, Answer, Outcome, Position, Problem, advance, begin, is_stale, screen
+from dialogs.model import Dialog
+
+
+def _dialog(ctx: Context, dialog_id: str) -> Dialog | None:
+    return ctx.dialogs.get(dialog_id) if ctx.dialogs is not None else None
+
+
+def _progress(state: ConversationState, dialog_id: str) -> ModuleProgress:
+    return state.modules.get(dialog_id, ModuleProgress())
+
+
+def _with_progress(state: ConversationState, dialog_id: str, progress: ModuleProgress) -> ConversationState:
+    return state.model_copy(update={"modules": {**state.modules, dialog_id: progress}})
+
+
+def in_progress(state: ConversationState, ctx: Context) -> tuple[Dialog, Position] | None:
+    """The module the user is going through, and where, if any (and if it still exists)."""
+    dialog = _dialog(ctx, state.active_module)
+    if dialog is None:
+        return None
+    position = Position(dialog.id, _progress(state, dialog.id).node_id)
+    return None if is_stale(dialog, position) else (dialog, position)
+
+
+def status(state: ConversationState, dialog: Dialog, out: Replies) -> str:
+    _ = out._
+    progress = _progress(state, dialog.id)
+    position = Position(dialog.id, progress.node_id)
+    if progress.node_id and not is_stale(dialog, position):
+        return _("step {step} of {total}").format(
+            step=dialog.step_of(progress.node_id), total=dialog.total_steps
+        )
+    if progress.completed:
+        return _("done, quiz {score}").format(score=progress.score) if progress.score != "yes" else _("done")
+    return _("not started")
+
+
+def list_modules(state: ConversationState, out: Replies, ctx: Context) -> None:
+    _ = out._
+    if ctx.dialogs is None or not ctx.dialogs.modules():
+        out.say(_("There are no modules yet."))
+        return
+    buttons = [
+        [Button(f"{d.title.get(out.lang)} · {status(state, d, out)}", callbacks.module(d.id))]
+        for d in ctx.dialogs.modules()
+    ]
+    out.say(
+        _(
+            "The pre-departure orientation has five modules. Go through them at your own pace; "
+            "you can stop at any time and continue later. Choose a module:"
+        ),
+        buttons,
+    )
+
+
+def show_step(dialog: Dialog, position: Position, out: Replies) -> None:
+    _ = out._
+    view = screen(dialog, position, out.lang)
+    header = f"{dialog.title.get(out.lang)} · " + _("step {step} of {total}").format(
+        step=view.step, total=view.total
+    )
+    text = f"{header}\n\n{view.text}"
+    if view.link:
+        text += f"\n\n{view.link}"
+    if view.kind == "info":
+        label = _("Finish ✓") if view.is_last else _("Next ▶")
+        rows = [[Button(label, callbacks.dialog_step(dialog.id, position.node_id, NEXT))]]
+    else:
+        rows = [[Button(label, data)] for label, data in view.choices]
+        if view.kind == "number":
+            text += "\n\n" + _("Type a number.")
+        elif view.kind == "date":
+            text += "\n\n" + _("Type a date, for example 31/12/2026.")
+        elif view.kind == "text":
+            text += "\n\n" + _("Type your answer.")
+    out.say(text, rows)
+
+
+def open_module(state: ConversationState, dialog_id: str, out: Replies, ctx: Context) -> ConversationState:
+    """Start a module, or continue it where the user left it."""
+    dialog = _dialog(ctx, dialog_id)
+    if dialog is None:
+        _ = out._
+        out.say(_("This module is no longer available."))
+        list_modules(state, out, ctx)
+        return state
+    progress = _progress(state, dialog_id)
+    position = Position(dialog_id, progress.node_id)
+    if not progress.node_id or is_stale(dialog, position):
+        position = begin(dialog)
+        progress = progress.model_copy(update={"node_id": position.node_id, "categories": {}})
+    state = _with_progress(state, dialog_id, progress).model_copy(update={"active_module": dialog_id})
+    show_step(dialog, position, out)
+    return state
+
+
+def answer_button(
+    state: ConversationState, step: callbacks.DialogAnswer, out: Replies, ctx: Context, at: datetime
+) -> ConversationState:
+    """A dialog button: counted only if it belongs to the step the user is on now."""
+    current = in_progress(state, ctx)
+    if current is None or current[1] != Position(step.dialog_id, step.node_id):
+        _ = out._
+        out.say(_("That button is from an earlier step, so I did not count it."))
+        if current is not None:
+            show_step(*current, out)
+        else:
+            list_modules(state, out, ctx)
+        return state
+    dialog, position = current
+    return _apply(
+        state,
+        dialog,
+        position,
+        advance_answer(state, dialog, position, Answer(step.value, True), out, at),
+        out,
+    )
+
+
+def answer_text(
+    state: ConversationState, text: str, out: Replies, ctx: Context, at: datetime
+) -> ConversationState | None:
+    """A typed message while in a module: an answer to the current question, or ``None`` when
+    it is not one (an information step, or no matching choice), so it is read as a question."""
+    current = in_progress(state, ctx)
+    if current is None:
+        return None
+    dialog, position = current
+    node = dialog.node(position.node_id)
+    if node.ask is None:
+        return None
+    outcome = advance_answer(state, dialog, position, Answer(text), out, at)
+    if outcome.problem is Problem.NOT_A_CHOICE:
+        return None
+    return _apply(state, dialog, position, outcome, out)
+
+
+def advance_answer(
+    state: ConversationState, dialog: Dialog, position: Position, answer: Answer, out: Replies, at: datetime
+) -> Outcome:
+    return advance(dialog, position, answer, out.lang, at, _progress(state, dialog.id).categories)
+
+
+def _problem_text(problem: Problem, out: Replies) -> str:
+    _ = out._
+    texts = {
+        Problem.NOT_A_CHOICE: _("Please choose one of the options."),
+        Problem.NOT_A_NUMBER: _("Please type a number."),
+        Problem.OUT_OF_RANGE: _("Please type a number in the range shown."),
+        Problem.NOT_A_DATE: _("Please type a date, for example 31/12/2026."),
+        Problem.EMPTY: _("Please type an answer."),
+        Problem.STALE: _(
+            "This module has changed since you started it, so it starts again from the beginning."
+        ),
+    }
+    return texts[problem]
+
+
+def _apply(
+    state: ConversationState, dialog: Dialog, position: Position, outcome: Outcome, out: Replies
+) -> ConversationState:
+    _ = out._
+    progress = _progress(state, dialog.id)
+    if outcome.problem is not None:
+        out.say(_problem_text(outcome.problem, out))
+        if outcome.position is not None:
+            if outcome.problem is Problem.STALE:
+                progress = progress.model_copy(update={"node_id": outcome.position.node_id, "categories": {}})
+                state = _with_progress(state, dialog.id, progress)
+            show_step(dialog, outcome.position, out)
+        return state
+    out.events.extend(outcome.results)
+    categories = {**progress.categories, **{r.key: r.category for r in outcome.results}}
+    if outcome.correct is not None:
+        verdict = _("Correct!") if outcome.correct else _("Not quite.")
+        out.say(f"{verdict} {outcome.feedback or ''}".strip())
+    if outcome.position is not None:
+        progress = progress.model_copy(update={"node_id": outcome.position.node_id, "categories": categories})
+        show_step(dialog, outcome.position, out)
+        return _with_progress(state, dialog.id, progress)
+    completed = next((r.value for r in outcome.results if r.key == "completed"), "yes")
+    progress = ModuleProgress(completed=True, score=completed)
+    text = _("You have finished the module “{title}”.").format(title=dialog.title.get(out.lang))
+    if completed != "yes":
+        text += " " + _("Quiz: {score} correct.").format(score=completed)
+    out.say(
+        text,
+        [
+            [
+                Button(_("All modules"), callbacks.menu("modules")),
+                Button(_("Main menu"), callbacks.menu("main")),
+            ]
+        ],
+    )
+    return _with_progress(state, dialog.id, progress).model_copy(update={"active_module": ""})
+
+
+def offer_to_continue(state: ConversationState, out: Replies, ctx: Context) -> None:
+    """After an answer given mid-module: "continue module X at step N?"."""
+    current = in_progress(state, ctx)
+    if current is None:
+        return
+    dialog, position = current
+    _ = out._
+    out.say(
+        _("Continue the module “{title}” at step {step}?").format(
+            title=dialog.title.get(out.lang), step=dialog.step_of(position.node_id)
+        ),
+        [[Button(_("Continue ▶"), callbacks.module(dialog.id))]],
+    )

@@ -1,0 +1,75 @@
+"""Ports the conversation service needs from storage, as protocols.
+
+``storage.store.SqlStore`` implements them on SQLAlchemy; tests may use it on a temporary
+SQLite file, which is fast enough that no in-memory fake is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.core.state import ConversationState
+from bot.core.types import Event, ReplyCreated, UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    """A conversation as loaded: its state and the version to check when saving it."""
+
+    state: ConversationState
+    version: int  # 0 for a conversation never saved
+
+
+@dataclass(frozen=True, slots=True)
+class Undelivered:
+    """Replies committed with their turn but not yet marked delivered (the outbox)."""
+
+    outbox_id: int
+    user: UserRef
+    replies: tuple[ReplyCreated, ...]
+
+
+class Transaction(Protocol):
+    """One database transaction: everything in it is committed together or not at all."""
+
+    async def claim_update(self, channel: str, update_id: str, at: datetime) -> bool:
+        """Record a delivery as processed; ``False`` if it was processed before."""
+        ...
+
+    async def load_state(self, user: UserRef) -> StoredState: ...
+
+    async def save_state(
+        self, user: UserRef, state: ConversationState, expected_version: int, at: datetime
+    ) -> None:
+        """Save, raising :class:`bot.core.errors.ConcurrentUpdate` if the version moved."""
+        ...
+
+    async def record(self, user: UserRef, event: Event, at: datetime) -> None:
+        """Store an event that matters beyond the conversation (feedback, results ...)."""
+        ...
+
+    async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None:
+        """Record that messages to the user fail for good (blocked the bot), or work again."""
+        ...
+
+    async def enqueue(self, user: UserRef, replies: Sequence[ReplyCreated], at: datetime) -> int:
+        """Put a turn's replies in the outbox; returns the entry's id."""
+        ...
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+
+    async def mark_sent(self, outbox_id: int, at: datetime) -> None: ...
+
+    async def claim(self, outbox_id: int, at: datetime) -> bool: ...
+
+    async def release(self, outbox_id: int) -> None: ...
+
+    async def undelivered(self, channel: str, created_before: datetime) -> list[Undelivered]: ...
+
+    async def close(self) -> None: ...

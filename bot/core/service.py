@@ -1,0 +1,121 @@
+"""The conversation service: load a user's state, run the turn, persist, return the replies.
+
+Updates of one user are handled strictly one after the other (a lock per user in this process,
+and the state's version across processes); different users run concurrently. Each delivery with
+an ``update_id`` is processed at most once, recorded in the same transaction as its effects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.context import Context
+from bot.core.errors import ConcurrentUpdate
+from bot.core.ports import Store, Undelivered
+from bot.core.turn import handle
+from bot.core.types import Inbound, ReplyCreated, UserRef
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """The replies of a handled event, and their outbox entry when it was handled durably."""
+
+    replies: list[ReplyCreated]
+    outbox_id: int | None
+
+
+class KeyedLocks:
+    """One :class:`asyncio.Lock` per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class ConversationService:
+    def __init__(self, store: Store, context: Context, *, attempts: int = 5) -> None:
+        self.store = store
+        self.context = context
+        self.attempts = attempts
+        self.locks = KeyedLocks()
+
+    async def handle(self, inbound: Inbound) -> list[ReplyCreated]:
+        """Process one inbound event; an already processed delivery returns no replies."""
+        return (await self._handle(inbound, durable=False)).replies
+
+    async def handle_durably(self, inbound: Inbound) -> Handled:
+        """Like :meth:`handle`, and the replies go into the outbox in the same transaction; the
+        channel calls :meth:`delivered` once they are sent, and at start sends what a crash left
+        in the outbox (:meth:`undelivered`)."""
+        return await self._handle(inbound, durable=True)
+
+    async def delivered(self, outbox_id: int, at: datetime) -> None:
+        await self.store.mark_sent(outbox_id, at)
+
+    async def undelivered(self, channel: str, created_before: datetime) -> list[Undelivered]:
+        return await self.store.undelivered(channel, created_before)
+
+    async def claim(self, outbox_id: int, at: datetime) -> bool:
+        """Take an outbox entry to send it again; ``False`` if another instance has it."""
+        return await self.store.claim(outbox_id, at)
+
+    async def release(self, outbox_id: int) -> None:
+        await self.store.release(outbox_id)
+
+    async def _handle(self, inbound: Inbound, *, durable: bool) -> Handled:
+        async with self.locks.hold(inbound.user.key):
+            for attempt in range(1, self.attempts + 1):
+                try:
+                    return await self._handle_once(inbound, durable)
+                except ConcurrentUpdate:
+                    if attempt == self.attempts:
+                        raise
+                    log.info("conversation of %s changed concurrently; retrying", inbound.user.key)
+                    await asyncio.sleep(0.01 * attempt)
+        raise AssertionError("unreachable")
+
+    async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None:
+        """A channel found the user unreachable (Telegram 403: blocked the bot), or reachable
+        again (they wrote to us). Broadcasts skip unreachable users."""
+        async with self.store.transaction() as tx:
+            await tx.mark_reachable(user, reachable, at)
+
+    async def _handle_once(self, inbound: Inbound, durable: bool) -> Handled:
+        async with self.store.transaction() as tx:
+            if inbound.update_id is not None and not await tx.claim_update(
+                inbound.user.channel, inbound.update_id, inbound.at
+            ):
+                log.info("update %s:%s already processed", inbound.user.channel, inbound.update_id)
+                return Handled([], None)
+            stored = await tx.load_state(inbound.user)
+            turn = handle(stored.state, inbound, self.context)
+            await tx.save_state(inbound.user, turn.state, stored.version, inbound.at)
+            for event in turn.events:
+                await tx.record(inbound.user, event, inbound.at)
+            outbox_id = None
+            if durable and turn.replies:
+                outbox_id = await tx.enqueue(inbound.user, turn.replies, inbound.at)
+        return Handled(turn.replies, outbox_id)

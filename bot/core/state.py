@@ -1,0 +1,59 @@
+"""A user's conversation state, and the :class:`Turn` a handled event produces.
+
+The state is a frozen pydantic model so the store can keep it as JSON and read back what an
+older or newer version wrote (unknown fields are ignored, missing ones take their defaults).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.core.types import Event, Lang, ReplyCreated, Role
+
+
+class Awaiting(StrEnum):
+    """What the bot asked last, so a typed answer can be read in context."""
+
+    LANGUAGE = "language"
+    ROLE = "role"
+
+
+class ModuleProgress(BaseModel):
+    """Where a user is in one guided module, and how the last run ended."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    node_id: str = ""  # the node waiting for an answer; empty when not started or finished
+    completed: bool = False
+    score: str = ""  # the last completed run's quiz score, "2/3"
+    categories: dict[str, str] = {}  # result key -> category, in the current run
+
+
+class ConversationState(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    language: Lang | None = None
+    role: Role | None = None
+    awaiting: Awaiting | None = None
+    # The last question asked and the FAQ entry shown for it, so that "was this helpful?" is
+    # stored with the question, and once per answer.
+    last_question: str = ""
+    last_faq_id: str = ""
+    rated_faq_id: str = ""
+    modules: dict[str, ModuleProgress] = {}
+    active_module: str = ""  # the module the user is going through now, if any
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """The new state and the events of one handled inbound event."""
+
+    state: ConversationState
+    events: tuple[Event, ...] = ()
+
+    @property
+    def replies(self) -> list[ReplyCreated]:
+        return [e for e in self.events if isinstance(e, ReplyCreated)]

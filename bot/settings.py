@@ -1,0 +1,127 @@
+"""Settings from environment variables prefixed ``DT4E_`` or a ``.env`` file.
+
+Every setting is documented in the README's "Deploying" section. A bad value stops start-up with
+one line naming the variable and what is expected (:func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.core.errors import ConfigurationError
+from bot.core.types import Lang
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/dt4e-bot.db"
+PUBLIC_BOT_API = "https://api.telegram.org"
+SECRETS = frozenset({"DT4E_TELEGRAM_TOKEN", "DT4E_WEBHOOK_SECRET"})
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DT4E_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///path.db or postgresql+asyncpg://user:pw@host/db",
+    )
+    telegram_token: SecretStr | None = Field(default=None, description="the bot token from @BotFather")
+    telegram_api_base: str = Field(default=PUBLIC_BOT_API, description="Bot API server base URL")
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="webhook mode: the secret Telegram sends with each update; random per start if unset",
+    )
+    default_language: Lang = Field(default=Lang.EN, description="reply language before a user chooses one")
+    staff_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), description="comma-separated Telegram user ids of programme staff"
+    )
+    staff_chat_id: int | None = Field(default=None, description="Telegram chat where staff are notified")
+    contact: str = Field(default="", description="how employers reach the programme team (shown in answers)")
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(
+                "expected an SQLAlchemy URL such as sqlite+aiosqlite:///data/dt4e-bot.db"
+            ) from exc
+        if url.drivername in {"sqlite", "postgresql", "postgres"}:
+            raise ValueError(
+                "expected an async driver such as sqlite+aiosqlite or postgresql+asyncpg, "
+                f"got {url.drivername}"
+            )
+        return value
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        bot_id, _, secret = value.get_secret_value().partition(":")
+        if not bot_id.isdigit() or not secret:
+            raise ValueError("expected a token from @BotFather, shaped like 123456:ABC-DEF")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("expected 1 to 256 characters among A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    @field_validator("telegram_api_base")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("staff_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.lstrip("-").isdigit() for p in parts):
+                raise ValueError("expected comma-separated numeric Telegram user ids, such as 1234,5678")
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database_url)
+        return Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; a bad value raises :class:`ConfigurationError` with one clear line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "DT4E_" + "_".join(str(part) for part in error["loc"][:1]).upper()
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "enum":
+            message = "expected one of " + ", ".join(lang.value for lang in Lang)
+        got = "" if name in SECRETS else f" (got {error.get('input')!r})"
+        raise ConfigurationError(f"{name}: {message}{got}") from exc

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.core.errors import ConfigurationError
+from bot.core.types import Lang
+from bot.settings import DEFAULT_DATABASE_URL, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: pytest.TempPathFactory) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("DT4E_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(str(tmp_path))  # no stray .env
+
+
+def test_defaults_need_nothing() -> None:
+    settings = load_settings()
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.telegram_token is None
+    assert settings.default_language is Lang.EN
+    assert settings.staff_ids == frozenset()
+
+
+def test_values_come_from_the_environment_and_a_dotenv(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DT4E_STAFF_IDS", "12, 34")
+    monkeypatch.setenv("DT4E_DEFAULT_LANGUAGE", "ar")
+    with open(".env", "w") as fh:
+        fh.write("DT4E_TELEGRAM_TOKEN=123:abc\n")
+    settings = load_settings()
+    assert settings.staff_ids == frozenset({12, 34})
+    assert settings.default_language is Lang.AR
+    assert settings.telegram_token is not None
+    assert settings.telegram_token.get_secret_value() == "123:abc"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DT4E_DEFAULT_LANGUAGE", "de", "DT4E_DEFAULT_LANGUAGE: expected one of ar, en, fr"),
+        ("DT4E_STAFF_IDS", "12,bob", "DT4E_STAFF_IDS: expected comma-separated numeric Telegram user ids"),
+        ("DT4E_DATABASE_URL", "sqlite:///x.db", "DT4E_DATABASE_URL: expected an async driver"),
+        ("DT4E_DATABASE_URL", "not a url", "DT4E_DATABASE_URL: expected an SQLAlchemy URL"),
+        (
+            "DT4E_TELEGRAM_API_BASE",
+            "127.0.0.1:8081",
+            "DT4E_TELEGRAM_API_BASE: expected an http:// or https:// URL",
+        ),
+        ("DT4E_STAFF_CHAT_ID", "general", "DT4E_STAFF_CHAT_ID:"),
+    ],
+)
+def test_a_bad_value_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_bad_token_is_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DT4E_TELEGRAM_TOKEN", "secret-without-colon")
+    with pytest.raises(ConfigurationError, match="DT4E_TELEGRAM_TOKEN") as caught:
+        load_settings()
+    assert "secret-without-colon" not in str(caught.value)
+
+
+def test_a_webhook_secret_is_optional_and_kept_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().webhook_secret is None
+    monkeypatch.setenv("DT4E_WEBHOOK_SECRET", "A-z_09" * 40)
+    secret = load_settings().webhook_secret
+    assert secret is not None
+    assert secret.get_secret_value() == "A-z_09" * 40
+    assert "A-z_09" not in repr(load_settings())
+
+
+@pytest.mark.parametrize("value", ["has spaces", "x" * 257, "ünïcode", "semi;colon"])
+def test_a_bad_webhook_secret_is_named_but_not_echoed(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("DT4E_WEBHOOK_SECRET", value)
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+    assert str(caught.value).startswith("DT4E_WEBHOOK_SECRET: expected 1 to 256 characters among A-Z")
+    assert value not in str(caught.value)
