@@ -1,0 +1,215 @@
+"""The Telegram channel on aiogram 3 (the default): aiogram's updates in, Bot API calls out.
+
+Translation only; what to do with an update and how to retry a call is shared with the
+python-telegram-bot channel in :mod:`bot.channels.telegram`. One outer middleware on the
+dispatcher's ``update`` observer turns every update into the core's event, so no aiogram
+handler, filter or injected argument is involved. Polling runs ``Dispatcher.start_polling``;
+webhook mode serves aiogram's ``SimpleRequestHandler`` (which checks the secret token and
+answers 401 on a mismatch) from an aiohttp server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import (
+    BotCommand,
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    TelegramObject,
+    Update,
+)
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+from bot.channels import telegram
+from bot.channels.telegram import (
+    ApiFailure,
+    Conversations,
+    Failure,
+    Mode,
+    Outgoing,
+    Polling,
+    RetryPolicy,
+    TelegramBridge,
+    Webhook,
+)
+
+log = logging.getLogger(__name__)
+
+REQUEST_TIMEOUT = 20
+"""Seconds for one Bot API request (getUpdates gets its long-poll time on top)."""
+
+
+def keyboard(message: Outgoing) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=b.label, callback_data=b.data) for b in row] for row in message.buttons
+        ]
+    )
+
+
+def classify(error: Exception) -> ApiFailure | None:
+    """aiogram's exceptions as the retry policy's failures."""
+    if isinstance(error, TelegramRetryAfter):
+        return ApiFailure(Failure.FLOOD, error.message, 429, float(error.retry_after))
+    if isinstance(error, TelegramForbiddenError):
+        return ApiFailure(Failure.UNREACHABLE, error.message, 403)
+    if isinstance(error, TelegramBadRequest):
+        kind = Failure.UNREACHABLE if telegram.is_chat_not_found(error.message) else Failure.REJECTED
+        return ApiFailure(kind, error.message, 400)
+    if isinstance(error, TelegramUnauthorizedError):
+        return ApiFailure(Failure.REJECTED, error.message, 401)
+    if isinstance(error, TelegramNotFound):
+        return ApiFailure(Failure.REJECTED, error.message, 404)
+    if isinstance(error, TelegramServerError | TelegramNetworkError):  # 5xx; timeouts, connections
+        return ApiFailure(Failure.TRANSIENT, error.message)
+    if isinstance(error, ClientDecodeError):  # a proxy's HTML error page
+        return ApiFailure(Failure.TRANSIENT, error.message)
+    if isinstance(error, TelegramAPIError):
+        return ApiFailure(Failure.REJECTED, error.message)
+    return None
+
+
+class AiogramApi:
+    """:class:`bot.channels.telegram.BotApi` on an aiogram :class:`Bot`."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def connect(self) -> str:
+        me = await self.bot.get_me()
+        return me.username or str(me.id)
+
+    async def send(self, chat_id: int, message: Outgoing) -> None:
+        file = message.attachment
+        if file is None:
+            await self.bot.send_message(chat_id, message.text, reply_markup=keyboard(message))
+            return
+        upload = BufferedInputFile(file.content, filename=file.filename)
+        caption = file.caption[: telegram.CAPTION_LIMIT] or None
+        if file.kind == "image":
+            await self.bot.send_photo(chat_id, upload, caption=caption)
+        else:
+            await self.bot.send_document(chat_id, upload, caption=caption)
+
+    async def answer_callback(self, query_id: str) -> None:
+        await self.bot.answer_callback_query(query_id)
+
+    async def set_commands(self, commands: Sequence[tuple[str, str]], language_code: str | None) -> None:
+        menu = [BotCommand(command=name, description=text) for name, text in commands]
+        await self.bot.set_my_commands(menu, language_code=language_code)
+
+    def classify(self, error: Exception) -> ApiFailure | None:
+        return classify(error)
+
+
+class AiogramChannel:
+    def __init__(
+        self,
+        service: Conversations,
+        *,
+        token: str,
+        api_base: str,
+        policy: RetryPolicy | None = None,
+        shutdown_timeout: float = 10.0,
+    ) -> None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_base), timeout=REQUEST_TIMEOUT)
+        self.api_base = api_base
+        self.bot = Bot(token, session=session)
+        self.bridge = TelegramBridge(service, AiogramApi(self.bot), policy=policy)
+        self.shutdown_timeout = shutdown_timeout
+        self.dispatcher = Dispatcher()
+        self.dispatcher.update.outer_middleware.register(self._on_update)
+
+    async def _on_update(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> None:
+        # The whole of aiogram's routing is replaced by this translation; handler is not called.
+        if isinstance(event, Update) and (incoming := telegram.translate(event, self.bridge.clock())):
+            await self.bridge.handle(incoming)
+
+    async def run(self, mode: Mode, stop: asyncio.Event) -> None:
+        try:
+            username = await self.bridge.start(self.api_base)
+            log.info("aiogram channel started as @%s", username)
+            if isinstance(mode, Webhook):
+                await self._serve_webhook(mode, stop)
+            else:
+                await self._poll(mode, stop)
+        finally:
+            await self.bridge.drain(self.shutdown_timeout)
+            await self.bot.session.close()
+
+    async def _poll(self, mode: Polling, stop: asyncio.Event) -> None:
+        # A webhook left by an earlier run in webhook mode would make every getUpdates fail.
+        await self.bridge.call(self.bot.delete_webhook, "deleteWebhook")
+        polling = asyncio.create_task(
+            self.dispatcher.start_polling(
+                self.bot,
+                polling_timeout=mode.timeout,
+                allowed_updates=list(telegram.ALLOWED_UPDATES),
+                handle_signals=False,
+                close_bot_session=False,
+            )
+        )
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not polling.done():
+            try:
+                await self.dispatcher.stop_polling()
+            except RuntimeError:  # stopped before polling even began
+                polling.cancel()
+        stopping.cancel()
+        try:
+            await polling
+        except asyncio.CancelledError:
+            if not stop.is_set():
+                raise
+        with contextlib.suppress(asyncio.CancelledError):
+            await stopping
+
+    async def _serve_webhook(self, mode: Webhook, stop: asyncio.Event) -> None:
+        app = web.Application()
+        # Not in the background: Telegram gets its 200 once the update is handled, and sends it
+        # again if this process dies first (the update_id makes that harmless).
+        handler = SimpleRequestHandler(
+            dispatcher=self.dispatcher, bot=self.bot, secret_token=mode.secret, handle_in_background=False
+        )
+        handler.register(app, path=mode.path)
+
+        async def register() -> None:
+            await self.bridge.call(
+                lambda: self.bot.set_webhook(
+                    mode.url,
+                    secret_token=mode.secret,
+                    allowed_updates=list(telegram.ALLOWED_UPDATES),
+                ),
+                "setWebhook",
+            )
+
+        await telegram.serve_webhook(app, mode, stop, on_listening=register)

@@ -1,0 +1,219 @@
+"""The Telegram channel on python-telegram-bot 22: PTB's updates in, Bot API calls out.
+
+Translation only; what to do with an update and how to retry a call is shared with the aiogram
+channel in :mod:`bot.channels.telegram`. One ``TypeHandler`` turns every update into the core's
+event. Updates run concurrently (``concurrent_updates``); the service keeps each user's in order.
+Polling runs PTB's ``Updater``; webhook mode is an aiohttp route of our own that checks the
+secret token (401 on a mismatch) and hands the update to ``Application.process_update``.
+"""
+
+from __future__ import annotations
+
+import os
+
+# PTB 22 warns when it builds RetryAfter unless durations are opted in as timedelta; set before
+# telegram is imported so every RetryAfter (whoever triggers it) is built quietly.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import (
+    BadRequest,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.channels import telegram
+from bot.channels.telegram import (
+    ApiFailure,
+    Conversations,
+    Failure,
+    Mode,
+    Outgoing,
+    Polling,
+    RetryPolicy,
+    TelegramBridge,
+    Webhook,
+)
+
+if TYPE_CHECKING:
+    from telegram.ext import ExtBot, JobQueue
+
+    PtbApplication = Application[
+        ExtBot[None],
+        ContextTypes.DEFAULT_TYPE,
+        dict[Any, Any],
+        dict[Any, Any],
+        dict[Any, Any],
+        JobQueue[ContextTypes.DEFAULT_TYPE],
+    ]
+
+log = logging.getLogger(__name__)
+
+# httpx logs every request, its URL (and so the bot token) included, at INFO.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def keyboard(message: Outgoing) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in message.buttons]
+    )
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def classify(error: Exception) -> ApiFailure | None:
+    """PTB's exceptions as the retry policy's failures (BadRequest is a NetworkError in PTB,
+    so it is read first)."""
+    if isinstance(error, RetryAfter):
+        return ApiFailure(Failure.FLOOD, error.message, 429, _seconds(error.retry_after))
+    if isinstance(error, Forbidden):
+        return ApiFailure(Failure.UNREACHABLE, error.message, 403)
+    if isinstance(error, BadRequest):
+        kind = Failure.UNREACHABLE if telegram.is_chat_not_found(error.message) else Failure.REJECTED
+        return ApiFailure(kind, error.message, 400)
+    if isinstance(error, InvalidToken):  # its message repeats the token: not logged
+        return ApiFailure(Failure.REJECTED, "Unauthorized", 401)
+    if isinstance(error, EndPointNotFound):
+        return ApiFailure(Failure.REJECTED, error.message, 404)
+    if isinstance(error, NetworkError):  # 5xx, TimedOut, dropped connections
+        return ApiFailure(Failure.TRANSIENT, error.message)
+    if isinstance(error, TelegramError):
+        return ApiFailure(Failure.REJECTED, error.message)
+    return None
+
+
+class PtbApi:
+    """:class:`bot.channels.telegram.BotApi` on a PTB :class:`Application`."""
+
+    def __init__(self, app: PtbApplication) -> None:
+        self.app = app
+
+    async def connect(self) -> str:
+        await self.app.initialize()  # calls getMe; safe to call again after a failure
+        return self.app.bot.username
+
+    async def send(self, chat_id: int, message: Outgoing) -> None:
+        bot = self.app.bot
+        file = message.attachment
+        if file is None:
+            await bot.send_message(chat_id, message.text, reply_markup=keyboard(message))
+            return
+        caption = file.caption[: telegram.CAPTION_LIMIT] or None
+        if file.kind == "image":
+            await bot.send_photo(chat_id, file.content, caption=caption, filename=file.filename)
+        else:
+            await bot.send_document(chat_id, file.content, caption=caption, filename=file.filename)
+
+    async def answer_callback(self, query_id: str) -> None:
+        await self.app.bot.answer_callback_query(query_id)
+
+    async def set_commands(self, commands: Sequence[tuple[str, str]], language_code: str | None) -> None:
+        menu = [BotCommand(name, text) for name, text in commands]
+        await self.app.bot.set_my_commands(menu, language_code=language_code)
+
+    def classify(self, error: Exception) -> ApiFailure | None:
+        return classify(error)
+
+
+class PtbChannel:
+    def __init__(
+        self,
+        service: Conversations,
+        *,
+        token: str,
+        api_base: str,
+        policy: RetryPolicy | None = None,
+        shutdown_timeout: float = 10.0,
+    ) -> None:
+        self.api_base = api_base
+        self.app = (
+            Application.builder()
+            .token(token)
+            .base_url(f"{api_base}/bot")
+            .base_file_url(f"{api_base}/file/bot")
+            .concurrent_updates(True)
+            .build()
+        )
+        self.bridge = TelegramBridge(service, PtbApi(self.app), policy=policy)
+        self.shutdown_timeout = shutdown_timeout
+        self.app.add_handler(TypeHandler(Update, self._on_update))
+        self.app.add_error_handler(self._on_error)
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if incoming := telegram.translate(update, self.bridge.clock()):
+            await self.bridge.handle(incoming)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling %r", update, exc_info=context.error)
+
+    async def run(self, mode: Mode, stop: asyncio.Event) -> None:
+        try:
+            username = await self.bridge.start(self.api_base)
+            log.info("python-telegram-bot channel started as @%s", username)
+            await self.app.start()
+            if isinstance(mode, Webhook):
+                await self._serve_webhook(mode, stop)
+            else:
+                await self._poll(mode, stop)
+        finally:
+            await self.bridge.drain(self.shutdown_timeout)
+            if self.app.running:
+                await self.app.stop()  # handles updates already fetched, then stops
+            await self.app.shutdown()
+            await self.app.bot.shutdown()  # closes the connections even after a failed start
+
+    async def _poll(self, mode: Polling, stop: asyncio.Event) -> None:
+        updater = self.app.updater
+        assert updater is not None, "the application is built with an updater"
+        await updater.start_polling(
+            timeout=mode.timeout,
+            allowed_updates=list(telegram.ALLOWED_UPDATES),
+            bootstrap_retries=3,  # deleteWebhook at start: retried on network errors
+        )
+        try:
+            await stop.wait()
+        finally:
+            await updater.stop()  # confirms what was fetched with one last getUpdates
+
+    async def _serve_webhook(self, mode: Webhook, stop: asyncio.Event) -> None:
+        async def receive(request: web.Request) -> web.Response:
+            given = request.headers.get(telegram.SECRET_HEADER)
+            if not telegram.secret_matches(given, mode.secret):
+                return web.Response(status=401, text="Unauthorized")
+            try:
+                update = Update.de_json(await request.json(), self.app.bot)
+            except (ValueError, TypeError, KeyError):
+                return web.Response(status=400, text="expected a Telegram update as JSON")
+            # Handled before the answer: Telegram retries an update whose POST failed.
+            await self.app.process_update(update)
+            return web.json_response({})
+
+        async def register() -> None:
+            await self.bridge.call(
+                lambda: self.app.bot.set_webhook(
+                    mode.url,
+                    secret_token=mode.secret,
+                    allowed_updates=list(telegram.ALLOWED_UPDATES),
+                ),
+                "setWebhook",
+            )
+
+        app = web.Application()
+        app.router.add_post(mode.path, receive)
+        await telegram.serve_webhook(app, mode, stop, on_listening=register)

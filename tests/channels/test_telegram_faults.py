@@ -1,0 +1,381 @@
+"""Both Telegram channels, polling the fake Bot API server, when Telegram misbehaves, when the
+bot restarts, and when users send what the bot cannot read.
+
+Every test runs on aiogram and on python-telegram-bot (the ``channel`` fixture).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+
+from bot.channels.telegram import DeliveryFailed, create_channel, render
+from bot.core.commands import command_menu
+from bot.core.context import Context
+from bot.core.errors import ConfigurationError
+from bot.core.ports import Undelivered
+from bot.core.service import ConversationService, Handled
+from bot.core.types import Button, Inbound, Lang, ReplyCreated, UserRef
+from storage.models import User
+from storage.store import SqlStore
+from tests.channels.harness import FAST, POLL, button, free_port, handled, press, running
+from tests.fake_telegram import FakeTelegram, RecordedCall
+
+USER = 42
+OTHER = 43
+SETTLE = 0.3  # seconds to wait for messages that must not come
+
+
+async def wait_until(done: Callable[[], bool], timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
+def texts(tg: FakeTelegram, user: int) -> list[str]:
+    return [m.text or "" for m in tg.sent(user)]
+
+
+def sends_to(tg: FakeTelegram, user: int) -> list[RecordedCall]:
+    return [c for c in tg.requests if c.method == "sendMessage" and c.params.get("chat_id") == user]
+
+
+async def user_row(db: AsyncEngine, user: int) -> Any:
+    async with db.connect() as conn:
+        query = sa.select(col(User.language), col(User.role), col(User.unreachable_at)).where(
+            col(User.channel) == "telegram", col(User.external_id) == str(user)
+        )
+        return (await conn.execute(query)).one_or_none()
+
+
+def say(context: Context, lang: Lang, msgid: str) -> str:
+    return context.i18n.for_lang(lang)(msgid)
+
+
+# Telegram errors ----------------------------------------------------------------------------
+
+
+async def test_flood_control_waits_retry_after_then_retries_that_request_only(
+    channel: str, service: ConversationService, tg: FakeTelegram
+) -> None:
+    tg.fail("sendMessage", chat_id=USER, error_code=429, retry_after=1)
+    async with running(channel, service, tg):
+        tg.send_text(USER, "/start", language_code="en")
+        await wait_until(lambda: bool(tg.faults))
+        tg.send_text(OTHER, "/start", language_code="en")  # another chat is not paused
+        await tg.wait_for_sent(OTHER, 1)
+        await tg.wait_for_sent(USER, 1)
+    [fault] = tg.faults
+    first, retry = sends_to(tg, USER)
+    assert (first.status, retry.status, fault.error_code) == (429, 200, 429)
+    # Exactly retry_after, with no backoff on top, is checked with a fake clock in test_telegram.py;
+    # here only the lower bound is firm, since a busy machine can make any wait longer.
+    assert retry.time - fault.time >= 1.0, "waits retry_after"
+    [other] = sends_to(tg, OTHER)
+    assert other.time < retry.time, "another chat is served while this one waits"
+    assert texts(tg, USER)[0].startswith("Welcome!")
+
+
+@pytest.mark.parametrize("fault", ["blocked", "chat not found"])
+async def test_an_unreachable_user_is_marked_and_others_are_still_served(
+    channel: str, service: ConversationService, tg: FakeTelegram, db: AsyncEngine, fault: str
+) -> None:
+    async with running(channel, service, tg):
+        tg.send_text(USER, "/start", language_code="en")
+        await tg.wait_for_sent(USER, 1)
+        assert (await user_row(db, USER)).unreachable_at is None
+        if fault == "blocked":
+            tg.block(USER)
+        else:
+            tg.fail("sendMessage", chat_id=USER, error_code=400, description="Bad Request: chat not found")
+        press(tg, USER, "English")  # two replies are due: "Language set", then the role question
+        await wait_until(lambda: len(tg.faults) == 1)
+        tg.send_text(OTHER, "/start", language_code="en")
+        await tg.wait_for_sent(OTHER, 1)
+        # The mark is written after Telegram answered 403/400, concurrently with other chats' turns.
+        row = await user_row(db, USER)
+        deadline = time.monotonic() + 5.0
+        while row.unreachable_at is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+            row = await user_row(db, USER)
+        assert isinstance(row.unreachable_at, datetime)
+        assert row.language == "en", "the input was kept although its reply was not delivered"
+        assert len(sends_to(tg, USER)) == 2, "no retry, and the reply's second message is not tried"
+
+        tg.unblock(USER)
+        tg.send_text(USER, "/menu")  # writing again makes the user reachable again
+        await tg.wait_for_sent(USER, 2)
+        assert (await user_row(db, USER)).unreachable_at is None
+    assert len(tg.sent(USER)) == 2
+    assert "Language set to English." not in texts(tg, USER), "an undelivered reply is not sent later"
+
+
+async def test_server_errors_are_retried_with_growing_backoff(
+    channel: str, service: ConversationService, tg: FakeTelegram
+) -> None:
+    tg.fail("sendMessage", chat_id=USER, error_code=500)
+    tg.fail("sendMessage", chat_id=USER, error_code=502, description="Bad Gateway")
+    async with running(channel, service, tg) as bot:
+        tg.send_text(USER, "/start", language_code="en")
+        [welcome] = await tg.wait_for_sent(USER, 1)
+        await handled(bot, 1)
+    assert welcome.buttons, "the retried request is the same request, keyboard included"
+    calls = sends_to(tg, USER)
+    assert [c.status for c in calls] == [500, 502, 200]
+    assert calls[1].time - calls[0].time >= FAST.backoff(1)
+    assert calls[2].time - calls[1].time >= FAST.backoff(2)
+    assert len(tg.sent(USER)) == 1
+
+
+async def test_a_request_that_keeps_failing_is_given_up_and_the_bot_goes_on(
+    channel: str,
+    service: ConversationService,
+    tg: FakeTelegram,
+    db: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tg.fail("sendMessage", chat_id=USER, error_code=500, times=FAST.attempts)
+    with caplog.at_level(logging.ERROR, logger="bot.channels.telegram"):
+        async with running(channel, service, tg):
+            tg.send_text(USER, "/start", language_code="en")
+            await wait_until(lambda: len(tg.faults) == FAST.attempts)
+            tg.send_text(USER, "English")
+            [chosen, _] = await tg.wait_for_sent(USER, 2)
+    assert [c.status for c in sends_to(tg, USER)] == [500] * FAST.attempts + [200, 200]
+    assert chosen.text == "Language set to English.", "/start was processed: it asked for the language"
+    assert any("gave up delivering a reply" in r.getMessage() for r in caplog.records)
+    assert (await user_row(db, USER)).unreachable_at is None, "a server error is not the user's doing"
+
+
+async def test_a_dropped_connection_is_retried(
+    channel: str, service: ConversationService, tg: FakeTelegram
+) -> None:
+    tg.drop_connection("sendMessage", chat_id=USER)
+    async with running(channel, service, tg) as bot:
+        tg.send_text(USER, "/start", language_code="en")
+        await tg.wait_for_sent(USER, 1)
+        await handled(bot, 1)
+    assert [f.kind for f in tg.faults] == ["dropped"]
+    assert len(sends_to(tg, USER)) == 2
+    assert texts(tg, USER)[0].startswith("Welcome!")
+
+
+async def test_a_failing_get_updates_loses_no_update(
+    channel: str, service: ConversationService, tg: FakeTelegram
+) -> None:
+    tg.fail("getUpdates", error_code=502, description="Bad Gateway")
+    tg.send_text(USER, "/start", language_code="en")
+    async with running(channel, service, tg):
+        await tg.wait_for_sent(USER, 1, timeout=10)
+    assert [f.method for f in tg.faults] == ["getUpdates"]
+    assert texts(tg, USER)[0].startswith("Welcome!")
+
+
+# Exactly once -------------------------------------------------------------------------------
+
+
+async def test_a_redelivered_update_is_answered_once(
+    channel: str, engine: AsyncEngine, context: Context, tg: FakeTelegram
+) -> None:
+    # ``engine``: SQLite, and PostgreSQL too when DT4E_TEST_DATABASE_URL is set
+    async with running(channel, ConversationService(SqlStore(engine), context), tg) as bot:
+        start = tg.send_text(USER, "/start", language_code="en")
+        await tg.wait_for_sent(USER, 1)
+        tg.redeliver(start)
+        tap = press(tg, USER, "English")
+        await tg.wait_for_sent(USER, 3)
+        tg.redeliver(tap)
+        tg.send_text(USER, "/menu")
+        await tg.wait_for_sent(USER, 4)
+        await handled(bot, 5)  # the redelivered ones too
+    assert len(tg.sent(USER)) == 4
+    assert texts(tg, USER)[3] == "What would you like to do?"
+    assert [a.data for a in tg.callback_answers] == ["lang:en"]
+
+
+@pytest.mark.parametrize("second", ["same", "other"], ids=["same framework", "other framework"])
+async def test_a_restart_in_the_middle_of_a_conversation_continues_it(
+    channel: str, second: str, engine: AsyncEngine, context: Context, tg: FakeTelegram
+) -> None:
+    db = engine  # SQLite, and PostgreSQL too when DT4E_TEST_DATABASE_URL is set
+    async with running(channel, ConversationService(SqlStore(db), context), tg):
+        tg.send_text(USER, "/start", language_code="en")
+        await tg.wait_for_sent(USER, 1)
+        press(tg, USER, "Français")
+        await tg.wait_for_sent(USER, 3)
+    role_question = tg.sent(USER)[2]
+    tg.send_text(USER, "/help")  # written while the bot is down
+
+    after = channel if second == "same" else {"aiogram": "ptb", "ptb": "aiogram"}[channel]
+    async with running(after, ConversationService(SqlStore(db), context), tg):
+        await tg.wait_for_sent(USER, 4)
+        data = button(role_question, "Je suis employeur")
+        tg.press_button(USER, role_question.message_id, data)  # a button from the first run
+        await tg.wait_for_sent(USER, 6)
+        await asyncio.sleep(SETTLE)
+    sent = texts(tg, USER)
+    assert len(sent) == 6, "no update answered twice, none lost"
+    assert "Je réponds aux questions" in sent[3], "/help answered in the language chosen before"
+    assert sent[4].startswith("Merci. Je vous répondrai en tant qu'employeur")
+    assert sent[5] == "Que souhaitez-vous faire ?"
+    row = await user_row(db, USER)
+    assert (row.language, row.role) == ("fr", "employer")
+
+
+# What users send ----------------------------------------------------------------------------
+
+
+async def test_media_get_a_short_reply_in_the_users_language_and_edits_are_ignored(
+    channel: str, service: ConversationService, tg: FakeTelegram, context: Context
+) -> None:
+    me = {"id": USER, "is_bot": False, "first_name": "Ann", "language_code": "fr"}
+    async with running(channel, service, tg):
+        tg.send_text(USER, "/start", language_code="fr")
+        await tg.wait_for_sent(USER, 1)
+        tg.send_photo(USER, caption="mon passeport", language_code="fr")
+        await tg.wait_for_sent(USER, 2)
+        sticker = {"file_id": "s", "file_unique_id": "us", "type": "regular", "width": 512, "height": 512}
+        tg.send_update(
+            {"message": {"from": me, "sticker": {**sticker, "is_animated": False, "is_video": False}}}
+        )
+        await tg.wait_for_sent(USER, 3)
+        tg.send_update(
+            {"message": {"from": me, "voice": {"file_id": "v", "file_unique_id": "uv", "duration": 2}}}
+        )
+        await tg.wait_for_sent(USER, 4)
+        tg.send_update({"message": {"from": me, "location": {"latitude": 31.95, "longitude": 35.93}}})
+        await tg.wait_for_sent(USER, 5)
+        tg.send_document(USER, "cv.pdf", b"%PDF-1.4", language_code="fr")
+        await tg.wait_for_sent(USER, 6)
+        tg.edit_user_message(USER, 1, "/help", language_code="fr")  # the user's /start, edited
+        group = {"id": -1001, "type": "supergroup", "title": "DT4E cohort"}
+        tg.send_update({"message": {"from": me, "chat": group, "text": "/start"}})
+        tg.send_text(USER, "/menu", language_code="fr")
+        await tg.wait_for_sent(USER, 7)
+        await asyncio.sleep(SETTLE)
+    media_reply = say(context, Lang.FR, "I can only read text for now. Please type your question in words.")
+    assert media_reply != say(
+        context, Lang.EN, "I can only read text for now. Please type your question in words."
+    )
+    sent = texts(tg, USER)
+    assert sent[1:6] == [media_reply] * 5
+    assert len(sent) == 7, "the edit is not answered"
+    assert sent[6] == "Que souhaitez-vous faire ?", "/menu, not the edited /help, was answered"
+    assert tg.sent(-1001) == [], "group chats are ignored"
+
+
+async def test_an_old_button_still_works_and_an_unknown_one_expires_politely(
+    channel: str, service: ConversationService, tg: FakeTelegram, context: Context
+) -> None:
+    async with running(channel, service, tg) as bot:
+        tg.send_text(USER, "/start", language_code="en")
+        [languages] = await tg.wait_for_sent(USER, 1)
+        press(tg, USER, "English")
+        await tg.wait_for_sent(USER, 3)
+        press(tg, USER, "I am an employer")
+        await tg.wait_for_sent(USER, 5)
+        tg.press_button(USER, languages.message_id, "lang:fr")  # the first message's button
+        await tg.wait_for_sent(USER, 7)
+        tg.press_button(USER, languages.message_id, "quiz:v0:retired", strict=False)
+        await tg.wait_for_sent(USER, 9)
+        await handled(bot, 5)
+    sent = tg.sent(USER)
+    assert sent[5].text == "La langue est maintenant le français."
+    assert sent[6].text == "Que souhaitez-vous faire ?"
+    assert sent[7].text == say(context, Lang.FR, "This button has expired. Here is the menu again.")
+    assert sent[8].buttons == sent[6].buttons
+    assert len(sent) == 9
+    assert [a.data for a in tg.callback_answers] == ["lang:en", "role:employer", "lang:fr", "quiz:v0:retired"]
+
+
+# Replies ------------------------------------------------------------------------------------
+
+
+class LongReplies:
+    """A stand-in for the conversation service whose every reply is over Telegram's limit."""
+
+    def __init__(self, context: Context, reply: ReplyCreated) -> None:
+        self.context = context
+        self.reply = reply
+
+    async def handle_durably(self, inbound: Inbound) -> Handled:
+        return Handled([self.reply], None)
+
+    async def delivered(self, outbox_id: int, at: datetime) -> None:
+        raise AssertionError("nothing is in an outbox here")
+
+    async def undelivered(self, channel: str, created_before: datetime) -> list[Undelivered]:
+        return []
+
+    async def claim(self, outbox_id: int, at: datetime) -> bool:
+        raise AssertionError("nothing is in an outbox here")
+
+    async def release(self, outbox_id: int) -> None:
+        raise AssertionError("nothing is in an outbox here")
+
+    async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None:
+        raise AssertionError("nobody is unreachable here")
+
+
+async def test_a_long_reply_is_split_at_paragraphs_with_the_keyboard_on_the_last_part(
+    channel: str, tg: FakeTelegram, context: Context
+) -> None:
+    paragraphs = [f"{n}. " + "word " * 380 for n in range(1, 7)]  # 6 x ~1900 characters
+    text = "\n\n".join(p.strip() for p in paragraphs)
+    buttons = ((Button("Ask a question", "menu:ask"), Button("Help", "menu:help")),)
+    reply = ReplyCreated(text=text, lang=Lang.EN, buttons=buttons)
+    assert len(text) > 2 * 4096
+    async with running(channel, LongReplies(context, reply), tg) as bot:
+        tg.send_text(USER, "tell me everything")
+        await tg.wait_for_sent(USER, len(render(reply)))
+        await handled(bot, 1)
+    sent = tg.sent(USER)
+    assert len(sent) == len(render(reply)) >= 3
+    assert all(len(m.text or "") <= 4096 for m in sent)
+    assert all(m.buttons == [] for m in sent[:-1])
+    assert sent[-1].buttons == [[("Ask a question", "menu:ask"), ("Help", "menu:help")]]
+    assert "\n\n".join(m.text or "" for m in sent) == text, "cut at paragraph breaks only"
+
+
+async def test_the_command_menu_is_published_in_every_language(
+    channel: str, service: ConversationService, tg: FakeTelegram, context: Context
+) -> None:
+    async with running(channel, service, tg):
+        await tg.wait_for_calls("setMyCommands", 4)
+    assert tg.commands_for() == command_menu(context.i18n, Lang.EN), "clients in other languages"
+    for lang in Lang:
+        assert tg.commands_for(language_code=lang.value) == command_menu(context.i18n, lang)
+    assert tg.commands_for(language_code="ar") != tg.commands_for(language_code="en")
+    assert [name for name, _ in tg.commands_for(language_code="fr")][:2] == ["start", "menu"]
+
+
+# Start-up -----------------------------------------------------------------------------------
+
+
+async def test_a_rejected_token_stops_the_channel_with_a_clear_error(
+    channel: str, service: ConversationService, tg: FakeTelegram
+) -> None:
+    bot = create_channel(channel, service, token="123456:WRONG", api_base=tg.base_url, policy=FAST)
+    with pytest.raises(ConfigurationError, match=r"^DT4E_TELEGRAM_TOKEN: the Bot API at \S+ rejected") as err:
+        await bot.run(POLL, asyncio.Event())
+    assert "WRONG" not in str(err.value)
+    assert tg.calls_to("getUpdates") == []
+
+
+async def test_an_unreachable_bot_api_is_retried_then_reported(
+    channel: str, service: ConversationService
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    bot = create_channel(channel, service, token="123456:TEST", api_base=closed, policy=FAST)
+    with pytest.raises(DeliveryFailed, match=f"^cannot reach the Bot API at {closed}"):
+        await bot.run(POLL, asyncio.Event())

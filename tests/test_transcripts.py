@@ -1,0 +1,150 @@
+"""Every transcript in tests/transcripts, over every channel: the core, the console CLI, and
+Telegram on aiogram and on python-telegram-bot (the real frameworks talking HTTP to the fake
+Bot API server). One contract test: the same conversation, whatever carries it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.channels.console import ConsoleChannel
+from bot.core.context import Context
+from bot.core.service import ConversationService
+from storage.engine import create_engine, upgrade
+from storage.store import SqlStore
+from tests.channels.harness import handled, running
+from tests.fake_telegram import FakeTelegram, SentMessage
+from tests.transcript import Driver, Seen, Transcript, all_transcripts, compare
+
+TRANSCRIPTS = all_transcripts()
+CHANNELS = ["core", "console", "aiogram", "ptb"]
+TELEGRAM_USER = 42
+BUTTON = re.compile(r"\[(\d+)\] (.+?)(?=\s{3}\[\d+\] |$)")
+
+
+class CoreDriver:
+    """The conversation service called directly, as a channel would."""
+
+    def __init__(self, service: ConversationService) -> None:
+        self.service = service
+
+    async def play(self, transcript: Transcript) -> list[list[Seen]]:
+        channel = ConsoleChannel(self.service, "transcript", language_hint=transcript.language_hint)
+        seen = []
+        for step in transcript.steps:
+            if step.action == "tap":
+                labels = [b.label for b in channel.buttons]
+                assert step.value in labels, f"no button {step.value!r} on screen: {labels}"
+            replies = await channel.send(step.value)
+            seen.append([Seen(r.text, [b.label for row in r.buttons for b in row]) for r in replies])
+        return seen
+
+
+class ConsoleDriver:
+    """The real ``dt4e-bot chat`` in a subprocess, its standard input a pipe."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    async def play(self, transcript: Transcript) -> list[list[Seen]]:
+        args = [sys.executable, "-m", "bot.cli", "chat", "--user", "transcript"]
+        if transcript.language_hint:
+            args += ["--lang", transcript.language_hint]
+        env = {**os.environ, "DT4E_DATABASE_URL": self.database_url, "DT4E_LOG_LEVEL": "WARNING"}
+        process = await asyncio.create_subprocess_exec(
+            *args,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+            cwd=Path(__file__).parent.parent,
+        )
+        stdin = "".join(step.value + "\n" for step in transcript.steps).encode()
+        out, err = await asyncio.wait_for(process.communicate(stdin), timeout=60)
+        assert process.returncode == 0, err.decode()
+        return parse_console(out.decode())
+
+
+class TelegramDriver:
+    """The real Telegram channel (aiogram or PTB, polling) against the fake Bot API server: the
+    user types with ``send_text`` and taps the buttons of the bot's latest messages."""
+
+    def __init__(self, channel: str, service: ConversationService) -> None:
+        self.channel = channel
+        self.service = service
+
+    async def play(self, transcript: Transcript) -> list[list[Seen]]:
+        user, hint = TELEGRAM_USER, transcript.language_hint
+        seen: list[list[Seen]] = []
+        async with FakeTelegram() as tg, running(self.channel, self.service, tg) as channel:
+            shown: list[SentMessage] = []
+            for number, step in enumerate(transcript.steps, 1):
+                before = len(tg.sent(user))
+                if step.action == "tap":
+                    message_id, data = self.find_button(shown, step.value)
+                    tg.press_button(user, message_id, data, language_code=hint)
+                else:
+                    tg.send_text(user, step.value, language_code=hint)
+                await tg.wait_for_sent(user, before + len(step.bot))
+                await handled(channel, number)  # all its messages are sent: extras show too
+                new = tg.sent(user)[before:]
+                if new:
+                    shown = new
+                seen.append(
+                    [Seen(m.text or "", [label for row in m.buttons for label, _ in row]) for m in new]
+                )
+        return seen
+
+    @staticmethod
+    def find_button(shown: list[SentMessage], label: str) -> tuple[int, str]:
+        for message in shown:
+            for row in message.buttons:
+                for text, data in row:
+                    if text == label and data is not None:
+                        return message.message_id, data
+        labels = [text for m in shown for row in m.buttons for text, _ in row]
+        raise AssertionError(f"no button {label!r} on screen: {labels}")
+
+
+def parse_console(output: str) -> list[list[Seen]]:
+    """Split the console's output into the bot's messages after each ``you>`` line."""
+    turns: list[list[Seen]] = []
+    for line in output.splitlines():
+        if line.startswith("you> "):
+            turns.append([])
+        elif line.startswith("bot> "):
+            turns[-1].append(Seen(line[5:]))
+        elif line.startswith("     ") and turns and turns[-1]:
+            body = line[5:]
+            buttons = BUTTON.findall(body)
+            if buttons and body.startswith("["):
+                turns[-1][-1].buttons.extend(label for _, label in buttons)
+            else:
+                turns[-1][-1].text += "\n" + body
+    return turns
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("transcript", TRANSCRIPTS, ids=[t.name for t in TRANSCRIPTS])
+async def test_transcript(channel: str, transcript: Transcript, sqlite_url: str, context: Context) -> None:
+    if channel == "console":
+        compare(transcript, await ConsoleDriver(sqlite_url).play(transcript))
+        return
+    engine = create_engine(sqlite_url)
+    await upgrade(engine)
+    try:
+        service = ConversationService(SqlStore(engine), context)
+        driver: Driver = CoreDriver(service) if channel == "core" else TelegramDriver(channel, service)
+        seen = await driver.play(transcript)
+    finally:
+        await engine.dispose()
+    compare(transcript, seen)
+
+
+def test_transcripts_exist() -> None:
+    assert len(TRANSCRIPTS) >= 3
