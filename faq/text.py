@@ -77,22 +77,29 @@ STOPWORDS: frozenset[str] = frozenset(
     "what which who whom whose how why can could would should shall will may might must "
     "have has had having please hi hello hey thanks thank any some about into as so if then than "
     "get got tell know want need just also very really too again still yet ever even only maybe perhaps "
+    "explain describe "
     # French
     "le la les un une des du de d l au aux et ou mais est sont etre ete suis es sommes etes "
     "je tu il elle on nous vous ils elles me te se moi toi lui leur leurs mon ma mes ton ta tes "
     "son sa ses notre nos votre vos ce cet cette ces ca cela c qu que qui quoi quel quelle quels "
     "quelles comment pourquoi est-ce en y a avez ai as ont peut peux pouvez faire fait dans sur "
     "pour par avec sans ne pas plus svp stp merci bonjour salut s il vous plait si donc alors aussi encore "
+    "expliquer explique expliquez decrire decris decrivez "
     # Arabic (normalised forms)
     "في من الي علي عن مع هل ما ماذا لماذا كيف هو هي هم انا انت انتم نحن هذا هذه ذلك تلك "
     "التي الذي الذين او و ثم يا لو ان انه كان كانت يكون تكون اي ايه ايش شو شنو لي لك له لها "
     "لنا لكم عند عندي عندك اذا قد لا لم لن بعض كل ممكن فيني بدي بدنا بدك عم رح راح هيك هاد "
     "هاي هيدا هيدي اللي يلي مش مو منشان عشان علشان لحتي حتى يعني بس كمان طيب مرحبا شكرا "
-    "من فضلك لو سمحت الله اخي "
+    "من فضلك لو سمحت الله اخي اشرح اشرحلي اشرحي اشرحولي وضح وضحلي احكيلي "
+    # prepositions carrying a pronoun ("with them", "in it", Levantine "to you")
+    "معه معها معهم معنا معكم معكن معك معي عليه عليها عليهم علينا عليكم فيه فيها فيهم فينا فيكم "
+    "منه منها منهم منا منكم عنه عنها عنهم عنا عنكم لهم لكم لكن الو الها الهم الكم الكن النا "
+    "الذين اللذين اللواتي "
     # Arabizi
     "shu sho chou esh eh ya3ne yaane ya3ni badde baddi bade bdi fiye fini fi 3am ra7 ra7 "
     "hayda haida hayde hek heik ma3 w wa b bi el il l al 3al 3a ana enta inta nahna ento "
-    "hal ma mesh mish la2 eza iza law lo plz pls merci marhaba mar7aba ahla yalli elli".split()
+    "hal ma mesh mish la2 eza iza law lo plz pls merci marhaba mar7aba ahla yalli elli "
+    "ma3o ma3a ma3na ma3kon ma3kom ma3on elo ela elna elkon elon".split()
 )
 
 _EN = Stemmer.Stemmer("english")
@@ -120,11 +127,27 @@ def stem_arabic(word: str) -> str:
     return word
 
 
+_AR_IMPERFECT = "يتنا"  # the prefixes of a present-tense verb: he, you/she, we, I
+
+
+def verb_stem(stem: str) -> str:
+    """A light stem without the prefixes of a present-tense verb, Levantine "b" included:
+    تنضم, انضم, بتنضم, بينضم all give نضم, so "join" meets "you join" and "we join". Kept
+    only when three letters remain, so short words are not cut to nothing."""
+    if stem[:1] == "ب" and len(stem) >= 5 and stem[1] in _AR_IMPERFECT:
+        stem = stem[1:]
+    if stem[:1] in _AR_IMPERFECT and len(stem) >= 4:
+        stem = stem[1:]
+    return stem
+
+
 @lru_cache(maxsize=65536)
 def word_features(word: str) -> tuple[str, ...]:
-    """The comparable forms of one normalised word."""
+    """The comparable forms of one normalised word (an Arabic word may also be a verb)."""
     if is_arabic(word):
-        return (stem_arabic(word),)
+        stem = stem_arabic(word)
+        verb = verb_stem(stem)
+        return (stem,) if verb == stem else (stem, verb)
     if word.isdigit():
         return (word,)
     en, fr = _EN.stemWord(word), _FR.stemWord(word)
@@ -173,7 +196,7 @@ def looks_like_arabizi(normalized: str) -> bool:
 
 
 _ARABIZI_MULTI = [
-    ("sh", "ش"), ("ch", "ش"), ("kh", "خ"), ("gh", "غ"), ("th", "ث"), ("dh", "ذ"),
+    ("sh", "ش"), ("ch", "ش"), ("kh", "خ"), ("gh", "غ"), ("th", "ث"),
     ("3'", "غ"), ("7'", "خ"), ("6'", "ظ"), ("9'", "ض"),
     ("ou", "و"), ("oo", "و"), ("ee", "ي"), ("ei", "ي"), ("ay", "ي"), ("aa", "ا"),
 ]  # fmt: skip

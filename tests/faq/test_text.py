@@ -45,6 +45,18 @@ def test_light10(word: str, stem: str) -> None:
     assert stem_arabic(word) == stem
 
 
+@pytest.mark.parametrize("word", ["انضم", "تنضم", "بتنضم", "بينضم", "ننضم"])
+def test_present_tense_verbs_share_a_form(word: str) -> None:
+    assert word_features(word)[-1] == "نضم"
+
+
+@pytest.mark.parametrize("word", ["تم", "بيت", "نازح"])
+def test_short_words_and_nouns_keep_their_letters(word: str) -> None:
+    """Three letters stay: نازح may lose its ن as a verb form, never its stem."""
+    assert word_features(word)[0] == stem_arabic(word)
+    assert all(len(feature) >= 2 for feature in word_features(word))
+
+
 def test_latin_words_get_english_and_french_stems() -> None:
     assert word_features("formations") == ("format", "format") or "format" in word_features("formations")
     assert set(word_features("remboursement")) >= {"rembours"}
@@ -82,6 +94,7 @@ def test_arabizi_is_recognised(text: str, arabizi: bool) -> None:
         ("el visa", "الفيسا"),
         ("5ebra", "خبرا"),
         ("shoghl", "شغل"),
+        ("a5odha", "اخدها"),  # d + the suffix ha, not the letter ذ
     ],
 )
 def test_arabizi_transliteration(text: str, arabic: str) -> None:
