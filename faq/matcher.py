@@ -15,8 +15,10 @@ How a question is scored against an entry:
   entries, so a word that names one entry ("Leiden", "Fragomen") counts far more than one
   every entry uses ("DT4E"). Words never seen weigh the most, so off-topic questions score low.
 - ``posterior``: Naive Bayes over the known words, trained on the variants (and, lightly, the
-  answers): which entry most likely produced these words. It is discounted by the square root
-  of the share of the question's weight that is known at all.
+  answers): which entry most likely produced these words. Naive Bayes only ranks: it is as sure
+  of "visa" in "a student visa for Germany" as in "which visa will I get". So it is discounted
+  by the share of the question's weight that is known at all, and by the square root of the
+  entry's coverage: a question the entry explains only in part scores lower.
 - The score is ``100 * (0.7 * posterior + 0.3 * coverage)``. Only a shortlist of entries, the
   best by coverage from the inverted index, is scored in full, which bounds the time.
 - Arabizi is scored twice, as written and transliterated into Arabic; the better reading wins.
@@ -48,8 +50,8 @@ from faq.text import (
     word_features,
 )
 
-ACCEPT = 26
-SUGGEST = 18
+ACCEPT = 22
+SUGGEST = 14
 MARGIN = 1
 SHORTLIST = 40  # entries scored in full for a question: the best by coverage
 MAX_FEATURES = 40  # a question longer than this many content words is cut, bounding the time
@@ -60,7 +62,8 @@ NB_ALPHA = 0.5
 NB_ANSWER_WEIGHT = 0.3
 W_POSTERIOR = 0.7
 W_COVERAGE = 0.3
-KNOWN_SHARE_POWER = 0.5
+KNOWN_SHARE_POWER = 1.0
+COVERAGE_POWER = 0.5
 
 
 Group = tuple[str, ...]  # the comparable forms of one word or phrase
@@ -265,9 +268,15 @@ class Matcher:
         norm = sum(math.exp(value - top) for value in log_likelihood.values())
         scores: dict[str, float] = {}
         for faq_id in shortlist:
-            # Words the knowledge base has never seen ("bitcoin") make the ranking less sure.
-            posterior = math.exp(log_likelihood[faq_id] - top) / norm * known_share**KNOWN_SHARE_POWER
+            # Words the knowledge base has never seen ("bitcoin"), and words this entry does not
+            # use ("student", "Germany"), make the ranking less sure.
             coverage = covered[faq_id] / total
+            posterior = (
+                math.exp(log_likelihood[faq_id] - top)
+                / norm
+                * known_share**KNOWN_SHARE_POWER
+                * coverage**COVERAGE_POWER
+            )
             scores[faq_id] = W_POSTERIOR * posterior + W_COVERAGE * coverage
         return scores
 
