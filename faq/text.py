@@ -143,11 +143,18 @@ def verb_stem(stem: str) -> str:
 
 @lru_cache(maxsize=65536)
 def word_features(word: str) -> tuple[str, ...]:
-    """The comparable forms of one normalised word (an Arabic word may also be a verb)."""
+    """The comparable forms of one normalised word. An Arabic word has its light stem, and
+    also the forms Light10 leaves alone: a present-tense verb without its prefix (see
+    :func:`verb_stem`), the word without a one-letter preposition (بشركة, كشركة: "in", "as a
+    company") and without the object pronoun "me" (عرفني, ساعدني)."""
     if is_arabic(word):
         stem = stem_arabic(word)
-        verb = verb_stem(stem)
-        return (stem,) if verb == stem else (stem, verb)
+        forms = [stem, verb_stem(stem)]
+        if word[:1] in "بكلف" and len(word) >= 5 and not word.startswith(("ال", "لل")):
+            forms.append(stem_arabic(word[1:]))
+        if word.endswith("ني") and len(word) >= 5:
+            forms.append(stem_arabic(word[:-2]))
+        return tuple(dict.fromkeys(forms))
     if word.isdigit():
         return (word,)
     en, fr = _EN.stemWord(word), _FR.stemWord(word)
