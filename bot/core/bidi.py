@@ -29,7 +29,7 @@ def isolate_ltr_runs(text: str) -> str:
     """Wrap each left-to-right run of ``text`` in isolates (idempotent)."""
 
     def wrap(match: re.Match[str]) -> str:
-        run = match.group(0).rstrip(".,:")
+        run = match.group(0).rstrip(".,: ")
         tail = match.group(0)[len(run) :]
         return f"{FSI}{run}{PDI}{tail}" if run else match.group(0)
 

@@ -16,6 +16,7 @@ from bot.core.bidi import FSI, PDI, isolate_ltr_runs, strip_bidi_controls
             f"برنامج {FSI}Displaced Talent for Europe (DT4E){PDI}: نعم",
         ),
         ("أرسل /help الآن", "أرسل /help الآن"),
+        ("الهجرة IOM (فريق DT4E)", f"الهجرة {FSI}IOM{PDI} (فريق {FSI}DT4E{PDI})"),
         ("نص عربي فقط", "نص عربي فقط"),
     ],
 )
