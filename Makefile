@@ -41,7 +41,7 @@ bench: $(STAMP)
 locales: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project=dt4e-bot \
 		--copyright-holder="dt4e-bot contributors" -o locales/messages.pot .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --ignore-obsolete --omit-header --width 100
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --ignore-obsolete --width 100
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -41,6 +41,7 @@ from rapidfuzz import fuzz, process
 from bot.core.types import Lang
 from faq.knowledge import KnowledgeBase
 from faq.language import detect_language
+from faq.smalltalk import Social, social_intent
 from faq.text import (
     STOPWORDS,
     arabizi_to_arabic,
@@ -85,6 +86,8 @@ class Match:
     lang: Lang
     candidates: tuple[Candidate, ...]
     suggestions: tuple[str, ...] = ()
+    social: Social | None = None
+    """Set when the message is small talk ("hello", "merci"), not a question."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +296,9 @@ class Matcher:
 
     def match(self, question: str, *, preferred: Lang | None = None, hint: Lang | None = None) -> Match:
         """Match one question. Never raises on any text."""
+        small_talk = social_intent(question, preferred)
+        if small_talk is not None:
+            return Match(None, 0, small_talk[1], (), social=small_talk[0])
         scores: dict[str, float] = {}
         for reading in self.readings(question):
             for faq_id, score in self._score(reading).items():

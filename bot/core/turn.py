@@ -24,6 +24,7 @@ from bot.core.types import (
     QuestionUnanswered,
     Role,
 )
+from faq.smalltalk import Social
 
 # The longest text the core looks at; Telegram itself caps a message at 4096 characters.
 MAX_INPUT_CHARS = 4096
@@ -302,6 +303,9 @@ def _answer_question(
     assert ctx.faq is not None
     match = ctx.faq.match(text, preferred=state.language, hint=Lang.parse(hint))
     out.switch(match.lang, ctx)
+    if match.social is not None:
+        _small_talk(state, match.social, out)
+        return state
     state = state.model_copy(
         update={"last_question": text, "last_faq_id": match.faq_id or "", "rated_faq_id": ""}
     )
@@ -320,6 +324,20 @@ def _answer_question(
         reason = "abstained"
     out.events.append(QuestionUnanswered(text, out.lang, reason, match.score, candidates))
     return state
+
+
+def _small_talk(state: ConversationState, social: Social, out: Replies) -> None:
+    """A friendly word for "hello", "thanks", "bye" or "ok"; none of them is a question."""
+    _ = out._
+    if social is Social.GREETING:
+        out.say(_("Hello! Ask me your question in your own words, or choose from the menu."))
+        _menu(state, out)
+    elif social is Social.THANKS:
+        out.say(_("You are welcome! Ask me anything else whenever you like."))
+    elif social is Social.BYE:
+        out.say(_("Goodbye, and good luck! Write to me whenever you need."))
+    else:
+        out.say(_("All right. Ask me anything else whenever you like."))
 
 
 def _on_feedback(

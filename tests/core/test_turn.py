@@ -11,7 +11,7 @@ from bot.core.bidi import FSI, strip_bidi_controls
 from bot.core.context import Context
 from bot.core.state import Awaiting, ConversationState
 from bot.core.turn import MAX_INPUT_CHARS, clean_text, handle
-from bot.core.types import Inbound, Lang, Role, UserRef
+from bot.core.types import Inbound, Lang, QuestionUnanswered, Role, UserRef
 
 USER = UserRef("test", "1")
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -109,3 +109,15 @@ def test_clean_text_bounds_and_strips() -> None:
     assert clean_text(" a\u200b b\u202e ") == "a b"
     assert len(clean_text("y" * 100_000)) == MAX_INPUT_CHARS
     assert strip_bidi_controls(clean_text("\u2068DT4E\u2069")) == "DT4E"
+
+
+@pytest.mark.parametrize(("text", "lang"), [("thanks!", Lang.EN), ("مرحبا", Lang.AR), ("au revoir", Lang.FR)])
+def test_small_talk_gets_a_friendly_word_and_is_not_an_unanswered_question(
+    text: str, lang: Lang, context: Context
+) -> None:
+    turn = handle(ConversationState(language=Lang.EN), say(text), context)
+    assert turn.replies[0].lang is lang
+    assert not any(isinstance(e, QuestionUnanswered) for e in turn.events)
+    unknown = handle(ConversationState(language=Lang.EN), say("what is the weather in Amman"), context)
+    assert any(isinstance(e, QuestionUnanswered) for e in unknown.events)
+    assert unknown.replies[0].text != turn.replies[0].text
