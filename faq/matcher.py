@@ -9,7 +9,8 @@ How a question is scored against an entry:
   words and phrases that mean the same ("resign", "quit", "démissionner", "استقال") to one
   concept.
 - A question word the knowledge base has never seen is corrected to the closest word it knows
-  (rapidfuzz), if one is close enough: typos and unusual inflections still count.
+  (rapidfuzz), if one is close enough: typos and unusual inflections still count. From five
+  letters, one wrong letter or two swapped neighbours (optimal string alignment) is close enough.
 - ``coverage``: the share of the question's weight found in the entry's question variants (or,
   at half weight, in its answer), each word weighing its inverse document frequency over
   entries, so a word that names one entry ("Leiden", "Fragomen") counts far more than one
@@ -37,6 +38,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.core.types import Lang
 from faq.knowledge import KnowledgeBase
@@ -57,6 +59,7 @@ MARGIN = 1
 SHORTLIST = 40  # entries scored in full for a question: the best by coverage
 MAX_FEATURES = 40  # a question longer than this many content words is cut, bounding the time
 CORRECTION_CUTOFF = 82
+SWAP_MIN_LENGTH = 5  # from this length, one substituted or transposed letter is corrected too
 ANSWER_WEIGHT = 0.5
 CORRECTION_CACHE = 50_000  # unknown words remembered with their correction
 NB_ALPHA = 0.5
@@ -226,6 +229,11 @@ class Matcher:
         choices = [known for length in lengths for known in self._known_by_length.get(length, ())]
         found = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF)
         corrected = found[0] if found is not None else word
+        if found is None and len(word) >= SWAP_MIN_LENGTH:
+            # One wrong or two swapped letters ("suvii", "القوت") cost a short word more than
+            # the ratio allows; one such edit from a known word of the same length still counts.
+            same_length = self._known_by_length.get(len(word), [])
+            corrected = next((k for k in same_length if OSA.distance(word, k, score_cutoff=1) <= 1), word)
         if len(self._corrections) < CORRECTION_CACHE:
             self._corrections[word] = corrected
         return corrected

@@ -43,6 +43,7 @@ ANSWERED = [
     ("133 vacancies for 100 unemployed", "nl-talent-demand", Lang.EN),
     ("كيف بتنضم شركتنا للبرنامج؟", "get-involved", Lang.AR),  # a verb form no variant uses
     ("please explain Displaced Talent for Europe", "about-dt4e", Lang.EN),
+    ("un suvii après le départ ?", "follow-up", Lang.FR),  # two letters swapped in a short word
 ]
 
 
