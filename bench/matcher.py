@@ -12,6 +12,9 @@ Questions: ``eval/out_of_scope.jsonl`` plus, when it is there, ``../shared/eval/
 - ``BM25 (bm25s)``: every variant a document (normalised, our tokens), the best document's entry;
   abstains when no token is shared.
 
+The same questions are also asked with one typo each (``real, 1 typo``): a letter dropped,
+two neighbours swapped or a letter doubled, in one word of five letters or more.
+
 The synthetic 5,000-entry base keeps the real entries and adds generated ones made of words
 from the real variants, so the real questions still have their answers and the matcher has to
 find them among many more distractors. Targets: p99 < 2 ms at the real base, < 20 ms at 5,000.
@@ -80,6 +83,29 @@ def synthetic(knowledge: KnowledgeBase, size: int, seed: int = 7) -> KnowledgeBa
             **{**dict(template), "id": f"synthetic-{number}", "questions": questions, "related": []}
         )
     return KnowledgeBase(entries=entries, synonyms=knowledge.synonyms, sources=knowledge.sources)
+
+
+def with_typos(questions: Sequence[Labelled], seed: int = 11) -> list[Labelled]:
+    """The same questions with one typo each, as thumbs make them: in a word of five letters or
+    more, a letter dropped, two neighbours swapped, or a letter replaced by a neighbouring one."""
+    rng = random.Random(seed)
+    out = []
+    for item in questions:
+        words = item.question.split()
+        long = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+        if long:
+            i = rng.choice(long)
+            word, j = words[i], rng.randrange(1, len(words[i]) - 1)
+            edit = rng.choice(("drop", "swap", "replace"))
+            if edit == "drop":
+                word = word[:j] + word[j + 1 :]
+            elif edit == "swap":
+                word = word[: j - 1] + word[j] + word[j - 1] + word[j + 1 :]
+            else:
+                word = word[:j] + word[j + 1] + word[j + 1 :]  # the next letter typed twice
+            words[i] = word
+        out.append(Labelled(" ".join(words), item.lang, item.faq_id))
+    return out
 
 
 def variants(knowledge: KnowledgeBase) -> tuple[list[str], list[str]]:
@@ -165,7 +191,11 @@ def main(argv: Sequence[str]) -> int:
     for path in files:
         questions += parse_labelled(path.read_text(encoding="utf-8").splitlines(), str(path))
     knowledge = load_knowledge()
-    bases = [("real", knowledge), (f"synthetic-{SYNTHETIC_SIZE}", synthetic(knowledge, SYNTHETIC_SIZE))]
+    bases = [
+        ("real", knowledge, questions),
+        ("real, 1 typo", knowledge, with_typos(questions)),
+        (f"synthetic-{SYNTHETIC_SIZE}", synthetic(knowledge, SYNTHETIC_SIZE), questions),
+    ]
     methods: list[tuple[str, Callable[[KnowledgeBase], Predict]]] = [
         ("dt4e matcher", ours),
         ("rapidfuzz WRatio", wratio),
@@ -175,9 +205,9 @@ def main(argv: Sequence[str]) -> int:
     columns = ("entries", "top-1", "abst.", "p50 ms", "p99 ms", "build s")
     print(f"{'method':18} {'base':16} " + " ".join(f"{c:>7}" for c in columns))
     results = []
-    for base_name, base in bases:
+    for base_name, base, asked in bases:
         for method_name, build in methods:
-            result = measure(method_name, base_name, base, build, questions)
+            result = measure(method_name, base_name, base, build, asked)
             results.append(result)
             print(
                 f"{result.method:18} {result.base:16} {result.entries:7} {100 * result.top1:5.1f}% "
@@ -195,7 +225,7 @@ def main(argv: Sequence[str]) -> int:
     RESULTS.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     print(f"written: {RESULTS.relative_to(ROOT)}")
     ours_real = next(r for r in results if r.method == "dt4e matcher" and r.base == "real")
-    ours_big = next(r for r in results if r.method == "dt4e matcher" and r.base != "real")
+    ours_big = next(r for r in results if r.method == "dt4e matcher" and r.base.startswith("synthetic"))
     met = ours_real.p99_ms < 2.0 and ours_big.p99_ms < 20.0
     verdict = "met" if met else "NOT met"
     print(f"latency targets {verdict}: p99 {ours_real.p99_ms:.2f} ms (< 2), {ours_big.p99_ms:.2f} ms (< 20)")
