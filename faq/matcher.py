@@ -32,6 +32,7 @@ turn (``dt4e-bot faq eval --held-out``), the shared development set, and ``eval/
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -165,6 +166,13 @@ class Matcher:
             faq_id: math.log(sum(counts.values()) + NB_ALPHA * vocabulary)
             for faq_id, counts in self._counts.items()
         }
+        # For entries a question shares no word with: sum over entries of exp(-k * (log_norm -
+        # min)) for k known words, so scoring a question costs the shortlist, not every entry.
+        self._min_log_norm = min(self._log_norm.values(), default=0.0)
+        self._norm_sums = [
+            math.fsum(math.exp(-k * (v - self._min_log_norm)) for v in self._log_norm.values())
+            for k in range(MAX_FEATURES + 1)
+        ]
         self._entries_by_variant_feature: dict[str, set[str]] = defaultdict(set)
         self._entries_by_answer_feature: dict[str, set[str]] = defaultdict(set)
         for faq_id in self._ids:
@@ -264,19 +272,23 @@ class Matcher:
                 covered[faq_id] += weight
             for faq_id in in_answers:
                 covered[faq_id] += ANSWER_WEIGHT * weight
-        shortlist = sorted(covered, key=lambda e: (-covered[e], e))[:SHORTLIST]
+        shortlist = heapq.nsmallest(SHORTLIST, covered, key=lambda e: (-covered[e], e))
         # Naive Bayes over the known words: which entry most likely produced them. Entries off
-        # the shortlist count with the smoothing term only, which is all but exact for them.
-        log_alpha = len(known) * math.log(NB_ALPHA)
-        log_likelihood = {faq_id: log_alpha - len(known) * self._log_norm[faq_id] for faq_id in self._ids}
-        for faq_id in shortlist:
-            counts = self._counts[faq_id]
-            log_likelihood[faq_id] = (
-                sum(math.log(max(counts.get(f, 0.0) for f in g) + NB_ALPHA) for g in known)
-                - len(known) * self._log_norm[faq_id]
-            )
-        top = max(log_likelihood.values())
+        # the shortlist count with the smoothing term only, which is all but exact for them:
+        # k * (log(alpha) - log_norm), summed in closed form from the sums made at build time.
+        k = len(known)
+        log_likelihood = {
+            faq_id: sum(math.log(max(self._counts[faq_id].get(f, 0.0) for f in g) + NB_ALPHA) for g in known)
+            - k * self._log_norm[faq_id]
+            for faq_id in shortlist
+        }
+        off_best = k * (math.log(NB_ALPHA) - self._min_log_norm)  # the likeliest entry off the list
+        top = max(off_best, *log_likelihood.values())
+        off_share = self._norm_sums[k] - sum(
+            math.exp(-k * (self._log_norm[faq_id] - self._min_log_norm)) for faq_id in shortlist
+        )
         norm = sum(math.exp(value - top) for value in log_likelihood.values())
+        norm += math.exp(off_best - top) * max(off_share, 0.0)
         scores: dict[str, float] = {}
         for faq_id in shortlist:
             # Words the knowledge base has never seen ("bitcoin"), and words this entry does not
