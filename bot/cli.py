@@ -184,7 +184,7 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
     from bot.app import build_context
-    from bot.core.turn import abstention_text, answer_text, clean_text
+    from bot.core.turn import abstention_text, answer_text, clean_text, small_talk_text
 
     if not args.jsonl and not args.question:
         raise UsageError("ask needs a QUESTION, or --jsonl with questions on standard input")
@@ -197,6 +197,8 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
         assert match is not None
         if match.faq_id is not None:
             text = answer_text(context, match.faq_id, match.lang)
+        elif match.social is not None:
+            text = small_talk_text(context, match.social, match.lang)
         else:
             text = abstention_text(context, match.lang, unsure=bool(match.suggestions))
         suggestions = list(match.suggestions) or [

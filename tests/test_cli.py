@@ -122,6 +122,8 @@ def test_ask_jsonl_answers_every_line_in_order() -> None:
     assert answers[0]["lang"] == "fr"
     assert answers[1]["id"] is None
     assert answers[2]["lang"] == "ar"
+    assert answers[3]["id"] is None
+    assert answers[3]["answer"].startswith("Hello!"), "small talk gets the chat's friendly reply"
     assert answers[4] == answers[0]
 
 

@@ -304,7 +304,7 @@ def _answer_question(
     match = ctx.faq.match(text, preferred=state.language, hint=Lang.parse(hint))
     out.switch(match.lang, ctx)
     if match.social is not None:
-        _small_talk(state, match.social, out)
+        _small_talk(state, match.social, out, ctx)
         return state
     state = state.model_copy(
         update={"last_question": text, "last_faq_id": match.faq_id or "", "rated_faq_id": ""}
@@ -326,18 +326,22 @@ def _answer_question(
     return state
 
 
-def _small_talk(state: ConversationState, social: Social, out: Replies) -> None:
+def small_talk_text(ctx: Context, social: Social, lang: Lang) -> str:
     """A friendly word for "hello", "thanks", "bye" or "ok"; none of them is a question."""
-    _ = out._
+    _ = ctx.i18n.for_lang(lang)
     if social is Social.GREETING:
-        out.say(_("Hello! Ask me your question in your own words, or choose from the menu."))
+        return _("Hello! Ask me your question in your own words, or choose from the menu.")
+    if social is Social.THANKS:
+        return _("You are welcome! Ask me anything else whenever you like.")
+    if social is Social.BYE:
+        return _("Goodbye, and good luck! Write to me whenever you need.")
+    return _("All right. Ask me anything else whenever you like.")
+
+
+def _small_talk(state: ConversationState, social: Social, out: Replies, ctx: Context) -> None:
+    out.say(small_talk_text(ctx, social, out.lang))
+    if social is Social.GREETING:
         _menu(state, out)
-    elif social is Social.THANKS:
-        out.say(_("You are welcome! Ask me anything else whenever you like."))
-    elif social is Social.BYE:
-        out.say(_("Goodbye, and good luck! Write to me whenever you need."))
-    else:
-        out.say(_("All right. Ask me anything else whenever you like."))
 
 
 def _on_feedback(
