@@ -20,10 +20,10 @@ FRENCH_WORDS = frozenset(
     "ta tes son sa ses notre nos votre vos leur leurs ce cet cette ces que qui quoi quel quelle "
     "quels quelles comment combien quand pourquoi pour avec sans dans sur sous chez par peut peux "
     "pouvez puis faut dois doit est-ce c'est qu'est-ce y a-t-il avant apres après emploi travail "
-    "entreprise employeur employeurs salarie salarié famille enfants logement visa coute coûte "
+    "entreprise employeur employeurs salarie salarié famille enfants logement coute coûte "
     "formation formations cout coût couts coûts frais demarche démarches duree durée delai délai "
     "combien temps arrivee arrivée depart départ partenaire partenaires aide aides suivi recrutement "
-    "recruter candidat candidats pays-bas belgique etranger étranger offres services personne "
+    "recruter candidat candidats pays-bas belgique etranger étranger offres personne "
     "deplacee déplacée pourquoi embaucher quitte quitter abandonner prepare préparer svp stp merci "
     "bonjour oui non pas ne rien aussi encore tres très bien".split()
 )
@@ -34,7 +34,7 @@ ENGLISH_WORDS = frozenset(
     "before much many long job jobs work working employer employers company companies family "
     "children housing cost costs fee fees training trainings how's what's who's time arrival "
     "departure partner partners help support follow-up recruitment recruit candidate candidates "
-    "netherlands belgium abroad offers services person displaced hire hiring quit leave prepare "
+    "netherlands belgium abroad offers person displaced hire hiring quit leave prepare "
     "please thanks hello yes no not any get need want".split()
 )
 

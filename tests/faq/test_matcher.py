@@ -157,3 +157,12 @@ def test_synonym_phrases_match_as_a_whole() -> None:
     matcher = _tiny((("apartment", "place to live"),))
     assert matcher.match("a place to live").faq_id == "housing"
     assert _tiny(()).match("a place to live").faq_id is None
+
+
+@pytest.mark.parametrize("word", ["visa", "services"])
+def test_a_word_spelled_the_same_in_english_and_french_follows_the_users_choice(
+    matcher: Matcher, word: str
+) -> None:
+    assert matcher.match(word, preferred=Lang.FR).lang is Lang.FR
+    assert matcher.match(word, preferred=Lang.EN).lang is Lang.EN
+    assert matcher.match(word).lang is Lang.EN
