@@ -138,6 +138,8 @@ def verb_stem(stem: str) -> str:
         stem = stem[1:]
     if stem[:1] in _AR_IMPERFECT and len(stem) >= 4:
         stem = stem[1:]
+    if stem.endswith("وا") and len(stem) >= 5:  # Levantine plural: بتختاروا for تختارون
+        stem = stem[:-2]
     return stem
 
 
@@ -151,6 +153,8 @@ def word_features(word: str) -> tuple[str, ...]:
         stem = stem_arabic(word)
         forms = [stem, verb_stem(stem)]
         if word[:1] in "بكلف" and len(word) >= 5 and not word.startswith(("ال", "لل")):
+            forms.append(stem_arabic(word[1:]))
+        if word.startswith(("عال", "هال")) and len(word) >= 6:  # Levantine "on the", "this"
             forms.append(stem_arabic(word[1:]))
         if word.endswith("ني") and len(word) >= 5:
             forms.append(stem_arabic(word[:-2]))

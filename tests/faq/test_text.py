@@ -57,6 +57,12 @@ def test_one_letter_prepositions_and_me_also_come_off(word: str, plain: str) -> 
     assert stem_arabic(plain) in word_features(word)
 
 
+def test_levantine_plural_verbs_and_contractions_meet_their_msa_forms() -> None:
+    assert set(word_features("بتختاروا")) & set(word_features("تختارون"))
+    assert stem_arabic("الفيديو") in word_features("عالفيديو")
+    assert stem_arabic("البرنامج") in word_features("هالبرنامج")
+
+
 def test_the_article_is_left_to_light10() -> None:
     assert word_features("البرنامج") == (stem_arabic("البرنامج"),)
 
