@@ -11,6 +11,7 @@ import yaml
 
 from bot.core.errors import ContentError
 from bot.core.types import Lang
+from dialogs.library import load_dialogs
 from faq.knowledge import MAX_ANSWER_CHARS, load_knowledge
 
 BROKEN = Path(__file__).parent / "broken"
@@ -35,6 +36,15 @@ def test_every_catalogue_id_is_answered() -> None:
         entry = knowledge.entries[faq_id]
         assert entry.source == item["source"], faq_id
         assert entry.audience.value == item["audience"], faq_id
+
+
+@pytest.mark.parametrize("lang", list(Lang))
+def test_the_pdo_answer_names_the_modules_as_the_module_list_does(lang: Lang) -> None:
+    """A talent told about "Living in Belgium" must find a module of that name under /modules."""
+    answer = load_knowledge().entries["pdo-modules"].answer.get(lang)
+    titles = [dialog.title.get(lang) for dialog in load_dialogs().modules()]
+    assert len(titles) == 5
+    assert [t for t in titles if t not in answer] == []
 
 
 def test_get_involved_never_invents_a_contact() -> None:
