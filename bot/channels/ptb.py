@@ -160,7 +160,9 @@ class PtbChannel:
             await self.bridge.handle(incoming)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("error while handling %r", update, exc_info=context.error)
+        # The update's id only: its text and the sender's name are personal data, kept out of logs.
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("error while handling update %s", update_id, exc_info=context.error)
 
     async def run(self, mode: Mode, stop: asyncio.Event) -> None:
         try:

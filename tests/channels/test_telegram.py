@@ -301,3 +301,35 @@ def test_webhook_urls_and_secrets() -> None:
     secret = new_webhook_secret()
     assert re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret)
     assert secret != new_webhook_secret()
+
+
+async def test_ptb_errors_are_logged_without_the_users_message(caplog: pytest.LogCaptureFixture) -> None:
+    """python-telegram-bot hands its error handler the whole update: text, names and all."""
+    from types import SimpleNamespace
+
+    from telegram import Update
+
+    channel = ptb_channel.PtbChannel(
+        SimpleNamespace(),
+        token="123456:TEST",
+        api_base="http://127.0.0.1:9",
+    )
+    update = Update.de_json(
+        {
+            "update_id": 77,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 5, "type": "private"},
+                "from": {"id": 5, "is_bot": False, "first_name": "Rania"},
+                "text": "my passport number is N1234567",
+            },
+        },
+        None,
+    )
+    context = SimpleNamespace(error=RuntimeError("boom"))
+    with caplog.at_level("ERROR"):
+        await channel._on_error(update, context)  # type: ignore[arg-type]
+    assert "update 77" in caplog.text
+    assert "N1234567" not in caplog.text
+    assert "Rania" not in caplog.text
