@@ -14,11 +14,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from bot.core.errors import ConcurrentUpdate
+from bot.core.errors import ConcurrentUpdate, DatabaseUnavailable
 from bot.core.ports import StoredState, Undelivered
 from bot.core.state import ConversationState
 from bot.core.types import (
@@ -207,19 +207,34 @@ class SqlStore:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction; a database that cannot be reached (refused or dropped
+        connection, SQLite busy) raises :class:`DatabaseUnavailable`, which callers may retry."""
+        try:
+            async with self._sessions() as session, session.begin():
+                yield session
+        except DBAPIError as exc:
+            if not isinstance(exc, OperationalError | InterfaceError) and not exc.connection_invalidated:
+                raise
+            # The driver's message only: SQLAlchemy's own names the statement's parameters.
+            raise DatabaseUnavailable(f"the database cannot be used now: {exc.orig}") from exc
+        except OSError as exc:
+            raise DatabaseUnavailable(f"the database cannot be reached: {exc}") from exc
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlTransaction]:
-        async with self._sessions() as session, session.begin():
+        async with self._session() as session:
             yield SqlTransaction(session)
 
     async def mark_sent(self, outbox_id: int, at: datetime) -> None:
-        async with self._sessions() as session, session.begin():
+        async with self._session() as session:
             await session.execute(
                 sa.update(OutboxEntry).where(col(OutboxEntry.id) == outbox_id).values(sent_at=at)
             )
 
     async def claim(self, outbox_id: int, at: datetime) -> bool:
         """Take an unsent entry for sending; ``False`` if another instance took it first."""
-        async with self._sessions() as session, session.begin():
+        async with self._session() as session:
             result = await session.execute(
                 sa.update(OutboxEntry)
                 .where(col(OutboxEntry.id) == outbox_id, col(OutboxEntry.sent_at).is_(None))
@@ -229,7 +244,7 @@ class SqlStore:
 
     async def release(self, outbox_id: int) -> None:
         """Give a claimed entry back (its sending failed for now)."""
-        async with self._sessions() as session, session.begin():
+        async with self._session() as session:
             await session.execute(
                 sa.update(OutboxEntry).where(col(OutboxEntry.id) == outbox_id).values(sent_at=None)
             )
@@ -247,7 +262,7 @@ class SqlStore:
             )
             .order_by(col(OutboxEntry.id))
         )
-        async with self._sessions() as session:
+        async with self._session() as session:
             rows = (await session.execute(query)).all()
         return [
             Undelivered(row[0], UserRef(channel, row[1]), tuple(reply_from_json(r) for r in row[2]))
@@ -257,7 +272,7 @@ class SqlStore:
     async def prune_processed_updates(self, before: datetime) -> int:
         """Forget update ids processed before ``before``: Telegram redelivers an update for a day
         at most, so older ids only take space. Returns how many were removed."""
-        async with self._sessions() as session, session.begin():
+        async with self._session() as session:
             result = await session.execute(
                 sa.delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < before)
             )

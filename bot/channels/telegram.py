@@ -22,7 +22,8 @@ and a reply goes out through the four calls of :class:`BotApi`. Everything else 
   ====================  ==================================================================
 
   Nothing raises out of an update handler: the service has saved the user's input, the new
-  state and the replies (in the outbox) before anything is sent; replies not delivered for now
+  state and the replies (in the outbox) before anything is sent (a database that cannot be
+  reached for a moment is tried again with the same backoff); replies not delivered for now
   are sent again at the next start or by the sweep (:meth:`TelegramBridge.resend_undelivered`).
 - :class:`Polling` and :class:`Webhook` are the two ways to receive updates; :func:`run` is
   ``dt4e-bot run``: it opens the app, picks the channel and runs it until SIGINT or SIGTERM.
@@ -50,7 +51,7 @@ from aiohttp import web
 
 from bot.core.commands import command_menu
 from bot.core.context import Context
-from bot.core.errors import AssistantError, ConfigurationError
+from bot.core.errors import AssistantError, ConfigurationError, DatabaseUnavailable
 from bot.core.ports import Undelivered
 from bot.core.render import TELEGRAM_TEXT_LIMIT, split_text
 from bot.core.service import Handled, KeyedLocks
@@ -502,7 +503,7 @@ class TelegramBridge:
             if incoming.callback_query_id is not None:
                 await self._answer_callback(incoming.callback_query_id)
             async with self._chats.hold(str(incoming.chat_id)):
-                handled = await self.service.handle_durably(inbound)
+                handled = await self._handle_durably(inbound)
                 done = await self.send_replies(inbound.user, incoming.chat_id, handled.replies)
                 if done and handled.outbox_id is not None:
                     await self.service.delivered(handled.outbox_id, self.clock())
@@ -513,6 +514,21 @@ class TelegramBridge:
             self._busy -= 1
             if self._busy == 0:
                 self._idle.set()
+
+    async def _handle_durably(self, inbound: Inbound) -> Handled:
+        """The service's turn, tried again while the database cannot be reached (a restart, a
+        dropped connection, SQLite busy), with the same backoff as Bot API calls. The update is
+        recorded with its effects in one transaction, so a try that did commit is not repeated."""
+        for attempt in range(1, self.policy.attempts + 1):
+            try:
+                return await self.service.handle_durably(inbound)
+            except DatabaseUnavailable as exc:
+                if attempt == self.policy.attempts:
+                    raise
+                delay = self.policy.backoff(attempt)
+                log.warning("update %s: %s; retrying in %s s", inbound.update_id, exc, delay)
+                await self.sleep(delay)
+        raise AssertionError("unreachable")
 
     async def _answer_callback(self, query_id: str) -> None:
         try:

@@ -21,7 +21,7 @@ from sqlmodel import col
 from bot.channels.telegram import DeliveryFailed, create_channel, render
 from bot.core.commands import command_menu
 from bot.core.context import Context
-from bot.core.errors import ConfigurationError
+from bot.core.errors import ConfigurationError, DatabaseUnavailable
 from bot.core.ports import Undelivered
 from bot.core.service import ConversationService, Handled
 from bot.core.types import Button, Inbound, Lang, ReplyCreated, UserRef
@@ -155,6 +155,59 @@ async def test_a_request_that_keeps_failing_is_given_up_and_the_bot_goes_on(
     assert chosen.text == "Language set to English.", "/start was processed: it asked for the language"
     assert any("gave up delivering a reply" in r.getMessage() for r in caplog.records)
     assert (await user_row(db, USER)).unreachable_at is None, "a server error is not the user's doing"
+
+
+async def test_a_database_outage_is_waited_out_and_then_answered_in_order(
+    channel: str, service: ConversationService, tg: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database restarts while two messages arrive: both are answered, in order, once."""
+    real = service.handle_durably
+    outage = [DatabaseUnavailable("the database cannot be reached: restarting")] * 2
+
+    async def restarting(inbound: Inbound) -> Handled:
+        if outage:
+            raise outage.pop()
+        return await real(inbound)
+
+    monkeypatch.setattr(service, "handle_durably", restarting)
+    async with running(channel, service, tg) as bot:
+        tg.send_text(USER, "/start", language_code="en")
+        tg.send_text(USER, "English")
+        await tg.wait_for_sent(USER, 3)
+        await handled(bot, 2)
+    assert outage == []
+    first, chosen, role = texts(tg, USER)
+    assert first.startswith("Welcome!")
+    assert chosen == "Language set to English."
+    assert role.startswith("Are you a candidate")
+
+
+async def test_a_database_that_stays_down_is_logged_and_the_bot_goes_on(
+    channel: str,
+    service: ConversationService,
+    tg: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    real = service.handle_durably
+    down = [DatabaseUnavailable("the database cannot be reached: gone")] * FAST.attempts
+
+    async def gone(inbound: Inbound) -> Handled:
+        if down:
+            raise down.pop()
+        return await real(inbound)
+
+    monkeypatch.setattr(service, "handle_durably", gone)
+    with caplog.at_level(logging.WARNING, logger="bot.channels.telegram"):
+        async with running(channel, service, tg) as bot:
+            tg.send_text(USER, "/start", language_code="en")
+            await handled(bot, 1)
+            tg.send_text(OTHER, "/start", language_code="en")
+            await tg.wait_for_sent(OTHER, 1)
+    assert tg.sent(USER) == []
+    retries = [r for r in caplog.records if "retrying" in r.getMessage()]
+    assert len(retries) == FAST.attempts - 1
+    assert any(r.levelno == logging.ERROR and "failed" in r.getMessage() for r in caplog.records)
 
 
 async def test_a_dropped_connection_is_retried(

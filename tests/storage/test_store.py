@@ -132,6 +132,20 @@ async def test_an_unreachable_database_is_one_clear_error() -> None:
     await engine.dispose()
 
 
+async def test_a_database_lost_while_running_is_database_unavailable() -> None:
+    """What the Telegram bridge retries on: every store call, not only the start-up upgrade."""
+    engine = create_engine("postgresql+asyncpg://nobody@127.0.0.1:9/none", connect_args={"timeout": 2})
+    store = SqlStore(engine)
+    with pytest.raises(DatabaseUnavailable, match="cannot be"):
+        async with store.transaction() as tx:
+            await tx.load_state(ANN)
+    with pytest.raises(DatabaseUnavailable):
+        await store.undelivered("telegram", AT)
+    with pytest.raises(DatabaseUnavailable):
+        await store.mark_sent(1, AT)
+    await engine.dispose()
+
+
 async def test_old_processed_update_ids_are_pruned(store: SqlStore) -> None:
     async with store.transaction() as tx:
         assert await tx.claim_update("telegram", "old", datetime(2026, 1, 1, tzinfo=UTC))
