@@ -28,7 +28,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import bm25s
@@ -82,7 +82,7 @@ def synthetic(knowledge: KnowledgeBase, size: int, seed: int = 7) -> KnowledgeBa
         entries[f"synthetic-{number}"] = Entry.model_construct(
             **{**dict(template), "id": f"synthetic-{number}", "questions": questions, "related": []}
         )
-    return KnowledgeBase(entries=entries, synonyms=knowledge.synonyms, sources=knowledge.sources)
+    return replace(knowledge, entries=entries)
 
 
 def with_typos(questions: Sequence[Labelled], seed: int = 11) -> list[Labelled]:

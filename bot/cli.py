@@ -228,7 +228,8 @@ def _check() -> int:
     Catalogues()
     print("ok: translation catalogues (ar, en, fr)")
     knowledge = load_knowledge()
-    print(f"ok: FAQ: {len(knowledge)} entries, {len(knowledge.synonyms)} synonym groups")
+    small_talk = "small talk" if knowledge.small_talk else "no small talk file"
+    print(f"ok: FAQ: {len(knowledge)} entries, {len(knowledge.synonyms)} synonym groups, {small_talk}")
     library = load_dialogs()
     print(f"ok: dialogs: {len(library.modules())} modules, {len(library.surveys())} surveys")
     return 0

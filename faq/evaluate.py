@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -155,7 +156,7 @@ def held_out_splits(
                 reply = Lang.AR if lang == "arabizi" else Lang(lang)
                 items.extend(Labelled(q, reply, entry.id) for q in held)
             kept[entry.id] = entry.model_copy(update={"questions": Questions.model_validate(questions)})
-        yield KnowledgeBase(entries=kept, synonyms=knowledge.synonyms), items
+        yield dataclasses.replace(knowledge, entries=kept), items
 
 
 def evaluate_held_out(knowledge: KnowledgeBase, folds: int = 5, **matcher_options: int) -> Report:

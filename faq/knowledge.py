@@ -1,4 +1,4 @@
-"""The knowledge base: FAQ entries and synonyms, loaded from ``faq/content/*.yaml`` and validated.
+"""The knowledge base: FAQ entries, synonyms and small talk, loaded from ``faq/content/*.yaml`` and validated.
 
 File format (``schema: 1``), for content editors; the README has the full guide::
 
@@ -21,6 +21,8 @@ File format (``schema: 1``), for content editors; the README has the full guide:
     schema: 1
     groups:
       - [resign, quit, démissionner, استقال]
+
+``smalltalk.yaml`` lists greetings, thanks, goodbyes and "ok" (see :mod:`faq.smalltalk`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from pydantic import Field, StringConstraints, field_validator
 from bot.core.content import StrictModel, Texts, read_yaml, validate
 from bot.core.errors import ContentError
 from bot.core.types import Lang
+from faq.smalltalk import SMALLTALK_FILE, SmallTalk, SmallTalkFile
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 SYNONYMS_FILE = "synonyms.yaml"
@@ -132,6 +135,7 @@ class KnowledgeBase:
     entries: dict[str, Entry]
     synonyms: tuple[tuple[str, ...], ...] = ()
     sources: dict[str, str] | None = None
+    small_talk: SmallTalk | None = None
 
     def source_title(self, faq_id: str) -> str:
         source = self.entries[faq_id].source
@@ -163,6 +167,7 @@ def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = 
     where: dict[str, str] = {}
     synonyms: tuple[tuple[str, ...], ...] = ()
     sources: dict[str, str] = {}
+    small_talk: SmallTalk | None = None
     files = sorted(content_dir.glob("*.yaml"))
     for path in files:
         display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
@@ -172,6 +177,9 @@ def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = 
             continue
         if path.name == SOURCES_FILE:
             sources = dict(validate(SourcesFile, data, display).sources)
+            continue
+        if path.name == SMALLTALK_FILE:
+            small_talk = SmallTalk(validate(SmallTalkFile, data, display))
             continue
         faq_file = validate(FaqFile, data, display, _entry_name(data))
         for entry in faq_file.entries:
@@ -197,4 +205,4 @@ def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = 
                 raise ContentError(
                     where[entry.id], f"entry {entry.id!r}", "related: an entry cannot relate to itself"
                 )
-    return KnowledgeBase(entries=entries, synonyms=synonyms, sources=sources)
+    return KnowledgeBase(entries=entries, synonyms=synonyms, sources=sources, small_talk=small_talk)

@@ -44,7 +44,7 @@ from rapidfuzz.distance import OSA
 from bot.core.types import Lang
 from faq.knowledge import KnowledgeBase
 from faq.language import detect_language
-from faq.smalltalk import Social, social_intent
+from faq.smalltalk import Social
 from faq.text import (
     STOPWORDS,
     arabizi_to_arabic,
@@ -110,6 +110,7 @@ class Matcher:
         margin: int = MARGIN,
     ) -> None:
         self.accept, self.suggest, self.margin = accept, suggest, margin
+        self._small_talk = knowledge.small_talk
         self._concept_of_feature: dict[str, str] = {}
         self._concept_of_word: dict[str, str] = {}
         self._phrases: dict[tuple[str, ...], str] = {}
@@ -316,7 +317,7 @@ class Matcher:
 
     def match(self, question: str, *, preferred: Lang | None = None, hint: Lang | None = None) -> Match:
         """Match one question. Never raises on any text."""
-        small_talk = social_intent(question, preferred)
+        small_talk = self._small_talk.intent(question, preferred) if self._small_talk else None
         if small_talk is not None:
             return Match(None, 0, small_talk[1], (), social=small_talk[0])
         scores: dict[str, float] = {}
