@@ -148,7 +148,8 @@ def word_features(word: str) -> tuple[str, ...]:
     """The comparable forms of one normalised word. An Arabic word has its light stem, and
     also the forms Light10 leaves alone: a present-tense verb without its prefix (see
     :func:`verb_stem`), the word without a one-letter preposition (بشركة, كشركة: "in", "as a
-    company") and without the object pronoun "me" (عرفني, ساعدني)."""
+    company") or the Levantine contractions عال, هال ("on the", "this"), and without the object
+    pronoun "me" (عرفني, ساعدني)."""
     if is_arabic(word):
         stem = stem_arabic(word)
         forms = [stem, verb_stem(stem)]
