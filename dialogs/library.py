@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.core.content import Texts, read_yaml, validate
+from bot.core.content import Texts, item_namer, read_yaml, validate
 from bot.core.errors import ContentError
 from dialogs.engine import NEXT, callback_data
 from dialogs.model import AskType, Dialog, DialogKind, Node
@@ -72,20 +72,6 @@ class DialogLibrary:
         return len(self.dialogs)
 
 
-def _entry_of(data: Any) -> Any:
-    """Name the entry of a validation error's location: ``node 'x'`` or ``dialog``."""
-
-    def name(loc: tuple[int | str, ...]) -> str:
-        if len(loc) >= 2 and loc[0] == "nodes" and isinstance(loc[1], int):
-            try:
-                return node_entry(str(data["nodes"][loc[1]]["id"]))
-            except (KeyError, IndexError, TypeError):
-                return f"node #{loc[1] + 1}"
-        return DIALOG
-
-    return name
-
-
 def _readable(fault: str, data: Any) -> str:
     """Say where in the entry a validation fault is, briefly: ``nodes.3.ask.choices.1.label: ...``
     becomes ``ask.choices.two.label: ...`` (the entry already names the node), and
@@ -115,7 +101,7 @@ def parse_dialog(data: Any, display: str = "<dialog>", placeholders: frozenset[s
             display, DIALOG, f"a dialog file holds one mapping (schema, id, kind ...), not {found}"
         )
     try:
-        dialog = validate(Dialog, data, display, _entry_of(data))
+        dialog = validate(Dialog, data, display, item_namer(data, "nodes", "node", DIALOG))
     except ContentError as exc:
         raise ContentError(exc.file, exc.entry, _readable(exc.fault, data)) from exc
     for entry, fault in faults(dialog, placeholders):

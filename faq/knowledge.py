@@ -36,7 +36,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from bot.core.content import StrictModel, Texts, read_yaml, validate
+from bot.core.content import StrictModel, Texts, item_namer, read_yaml, validate
 from bot.core.errors import ContentError
 from bot.core.types import Lang
 from faq.smalltalk import SMALLTALK_FILE, SmallTalk, SmallTalkFile
@@ -148,18 +148,6 @@ class KnowledgeBase:
         return len(self.entries)
 
 
-def _entry_name(data: Any) -> Any:
-    def name(loc: tuple[int | str, ...]) -> str:
-        if len(loc) >= 2 and loc[0] == "entries" and isinstance(loc[1], int):
-            try:
-                return f"entry {data['entries'][loc[1]]['id']!r}"
-            except (KeyError, IndexError, TypeError):
-                return f"entry #{loc[1] + 1}"
-        return ""
-
-    return name
-
-
 def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = None) -> KnowledgeBase:
     """Load and validate every FAQ file and the synonyms; raise :class:`ContentError` on a fault."""
     root = display_root or content_dir.parent.parent
@@ -181,7 +169,7 @@ def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = 
         if path.name == SMALLTALK_FILE:
             small_talk = SmallTalk(validate(SmallTalkFile, data, display))
             continue
-        faq_file = validate(FaqFile, data, display, _entry_name(data))
+        faq_file = validate(FaqFile, data, display, item_namer(data, "entries", "entry"))
         for entry in faq_file.entries:
             if entry.id in entries:
                 raise ContentError(

@@ -17,6 +17,7 @@ from bot.core.context import Context
 from bot.settings import Settings
 from storage.engine import create_engine, upgrade
 from storage.store import SqlStore
+from tests.fake_telegram import FakeTelegram
 
 PG_URL = os.environ.get("DT4E_TEST_DATABASE_URL", "")
 
@@ -83,3 +84,10 @@ async def engine(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterat
 @pytest.fixture
 async def store(engine: AsyncEngine) -> SqlStore:
     return SqlStore(engine)
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    """A fake Telegram Bot API server on 127.0.0.1 (see :mod:`tests.fake_telegram`)."""
+    async with FakeTelegram() as fake:
+        yield fake

@@ -50,12 +50,6 @@ def keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
     session = AiohttpSession(api=TelegramAPIServer.from_base(tg.base_url))
     aiogram_bot = Bot(tg.token, session=session)

@@ -7,7 +7,7 @@ by a frozen pydantic model with ``extra="forbid"``; every fault becomes a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -91,7 +91,25 @@ def read_yaml(path: Path, display: str) -> Any:
         raise ContentError(display, "", f"{where}{problem}") from exc
 
 
-def validate(model: type[M], data: Any, display: str, entry_of: Any = None) -> M:
+Location = tuple[int | str, ...]
+
+
+def item_namer(data: Any, key: str, kind: str, outside: str = "") -> Callable[[Location], str]:
+    """For :func:`validate`: name the item of the list ``data[key]`` that a fault's location
+    points into, ``{kind} 'its-id'`` (``{kind} #n`` when it has no id), else ``outside``."""
+
+    def name(loc: Location) -> str:
+        if len(loc) >= 2 and loc[0] == key and isinstance(loc[1], int):
+            try:
+                return f"{kind} {str(data[key][loc[1]]['id'])!r}"
+            except (KeyError, IndexError, TypeError):
+                return f"{kind} #{loc[1] + 1}"
+        return outside
+
+    return name
+
+
+def validate(model: type[M], data: Any, display: str, entry_of: Callable[[Location], str] | None = None) -> M:
     """Validate ``data`` against ``model``; the first fault names its path in the file.
 
     ``entry_of(path)`` may turn the error's location into a readable entry name (an id)."""

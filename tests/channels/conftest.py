@@ -12,13 +12,6 @@ from bot.core.service import ConversationService
 from storage.engine import create_engine, upgrade
 from storage.store import SqlStore
 from tests.channels.harness import CHANNELS
-from tests.fake_telegram import FakeTelegram
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
 
 
 @pytest.fixture
