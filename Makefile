@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check pytest bench locales clean
+.PHONY: run test lint typecheck check pytest bench locales transcripts clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ locales: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project=dt4e-bot \
 		--copyright-holder="dt4e-bot contributors" -o locales/messages.pot .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --ignore-obsolete --width 100
+
+## transcripts: record the bot's side of tests/transcripts/*.yaml again (after a content change)
+transcripts: $(STAMP)
+	$(BIN)/python -m tests.transcript
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

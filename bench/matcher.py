@@ -34,7 +34,7 @@ from pathlib import Path
 import bm25s
 from rapidfuzz import fuzz, process, utils
 
-from bot.core.types import Lang
+from bot.basics.lang import Lang
 from faq.evaluate import Labelled, parse_labelled
 from faq.knowledge import Entry, KnowledgeBase, Questions, load_knowledge
 from faq.matcher import Matcher

@@ -1,26 +1,42 @@
-"""Wiring: settings in, a ready conversation service out. Channels and the CLI start here."""
+"""The composition root: settings in, a ready service and channel out. ``dt4e-bot`` starts here,
+and this is the only place that knows every part (the channels, the store, the content)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
+from bot.basics.errors import ConfigurationError
+from bot.basics.i18n import Catalogues
+from bot.channels.telegram.bridge import Conversations, TelegramBridge
+from bot.channels.telegram.delivery import RetryPolicy
+from bot.channels.telegram.render import BUTTON_DATA_BYTES
+from bot.channels.telegram.translate import CHANNEL as TELEGRAM
 from bot.core.context import Context
-from bot.core.service import ConversationService
-from bot.i18n import Catalogues
+from bot.core.inbound import UserRef
+from bot.service import ConversationService
 from bot.settings import Settings
-from dialogs.library import load_dialogs
+from dialogs.library import DialogLibrary, load_dialogs
 from faq.assistant import FaqAssistant
-from storage.engine import create_engine, upgrade
-from storage.store import SqlStore
+
+if TYPE_CHECKING:
+    from bot.channels.telegram.webhook import Mode
+    from storage.store import SqlStore
 
 log = logging.getLogger(__name__)
 
 # Telegram redelivers an unconfirmed update for 24 hours at most; a week leaves a wide margin.
 PROCESSED_UPDATES_KEPT = timedelta(days=7)
+
+CHANNELS = ("aiogram", "ptb")
+"""Names accepted by ``dt4e-bot run --channel``; the first is the default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +46,19 @@ class App:
     store: SqlStore
 
 
+def load_content() -> DialogLibrary:
+    """The dialogs, checked against the strictest channel served (Telegram's button data)."""
+    return load_dialogs(button_data_bytes=BUTTON_DATA_BYTES)
+
+
 def build_context(settings: Settings, faq: FaqAssistant | None = None) -> Context:
     """The context every turn shares; loads (and so validates) the content unless given."""
     return Context(
         i18n=Catalogues(),
         default_language=settings.default_language,
-        staff_ids=frozenset(str(i) for i in settings.staff_ids),
+        staff=frozenset(UserRef(TELEGRAM, str(i)) for i in settings.staff_ids),
         faq=faq or FaqAssistant.load(),
-        dialogs=load_dialogs(),
+        dialogs=load_content(),
         contact=settings.contact,
     )
 
@@ -45,6 +66,10 @@ def build_context(settings: Settings, faq: FaqAssistant | None = None) -> Contex
 @asynccontextmanager
 async def open_app(settings: Settings) -> AsyncIterator[App]:
     """Open the database (upgrading its schema), build the service, close everything after."""
+    # Imported here, so that commands without a database (ask, check) do not load its stack.
+    from storage.engine import create_engine, upgrade
+    from storage.store import SqlStore
+
     context = build_context(settings)
     engine = create_engine(settings.database_url)
     store = SqlStore(engine)
@@ -57,3 +82,64 @@ async def open_app(settings: Settings) -> AsyncIterator[App]:
         yield App(settings=settings, service=service, store=store)
     finally:
         await store.close()
+
+
+class TelegramChannel(Protocol):
+    bridge: TelegramBridge
+
+    async def run(self, mode: Mode, stop: asyncio.Event) -> None:
+        """Receive and answer updates until ``stop`` is set, then finish the updates in hand."""
+        ...
+
+
+def create_channel(
+    name: str,
+    service: Conversations,
+    *,
+    token: str,
+    api_base: str,
+    policy: RetryPolicy | None = None,
+) -> TelegramChannel:
+    """The channel called ``name`` (one of :data:`CHANNELS`); only its framework is imported."""
+    if name == "aiogram":
+        from bot.channels.telegram.aiogram import AiogramChannel
+
+        return AiogramChannel(service, token=token, api_base=api_base, policy=policy)
+    if name == "ptb":
+        from bot.channels.telegram.ptb import PtbChannel
+
+        return PtbChannel(service, token=token, api_base=api_base, policy=policy)
+    raise ConfigurationError(f"unknown channel {name!r}: expected one of {', '.join(CHANNELS)}")
+
+
+async def run_telegram(settings: Settings, channel: str, mode: Mode) -> int:
+    """``dt4e-bot run``: serve Telegram with ``channel`` until SIGINT or SIGTERM."""
+    if settings.telegram_token is None:
+        raise ConfigurationError("DT4E_TELEGRAM_TOKEN: not set; get a token from @BotFather")
+    token = settings.telegram_token.get_secret_value()
+    async with open_app(settings) as app, stop_on_signals() as stop:
+        bot = create_channel(channel, app.service, token=token, api_base=settings.telegram_api_base)
+        await bot.run(mode, stop)
+    return 0
+
+
+@contextlib.asynccontextmanager
+async def stop_on_signals() -> AsyncIterator[asyncio.Event]:
+    """An event set by SIGINT or SIGTERM while the block runs."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows or a thread
+            loop.add_signal_handler(sig, _stop, sig, stop)
+            installed.append(sig)
+    try:
+        yield stop
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+def _stop(sig: signal.Signals, stop: asyncio.Event) -> None:
+    log.info("received %s, stopping", sig.name)
+    stop.set()

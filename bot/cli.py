@@ -17,13 +17,12 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.core.errors import AssistantError, ConfigurationError
-from bot.core.types import Lang
+from bot.basics.errors import AssistantError, ConfigurationError
+from bot.basics.lang import Lang
 from bot.settings import Settings, load_settings
-from dialogs.library import load_dialogs
 
 if TYPE_CHECKING:
-    from bot.channels.telegram import Mode
+    from bot.channels.telegram.webhook import Mode
 
 log = logging.getLogger("dt4e_bot")
 
@@ -121,16 +120,17 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "chat":
         return await _chat(settings, args.user, args.lang)
     if args.command == "run":
-        from bot.channels import telegram
+        from bot.app import run_telegram
+        from bot.channels.telegram.webhook import Polling
 
         mode = _run_mode(settings, args)
-        if settings.telegram_token is None and isinstance(mode, telegram.Polling):
+        if settings.telegram_token is None and isinstance(mode, Polling):
             print(
                 "dt4e-bot: no DT4E_TELEGRAM_TOKEN is set, so starting the console chat instead.",
                 file=sys.stderr,
             )
             return await _chat(settings, args.user, None)
-        return await telegram.run(settings, args.channel, mode)
+        return await run_telegram(settings, args.channel, mode)
     if args.command == "ask":
         return _ask(settings, args)
     if args.command == "check":
@@ -158,19 +158,19 @@ async def _chat(settings: Settings, user: str | None, lang: str | None) -> int:
 
 
 def _run_mode(settings: Settings, args: argparse.Namespace) -> Mode:
-    from bot.channels import telegram
+    from bot.channels.telegram import webhook
 
     if args.webhook:
         if not args.webhook_url:
             raise UsageError("--webhook needs --webhook-url, the public https URL Telegram posts to")
         try:
             secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-            return telegram.webhook_mode(args.webhook_url, args.listen or "0.0.0.0:8080", secret)
+            return webhook.webhook_mode(args.webhook_url, args.listen or "0.0.0.0:8080", secret)
         except ValueError as exc:
             raise UsageError(f"--webhook: {exc}") from exc
     if args.webhook_url or args.listen:
         raise UsageError("--webhook-url and --listen only apply with --webhook")
-    return telegram.Polling()
+    return webhook.Polling()
 
 
 def _login_name() -> str:
@@ -184,7 +184,8 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
     from bot.app import build_context
-    from bot.core.turn import abstention_text, answer_text, clean_text, small_talk_text
+    from bot.core.features.answers import decide
+    from bot.core.inbound import clean_text
 
     if not args.jsonl and not args.question:
         raise UsageError("ask needs a QUESTION, or --jsonl with questions on standard input")
@@ -192,24 +193,16 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
     assert context.faq is not None
     hint = Lang.parse(args.lang)
 
+    faq = context.faq
+
     def answer(question: str) -> dict[str, object]:
-        match = context.faq.match(clean_text(question), hint=hint) if context.faq else None
-        assert match is not None
-        if match.faq_id is not None:
-            text = answer_text(context, match.faq_id, match.lang)
-        elif match.social is not None:
-            text = small_talk_text(context, match.social, match.lang)
-        else:
-            text = abstention_text(context, match.lang, unsure=bool(match.suggestions))
-        suggestions = list(match.suggestions) or [
-            c.faq_id for c in match.candidates if c.faq_id != match.faq_id
-        ]
+        reply = decide(context, faq.match(clean_text(question), hint=hint))
         return {
-            "id": match.faq_id,
-            "lang": match.lang.value,
-            "score": match.score,
-            "answer": text,
-            "suggestions": suggestions,
+            "id": reply.match.faq_id,
+            "lang": reply.lang.value,
+            "score": reply.match.score,
+            "answer": reply.text,
+            "suggestions": list(reply.suggestions),
         }
 
     if args.jsonl:
@@ -222,7 +215,8 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _check() -> int:
-    from bot.i18n import Catalogues
+    from bot.app import load_content
+    from bot.basics.i18n import Catalogues
     from faq.knowledge import load_knowledge
 
     Catalogues()
@@ -230,15 +224,16 @@ def _check() -> int:
     knowledge = load_knowledge()
     small_talk = "small talk" if knowledge.small_talk else "no small talk file"
     print(f"ok: FAQ: {len(knowledge)} entries, {len(knowledge.synonyms)} synonym groups, {small_talk}")
-    library = load_dialogs()
+    library = load_content()
     print(f"ok: dialogs: {len(library.modules())} modules, {len(library.surveys())} surveys")
     return 0
 
 
 def _dialogs(args: argparse.Namespace) -> int:
+    from bot.app import load_content
     from dialogs.diagram import mermaid
 
-    library = load_dialogs()
+    library = load_content()
     if args.dialogs_command == "list":
         for item in library:
             quiz = len(item.quiz_nodes)

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.core.errors import ConfigurationError
-from bot.core.types import Lang
+from bot.basics.errors import ConfigurationError
+from bot.basics.lang import Lang
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/dt4e-bot.db"
 PUBLIC_BOT_API = "https://api.telegram.org"

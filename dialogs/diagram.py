@@ -8,7 +8,7 @@ own ``next`` gets an arrow labelled with the choice. Paste the output into any M
 
 from __future__ import annotations
 
-from bot.core.types import Lang
+from bot.basics.lang import Lang
 from dialogs.model import Dialog, Node
 
 LABEL_CHARS = 40

@@ -15,7 +15,7 @@ A run of a module::
         else: store outcome.results; previous |= {r.key: r.category for r in outcome.results}
         position = outcome.position
 
-Buttons carry ``m:{dialog_id}:{node_id}:{value}`` (:func:`callback_data`, :func:`parse_callback`):
+Buttons carry ``m:{dialog_id}:{node_id}:{value}`` (:class:`StepButton`):
 the value is a choice id, a rating value, or ``next`` on an information node. The core should
 ignore (or re-show the current screen for) a button whose dialog and node are not the current
 position: it belongs to an earlier message.
@@ -36,21 +36,39 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from bot.core import callbacks
-from bot.core.types import Lang, ResultRecorded
+from bot.basics.buttons import ButtonData
+from bot.basics.errors import AssistantError
+from bot.basics.lang import Lang
 from dialogs.model import AskType, Dialog, Node
 
 NEXT = "next"
-# The button data of dialog steps is built and read in bot.core.callbacks, with every other button.
-PREFIX = callbacks.DIALOG_PREFIX
-callback_data = callbacks.dialog_step
-parse_callback = callbacks.parse_dialog_step
 COMPLETED = "completed"
 CORRECT, INCORRECT = "correct", "incorrect"
 MAX_TEXT_CHARS = 1000
 """A typed answer to a text question is kept up to this many characters."""
 MAX_NUMBER_CHARS = 30
 """A longer "number" is not one (and Python refuses to print integers of over 4300 digits)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StepButton(ButtonData, prefix="m"):
+    """The data of a dialog step's button, ``m:{dialog_id}:{node_id}:{value}``: the value is a
+    choice id, a rating value or ``next``."""
+
+    dialog_id: str
+    node_id: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRecorded:
+    """A named result of a dialog (quiz answer, survey answer, completion): the event the core
+    passes on for the host to store."""
+
+    dialog_id: str
+    key: str
+    value: str
+    category: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,7 +79,7 @@ class Position:
     node_id: str
 
 
-class StalePosition(LookupError):
+class StalePosition(AssistantError, LookupError):
     """The position names a node the dialog no longer has (it was edited): restart the dialog."""
 
     def __init__(self, position: Position) -> None:
@@ -88,7 +106,7 @@ class Screen:
     """What to show for a position, in one language.
 
     ``kind`` is ``info`` for a node without a question (the core adds a "Next" button with
-    ``callback_data(dialog.id, node.id, "next")``) or the type of the question. ``choices`` are
+    ``StepButton(dialog.id, node.id, "next")``) or the type of the question. ``choices`` are
     ``(label, callback data)`` pairs for choice and rating questions, in order."""
 
     text: str
@@ -104,7 +122,7 @@ class Screen:
 @dataclass(frozen=True)
 class Answer:
     """What the user did: pressed a button (``value`` is the choice id, rating value or ``next``
-    from :func:`parse_callback`) or typed ``value``."""
+    from a :class:`StepButton`) or typed ``value``."""
 
     value: str
     from_button: bool = False
@@ -147,13 +165,13 @@ def screen(dialog: Dialog, position: Position, lang: Lang) -> Screen:
     choices: tuple[tuple[str, str], ...] = ()
     if node.ask is not None and node.ask.type is AskType.CHOICE:
         choices = tuple(
-            (choice.label.get(lang), callback_data(dialog.id, node.id, choice.id))
+            (choice.label.get(lang), StepButton(dialog.id, node.id, choice.id).pack())
             for choice in node.ask.choices
         )
     elif node.ask is not None and node.ask.type is AskType.RATING:
         labels = [choice.label.get(lang) for choice in node.ask.choices]
         choices = tuple(
-            (labels[index] if labels else str(value), callback_data(dialog.id, node.id, str(value)))
+            (labels[index] if labels else str(value), StepButton(dialog.id, node.id, str(value)).pack())
             for index, value in enumerate(node.ask.rating_values)
         )
     return Screen(

@@ -1,7 +1,7 @@
 """The dialog library: every module and survey under ``dialogs/content``, loaded and checked.
 
 Each ``**/*.yaml`` file holds one dialog (format: :mod:`dialogs.model`). Loading stops at the
-first fault with a :class:`~bot.core.errors.ContentError` naming the file, the entry
+first fault with a :class:`~bot.basics.errors.ContentError` naming the file, the entry
 (``node 'quiz_capital'`` or ``dialog``) and the fault. Besides the shape of each field, the
 checks are:
 
@@ -12,7 +12,8 @@ checks are:
 - every text is in English, French and Arabic and uses only the allowed placeholders;
 - a quiz question's ``correct`` is one of its choices and it has an ``explanation``;
 - every question has a ``result`` key, unique in the dialog;
-- button labels fit (30 characters) and button data fits Telegram's 64 bytes;
+- button labels fit (30 characters), and button data fits the channels' limit when one is
+  given (the app gives Telegram's 64 bytes);
 - every node of a module names its ``source``.
 """
 
@@ -24,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.core.content import Texts, item_namer, read_yaml, validate
-from bot.core.errors import ContentError
-from dialogs.engine import NEXT, callback_data
+from bot.basics.content import Texts, item_namer, read_yaml, validate
+from bot.basics.errors import ContentError
+from dialogs.engine import NEXT, StepButton
 from dialogs.model import AskType, Dialog, DialogKind, Node
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -93,8 +94,15 @@ def _readable(fault: str, data: Any) -> str:
     return f"{'.'.join(parts)}: {rest}" if parts else rest
 
 
-def parse_dialog(data: Any, display: str = "<dialog>", placeholders: frozenset[str] = PLACEHOLDERS) -> Dialog:
-    """Validate one dialog's data (parsed YAML) and check it as a graph; raise :class:`ContentError`."""
+def parse_dialog(
+    data: Any,
+    display: str = "<dialog>",
+    placeholders: frozenset[str] = PLACEHOLDERS,
+    button_data_bytes: int | None = None,
+) -> Dialog:
+    """Validate one dialog's data (parsed YAML) and check it as a graph; raise :class:`ContentError`.
+
+    ``button_data_bytes``: the most bytes of button data the channels carry (none: no limit)."""
     if not isinstance(data, dict):
         found = "nothing" if data is None else f"a {type(data).__name__}"
         raise ContentError(
@@ -104,12 +112,14 @@ def parse_dialog(data: Any, display: str = "<dialog>", placeholders: frozenset[s
         dialog = validate(Dialog, data, display, item_namer(data, "nodes", "node", DIALOG))
     except ContentError as exc:
         raise ContentError(exc.file, exc.entry, _readable(exc.fault, data)) from exc
-    for entry, fault in faults(dialog, placeholders):
+    for entry, fault in faults(dialog, placeholders, button_data_bytes):
         raise ContentError(display, entry, fault)
     return dialog
 
 
-def faults(dialog: Dialog, placeholders: frozenset[str] = PLACEHOLDERS) -> Iterator[tuple[str, str]]:
+def faults(
+    dialog: Dialog, placeholders: frozenset[str] = PLACEHOLDERS, button_data_bytes: int | None = None
+) -> Iterator[tuple[str, str]]:
     """Every fault of a validated dialog that needs more than one node to see, as ``(entry, fault)``."""
     seen: dict[str, int] = {}
     for index, node in enumerate(dialog.nodes, start=1):
@@ -139,10 +149,14 @@ def faults(dialog: Dialog, placeholders: frozenset[str] = PLACEHOLDERS) -> Itera
             for fault in _placeholder_faults(texts, placeholders):
                 yield node_entry(node.id), f"{place}.{fault}"
         for value in _button_values(node):
-            try:
-                callback_data(dialog.id, node.id, value)
-            except ValueError as exc:
-                yield node_entry(node.id), f"{exc}: shorten the dialog, node or choice id"
+            data = StepButton(dialog.id, node.id, value).pack()
+            size = len(data.encode())
+            if button_data_bytes is not None and size > button_data_bytes:
+                yield (
+                    node_entry(node.id),
+                    f"button data {data!r} is {size} bytes, at most {button_data_bytes} fit: "
+                    "shorten the dialog, node or choice id",
+                )
     for fault in _placeholder_faults(dialog.title, placeholders):
         yield DIALOG, f"title.{fault}"
 
@@ -201,10 +215,12 @@ def load_dialogs(
     content_dir: Path = CONTENT_DIR,
     placeholders: frozenset[str] = PLACEHOLDERS,
     display_root: Path | None = None,
+    button_data_bytes: int | None = None,
 ) -> DialogLibrary:
     """Load and check every ``**/*.yaml`` under ``content_dir``; raise :class:`ContentError` on a fault.
 
-    File names in messages are relative to ``display_root`` (default: the project root)."""
+    File names in messages are relative to ``display_root`` (default: the project root);
+    ``button_data_bytes`` is the channels' limit on button data (none: no limit)."""
     root = display_root or content_dir.parent.parent
     dialogs: dict[str, Dialog] = {}
     files: dict[str, str] = {}
@@ -218,7 +234,7 @@ def load_dialogs(
             data = read_yaml(path, display)
         except ContentError as exc:
             raise ContentError(exc.file, DIALOG, exc.fault) from exc
-        dialog = parse_dialog(data, display, placeholders)
+        dialog = parse_dialog(data, display, placeholders, button_data_bytes)
         if dialog.id != path.stem:
             raise ContentError(
                 display,

@@ -54,7 +54,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.core.content import StrictModel, Texts
+from bot.basics.content import StrictModel, Texts
 
 SCHEMA_VERSION = 1
 MAX_LABEL_CHARS = 30

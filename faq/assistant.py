@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.types import Lang
+from bot.basics.lang import Lang
 from faq.knowledge import CONTENT_DIR, KnowledgeBase, load_knowledge
 from faq.matcher import Match, Matcher
 

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.core.types import Lang
+from bot.basics.lang import Lang
 from faq.knowledge import Entry, KnowledgeBase, Questions
 from faq.matcher import Match, Matcher
 

@@ -36,9 +36,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from bot.core.content import StrictModel, Texts, item_namer, read_yaml, validate
-from bot.core.errors import ContentError
-from bot.core.types import Lang
+from bot.basics.content import StrictModel, Texts, item_namer, read_yaml, validate
+from bot.basics.errors import ContentError
+from bot.basics.lang import Lang
 from faq.smalltalk import SMALLTALK_FILE, SmallTalk, SmallTalkFile
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"

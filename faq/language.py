@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot.core.types import Lang
+from bot.basics.lang import Lang
 from faq.text import arabic_share, arabizi_cues
 
 ARABIC_LETTERS = re.compile("[\u0621-\u064a]")

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.core.types import Lang
+from bot.basics.lang import Lang
 from faq.knowledge import KnowledgeBase
 from faq.language import detect_language
 from faq.smalltalk import Social

@@ -24,8 +24,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from bot.core.content import StrictModel
-from bot.core.types import Lang
+from bot.basics.content import StrictModel
+from bot.basics.lang import Lang
 from faq.text import normalize
 
 SMALLTALK_FILE = "smalltalk.yaml"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, assert_never
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -18,19 +18,20 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from bot.core.errors import ConcurrentUpdate, DatabaseUnavailable
-from bot.core.ports import StoredState, Undelivered
-from bot.core.state import ConversationState
-from bot.core.types import (
-    Button,
+from bot.basics.buttons import Button
+from bot.basics.errors import ConcurrentUpdate, DatabaseUnavailable
+from bot.basics.lang import Lang
+from bot.core.events import (
     Event,
     FeedbackGiven,
-    Lang,
     QuestionUnanswered,
+    ReachabilityChanged,
     ReplyCreated,
     ResultRecorded,
-    UserRef,
 )
+from bot.core.inbound import UserRef
+from bot.core.state import ConversationState
+from bot.service.ports import StoredState, Undelivered
 from storage.models import (
     ConversationStateRow,
     Feedback,
@@ -160,47 +161,51 @@ class SqlTransaction:
         return entry.id
 
     async def record(self, user: UserRef, event: Event, at: datetime) -> None:
-        if isinstance(event, ReplyCreated):
-            return
-        user_id = await self._user_id(user, at)
-        if isinstance(event, FeedbackGiven):
-            self._session.add(
-                Feedback(
-                    user_id=user_id,
-                    faq_id=event.faq_id,
-                    helpful=event.helpful,
-                    question=event.question,
-                    lang=event.lang.value,
-                    created_at=at,
+        match event:
+            case ReplyCreated():
+                return  # replies go to the outbox (enqueue), not here
+            case ReachabilityChanged(reachable=reachable):
+                await self.mark_reachable(user, reachable, at)
+            case FeedbackGiven():
+                self._session.add(
+                    Feedback(
+                        user_id=await self._user_id(user, at),
+                        faq_id=event.faq_id,
+                        helpful=event.helpful,
+                        question=event.question,
+                        lang=event.lang.value,
+                        created_at=at,
+                    )
                 )
-            )
-        elif isinstance(event, QuestionUnanswered):
-            self._session.add(
-                UnansweredQuestion(
-                    user_id=user_id,
-                    question=event.question,
-                    lang=event.lang.value,
-                    reason=event.reason,
-                    score=event.score,
-                    candidates=list(event.candidates),
-                    created_at=at,
+            case QuestionUnanswered():
+                self._session.add(
+                    UnansweredQuestion(
+                        user_id=await self._user_id(user, at),
+                        question=event.question,
+                        lang=event.lang.value,
+                        reason=event.reason,
+                        score=event.score,
+                        candidates=list(event.candidates),
+                        created_at=at,
+                    )
                 )
-            )
-        elif isinstance(event, ResultRecorded):
-            self._session.add(
-                Result(
-                    user_id=user_id,
-                    dialog_id=event.dialog_id,
-                    key=event.key,
-                    value=event.value,
-                    category=event.category,
-                    created_at=at,
+            case ResultRecorded():
+                self._session.add(
+                    Result(
+                        user_id=await self._user_id(user, at),
+                        dialog_id=event.dialog_id,
+                        key=event.key,
+                        value=event.value,
+                        category=event.category,
+                        created_at=at,
+                    )
                 )
-            )
+            case _:
+                assert_never(event)
 
 
 class SqlStore:
-    """The :class:`bot.core.ports.Store` on an SQLAlchemy async engine."""
+    """The :class:`bot.service.ports.Store` on an SQLAlchemy async engine."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine

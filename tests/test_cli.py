@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +81,28 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
 def test_check_passes_on_the_shipped_content() -> None:
     result = dt4e("check")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def copy_of_the_project(tmp_path: Path) -> Path:
+    copy = tmp_path / "project"
+    for part in ("bot", "faq", "dialogs", "storage", "locales"):
+        shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+@pytest.mark.parametrize("fault", ["missing", "unreadable"])
+def test_check_names_a_broken_catalogue_in_one_line(tmp_path: Path, fault: str) -> None:
+    copy = copy_of_the_project(tmp_path)
+    po = copy / "locales" / "fr" / "LC_MESSAGES" / "messages.po"
+    if fault == "missing":
+        po.unlink()
+    else:
+        po.write_bytes(b"\xff\xfe not a catalogue \x00")
+    result = dt4e("check", env={"PYTHONPATH": str(copy)}, cwd=copy)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"dt4e-bot: error: {po}: "), line
+    assert ("missing catalogue for 'fr'" in line) == (fault == "missing")
 
 
 def test_ask_json_follows_the_contract() -> None:

@@ -11,8 +11,8 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from bot.core.types import Lang
-from bot.i18n import LOCALES_DIR, Catalogues
+from bot.basics.i18n import LOCALES_DIR, Catalogues
+from bot.basics.lang import Lang
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\{[a-z_]*\}")

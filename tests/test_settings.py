@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.errors import ConfigurationError
-from bot.core.types import Lang
+from bot.basics.errors import ConfigurationError
+from bot.basics.lang import Lang
 from bot.settings import DEFAULT_DATABASE_URL, load_settings
 
 

@@ -11,38 +11,33 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
-from bot.channels.console import ConsoleChannel
 from bot.core.context import Context
-from bot.core.service import ConversationService
+from bot.service import ConversationService
 from storage.engine import create_engine, upgrade
 from storage.store import SqlStore
 from tests.channels.harness import handled, running
 from tests.fake_telegram import FakeTelegram, SentMessage
-from tests.transcript import Driver, Seen, Transcript, all_transcripts, compare
+from tests.transcript import (
+    TRANSCRIPTS as TRANSCRIPT_DIR,
+)
+from tests.transcript import (
+    CoreDriver,
+    Driver,
+    Seen,
+    Transcript,
+    all_transcripts,
+    compare,
+    load,
+    record,
+    rewrite,
+)
 
 TRANSCRIPTS = all_transcripts()
 CHANNELS = ["core", "console", "aiogram", "ptb"]
 TELEGRAM_USER = 42
 BUTTON = re.compile(r"\[(\d+)\] (.+?)(?=\s{3}\[\d+\] |$)")
-
-
-class CoreDriver:
-    """The conversation service called directly, as a channel would."""
-
-    def __init__(self, service: ConversationService) -> None:
-        self.service = service
-
-    async def play(self, transcript: Transcript) -> list[list[Seen]]:
-        channel = ConsoleChannel(self.service, "transcript", language_hint=transcript.language_hint)
-        seen = []
-        for step in transcript.steps:
-            if step.action == "tap":
-                labels = [b.label for b in channel.buttons]
-                assert step.value in labels, f"no button {step.value!r} on screen: {labels}"
-            replies = await channel.send(step.value)
-            seen.append([Seen(r.text, [b.label for row in r.buttons for b in row]) for r in replies])
-        return seen
 
 
 class ConsoleDriver:
@@ -148,3 +143,15 @@ async def test_transcript(channel: str, transcript: Transcript, sqlite_url: str,
 
 def test_transcripts_exist() -> None:
     assert len(TRANSCRIPTS) >= 3
+
+
+async def test_recording_writes_back_exactly_what_the_bot_says(tmp_path: Path) -> None:
+    """``make transcripts`` from the user's steps alone gives back the committed file."""
+    source = TRANSCRIPT_DIR / "small_talk.yaml"
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    for step in data["steps"]:
+        step["bot"] = []
+    copy = tmp_path / source.name
+    copy.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    rewrite(copy, await record(load(copy)))
+    assert copy.read_text(encoding="utf-8") == source.read_text(encoding="utf-8")

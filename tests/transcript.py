@@ -4,17 +4,30 @@ A transcript is a list of steps; each step is what the user does (``user: text``
 ``tap: button label``) and what the bot must answer (``bot:``, one item per message: ``says``,
 a text or list of texts each contained in the message, and optionally ``buttons``, the exact
 labels of its buttons in order). The same files run over the core, the console and Telegram.
+
+After a change of content or wording, record the bot's side again from the user's steps (the
+description, the language hint and the steps are kept; each message is written out whole)::
+
+    make transcripts                         # every transcript
+    python -m tests.transcript small_talk    # some, by name
 """
 
 from __future__ import annotations
 
+import asyncio
+import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
 
+from bot.app import build_context
+from bot.channels.console import ConsoleChannel
 from bot.core.bidi import strip_bidi_controls
+from bot.service import ConversationService
+from bot.settings import Settings
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"
 
@@ -96,3 +109,82 @@ def compare(transcript: Transcript, seen: list[list[Seen]]) -> None:
             if want.buttons is not None:
                 labels = [strip_bidi_controls(b) for b in message.buttons]
                 assert labels == list(want.buttons), f"{where}: message {index} buttons:\n{shown}"
+
+
+class CoreDriver:
+    """The conversation service called directly, as a channel would (through the console's
+    reading of a typed line: a shown button's label is a press, anything else is typed)."""
+
+    def __init__(self, service: ConversationService) -> None:
+        self.service = service
+
+    async def play(self, transcript: Transcript) -> list[list[Seen]]:
+        channel = ConsoleChannel(self.service, "transcript", language_hint=transcript.language_hint)
+        seen = []
+        for number, step in enumerate(transcript.steps, 1):
+            if step.action == "tap":
+                labels = [b.label for b in channel.buttons]
+                assert step.value in labels, (
+                    f"{transcript.name}: step {number}: no button {step.value!r}: {labels}"
+                )
+            replies = await channel.send(step.value)
+            seen.append([Seen(r.text, [b.label for row in r.buttons for b in row]) for r in replies])
+        return seen
+
+
+async def record(transcript: Transcript) -> list[list[Seen]]:
+    """What the bot says today at each step, on a new embedded database."""
+    from storage.engine import create_engine, upgrade
+    from storage.store import SqlStore
+
+    with tempfile.TemporaryDirectory() as folder:
+        engine = create_engine(f"sqlite+aiosqlite:///{Path(folder) / 'record.db'}")
+        try:
+            await upgrade(engine)
+            service = ConversationService(SqlStore(engine), build_context(Settings(_env_file=None)))
+            return await CoreDriver(service).play(transcript)
+        finally:
+            await engine.dispose()
+
+
+class _Dumper(yaml.SafeDumper):
+    """Long and multi-line texts as readable blocks."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
+def rewrite(path: Path, seen: list[list[Seen]]) -> None:
+    """Write the bot's side of ``path`` from ``seen``, keeping everything else."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["description"] = " ".join(str(data.get("description", "")).split())
+    for raw, messages in zip(data["steps"], seen, strict=True):
+        raw["bot"] = [
+            {"says": strip_bidi_controls(m.text), "buttons": [strip_bidi_controls(b) for b in m.buttons]}
+            for m in messages
+        ]
+    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    path.write_text(text, encoding="utf-8")
+
+
+def main(names: list[str]) -> int:
+    paths = sorted(TRANSCRIPTS.glob("*.yaml"))
+    if names:
+        paths = [p for p in paths if p.stem in names]
+        missing = set(names) - {p.stem for p in paths}
+        if missing:
+            print(f"no transcript named {', '.join(sorted(missing))}", file=sys.stderr)
+            return 2
+    for path in paths:
+        rewrite(path, asyncio.run(record(load(path))))
+        print(f"recorded {path.relative_to(TRANSCRIPTS.parent.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -14,9 +14,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
+from bot.basics.buttons import Button
 from bot.core.bidi import strip_bidi_controls
-from bot.core.service import ConversationService
-from bot.core.types import Button, Inbound, ReplyCreated, UserRef
+from bot.core.events import ReplyCreated
+from bot.core.inbound import ButtonPressed, Inbound, UserRef, typed
+from bot.service import ConversationService
 
 CHANNEL = "console"
 
@@ -42,18 +44,20 @@ class ConsoleChannel:
 
     def inbound(self, line: str) -> Inbound:
         """A typed line: a button if it is a shown button's number or label, else text."""
-        typed = line.strip()
+        entered = line.strip()
         choice = None
-        if typed.isdigit() and 1 <= int(typed) <= len(self.buttons):
-            choice = self.buttons[int(typed) - 1].data
+        if entered.isdigit() and 1 <= int(entered) <= len(self.buttons):
+            choice = self.buttons[int(entered) - 1].data
         else:
             for button in self.buttons:
-                if typed.casefold() == strip_bidi_controls(button.label).casefold():
+                if entered.casefold() == strip_bidi_controls(button.label).casefold():
                     choice = button.data
                     break
         if choice is not None:
-            return Inbound(user=self.user, at=self.clock(), choice=choice, language_hint=self.language_hint)
-        return Inbound(user=self.user, at=self.clock(), text=line, language_hint=self.language_hint)
+            return ButtonPressed(
+                user=self.user, at=self.clock(), data=choice, language_hint=self.language_hint
+            )
+        return typed(line, user=self.user, at=self.clock(), language_hint=self.language_hint)
 
     async def send(self, line: str) -> list[ReplyCreated]:
         replies = await self.service.handle(self.inbound(line))

@@ -1,18 +1,114 @@
-"""The chat commands offered in Telegram's command menu, with their descriptions per language."""
+"""The chat command table's shape, and what is derived from the table: the dispatch by name or
+menu button, the help lines, the main menu's buttons and Telegram's command menus.
+
+Each command is declared once, in :data:`bot.core.features.COMMANDS`::
+
+    ChatCommand(
+        "modules",                                   # /modules, and its menu button's data menu:modules
+        modules.list_modules,                        # the handler: (state, scope) -> state
+        help=N_("pre-departure orientation modules"),     # its line in /help
+        menu_entry=N_("pre-departure orientation modules"),  # Telegram's command menu
+        button=N_("Pre-departure modules"), row=1,   # its button in the main menu
+    )
+
+The texts are gettext message ids (``N_`` marks them for extraction), translated in
+``locales/``. Who may use a command is its ``audience``: anyone, a participant (bound by an
+invitation), or staff; everyone else gets the same line as for an unknown command.
+"""
 
 from __future__ import annotations
 
-from bot.core.context import Translations
-from bot.core.types import Lang
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from bot.basics.lang import Lang
+
+if TYPE_CHECKING:
+    from bot.core.scope import Handler
 
 
-def command_menu(i18n: Translations, lang: Lang) -> list[tuple[str, str]]:
-    """``(command, description)`` pairs for Telegram's ``setMyCommands``, in ``lang``."""
-    _ = i18n.for_lang(lang)
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for "translate later"
+    """Mark a message id for extraction; it is translated where it is shown."""
+    return message
+
+
+class Audience(StrEnum):
+    """Who may use a command."""
+
+    ANYONE = "anyone"
+    PARTICIPANT = "participant"
+    STAFF = "staff"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatCommand:
+    name: str
+    """``/name``; also the key of its menu button (``menu:<key>``) unless ``key`` says otherwise."""
+    handler: Handler
+    help: str = ""
+    """Its line in ``/help`` (a message id); empty: not listed."""
+    menu_entry: str = ""
+    """Its description in Telegram's command menu (a message id); empty: not in the menu."""
+    button: str = ""
+    """Its button's label in the main menu (a message id); empty: no button."""
+    row: int = 0
+    """The main-menu row its button is on."""
+    audience: Audience = Audience.ANYONE
+    key: str = ""
+    """The menu button's data key when it differs from the name (stable: old buttons keep working)."""
+    slash: bool = True
+    """Reachable by typing ``/name``; ``False`` for a menu button only."""
+
+    @property
+    def button_key(self) -> str:
+        return self.key or self.name
+
+
+def allowed(command: ChatCommand, *, staff: bool, participant: bool) -> bool:
+    if command.audience is Audience.STAFF:
+        return staff
+    if command.audience is Audience.PARTICIPANT:
+        return participant or staff
+    return True
+
+
+def by_name(table: Iterable[ChatCommand], name: str) -> ChatCommand | None:
+    """The command typed as ``/name``."""
+    return next((c for c in table if c.slash and c.name == name), None)
+
+
+def by_key(table: Iterable[ChatCommand], key: str) -> ChatCommand | None:
+    """The command a menu button with data ``menu:<key>`` runs."""
+    return next((c for c in table if c.button_key == key), None)
+
+
+def audiences_of(table: Iterable[ChatCommand]) -> set[Audience]:
+    return {c.audience for c in table}
+
+
+def command_menu(
+    table: Sequence[ChatCommand], gettext: Callable[[str], str], audiences: Iterable[Audience]
+) -> list[tuple[str, str]]:
+    """``(command, description)`` pairs for Telegram's ``setMyCommands``: the commands with a
+    menu entry for ``audiences``, in table order, described with ``gettext``."""
+    wanted = set(audiences)
     return [
-        ("start", _("start again: language, role, menu")),
-        ("menu", _("main menu")),
-        ("language", _("change the language")),
-        ("help", _("what I can do")),
-        ("human", _("ask a person")),
+        (c.name, gettext(c.menu_entry)) for c in table if c.slash and c.menu_entry and c.audience in wanted
     ]
+
+
+def command_menus(
+    table: Sequence[ChatCommand], for_lang: Callable[[Lang], Callable[[str], str]]
+) -> list[tuple[Audience, Lang | None, list[tuple[str, str]]]]:
+    """Every command menu to publish: for everyone, then (when the table has staff commands)
+    for staff chats, each in English for other languages (``None``) and in each language."""
+    menus: list[tuple[Audience, Lang | None, list[tuple[str, str]]]] = []
+    scopes = [(Audience.ANYONE, [Audience.ANYONE])]
+    if Audience.STAFF in audiences_of(table):
+        scopes.append((Audience.STAFF, list(Audience)))
+    for audience, shown in scopes:
+        for lang in (None, *Lang):
+            menus.append((audience, lang, command_menu(table, for_lang(lang or Lang.EN), shown)))
+    return menus

@@ -1,33 +1,44 @@
-"""What a turn may consult besides the state and the event: ports, passed in by the host."""
+"""What a turn may consult besides the state and the input: ports, passed in by the host."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from bot.core.types import Lang
+from bot.basics.lang import Lang
+from bot.core.inbound import UserRef
 from dialogs.library import DialogLibrary
 from faq.assistant import FaqAssistant
 
+if TYPE_CHECKING:
+    from bot.core.commands import ChatCommand
+
 
 class Translations(Protocol):
-    """Interface strings by language (gettext); :class:`bot.i18n.Catalogues` is the real one."""
+    """Interface strings by language (gettext); :class:`bot.basics.i18n.Catalogues` is the real one."""
 
     def for_lang(self, lang: Lang) -> Callable[[str], str]: ...
 
 
+def _shipped_commands() -> tuple[ChatCommand, ...]:
+    from bot.core.features import COMMANDS
+
+    return COMMANDS
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
-    """Everything a turn needs that is not state: translations, settings, the knowledge base.
-
-    Built once by the host and shared by every turn; it holds no per-user data.
-    """
+    """Everything a turn needs that is not state: translations, settings, the knowledge base,
+    the chat commands. Built once by the host and shared by every turn; no per-user data."""
 
     i18n: Translations
     default_language: Lang = Lang.EN
-    staff_ids: frozenset[str] = field(default_factory=frozenset)
+    staff: frozenset[UserRef] = field(default_factory=frozenset)
+    """Programme staff, by channel (``UserRef("telegram", "1234")``)."""
     faq: FaqAssistant | None = None
     dialogs: DialogLibrary | None = None
-    # How people reach the programme team, from settings; empty means "say where to look".
     contact: str = ""
+    """How people reach the programme team, from settings; empty means "say where to look"."""
+    commands: tuple[ChatCommand, ...] = field(default_factory=_shipped_commands)
+    """The chat command table (:data:`bot.core.features.COMMANDS`)."""

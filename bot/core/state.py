@@ -11,7 +11,13 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core.types import Event, Lang, ReplyCreated, Role
+from bot.basics.lang import Lang
+from bot.core.events import Event, ReplyCreated
+
+
+class Role(StrEnum):
+    TALENT = "talent"
+    EMPLOYER = "employer"
 
 
 class Awaiting(StrEnum):
@@ -37,6 +43,7 @@ class ConversationState(BaseModel):
 
     language: Lang | None = None
     role: Role | None = None
+    participant: str = ""  # the participant reference this account is bound to; "" for a guest
     awaiting: Awaiting | None = None
     # The last question asked and the FAQ entry shown for it, so that "was this helpful?" is
     # stored with the question, and once per answer.

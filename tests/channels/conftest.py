@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.context import Context
-from bot.core.service import ConversationService
+from bot.service import ConversationService
 from storage.engine import create_engine, upgrade
 from storage.store import SqlStore
 from tests.channels.harness import CHANNELS

@@ -1,7 +1,7 @@
 """Run a real Telegram channel in-process against the fake Bot API server.
 
-``running(name, service, tg)`` starts :class:`bot.channels.aiogram.AiogramChannel` or
-:class:`bot.channels.ptb.PtbChannel` (polling by default) as a task and stops it on exit, the
+``running(name, service, tg)`` starts :class:`bot.channels.telegram.aiogram.AiogramChannel` or
+:class:`bot.channels.telegram.ptb.PtbChannel` (polling by default) as a task and stops it on exit, the
 way SIGTERM does in ``dt4e-bot run``. The retry policy is shortened so fault tests stay fast.
 """
 
@@ -12,15 +12,10 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from bot.channels.telegram import (
-    CHANNELS,
-    Conversations,
-    Mode,
-    Polling,
-    RetryPolicy,
-    TelegramChannel,
-    create_channel,
-)
+from bot.app import CHANNELS, TelegramChannel, create_channel
+from bot.channels.telegram.bridge import Conversations
+from bot.channels.telegram.delivery import RetryPolicy
+from bot.channels.telegram.webhook import Mode, Polling
 from tests.fake_telegram import FakeTelegram, SentMessage
 
 __all__ = ["CHANNELS", "FAST", "POLL", "button", "free_port", "handled", "press", "running"]

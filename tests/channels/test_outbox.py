@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.service import ConversationService
-from bot.core.types import Inbound, UserRef
+from bot.core.inbound import UserRef
+from bot.service import ConversationService
 from tests.channels.harness import handled, running
 from tests.fake_telegram import FakeTelegram
+from tests.inputs import inbound
 
 USER = 4242
 
@@ -30,7 +31,7 @@ async def test_replies_left_by_a_crash_are_sent_at_the_next_start(
     two_minutes_ago = datetime.now(UTC) - timedelta(minutes=2)
     # The turn was committed, then the process died before sending anything.
     crashed = await service.handle_durably(
-        Inbound(user=UserRef("telegram", str(USER)), at=two_minutes_ago, text="/start", update_id="77")
+        inbound(UserRef("telegram", str(USER)), two_minutes_ago, text="/start", update_id="77")
     )
     assert crashed.outbox_id is not None
     assert await unsent(db) == 1

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -18,13 +19,19 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from bot.channels.telegram import DeliveryFailed, create_channel, render
-from bot.core.commands import command_menu
+from bot.app import create_channel
+from bot.basics.buttons import Button
+from bot.basics.errors import ConfigurationError, DatabaseUnavailable
+from bot.basics.lang import Lang
+from bot.channels.telegram.delivery import DeliveryFailed
+from bot.channels.telegram.render import render
+from bot.core.commands import Audience, ChatCommand
 from bot.core.context import Context
-from bot.core.errors import ConfigurationError, DatabaseUnavailable
-from bot.core.ports import Undelivered
-from bot.core.service import ConversationService, Handled
-from bot.core.types import Button, Inbound, Lang, ReplyCreated, UserRef
+from bot.core.events import ReplyCreated
+from bot.core.features import COMMANDS, menu
+from bot.core.inbound import Inbound, UserRef
+from bot.service import ConversationService, Handled
+from bot.service.ports import Undelivered
 from storage.models import User
 from storage.store import SqlStore
 from tests.channels.harness import FAST, POLL, button, free_port, handled, press, running
@@ -78,7 +85,7 @@ async def test_flood_control_waits_retry_after_then_retries_that_request_only(
     [fault] = tg.faults
     first, retry = sends_to(tg, USER)
     assert (first.status, retry.status, fault.error_code) == (429, 200, 429)
-    # Exactly retry_after, with no backoff on top, is checked with a fake clock in test_telegram.py;
+    # Exactly retry_after, with no backoff on top, is checked with a fake clock in test_delivery.py;
     # here only the lower bound is firm, since a busy machine can make any wait longer.
     assert retry.time - fault.time >= 1.0, "waits retry_after"
     [other] = sends_to(tg, OTHER)
@@ -118,6 +125,42 @@ async def test_an_unreachable_user_is_marked_and_others_are_still_served(
         assert (await user_row(db, USER)).unreachable_at is None
     assert len(tg.sent(USER)) == 2
     assert "Language set to English." not in texts(tg, USER), "an undelivered reply is not sent later"
+
+
+def member_update(user: int, old: str, new: str) -> dict[str, Any]:
+    """Telegram's my_chat_member update when ``user`` blocks the bot (``kicked``) or restarts it."""
+    bot = {"id": 1, "is_bot": True, "first_name": "DT4E"}
+    person = {"id": user, "is_bot": False, "first_name": "Rania"}
+
+    def member(status: str) -> dict[str, Any]:
+        return {"status": status, "user": bot, **({"until_date": 0} if status == "kicked" else {})}
+
+    return {
+        "my_chat_member": {
+            "chat": {"id": user, "type": "private", "first_name": "Rania"},
+            "from": person,
+            "date": int(time.time()),
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }
+    }
+
+
+async def test_blocking_the_bot_marks_the_user_unreachable_at_once(
+    channel: str, service: ConversationService, tg: FakeTelegram, db: AsyncEngine
+) -> None:
+    """Telegram tells the bot when someone blocks it: broadcasts skip them from then on, without
+    waiting for a message to fail; restarting the bot makes them reachable again."""
+    async with running(channel, service, tg) as bot:
+        tg.send_text(USER, "/start", language_code="en")
+        await tg.wait_for_sent(USER, 1)
+        tg.send_update(member_update(USER, "member", "kicked"))
+        await handled(bot, 2)
+        assert isinstance((await user_row(db, USER)).unreachable_at, datetime)
+        tg.send_update(member_update(USER, "kicked", "member"))
+        await handled(bot, 3)
+        assert (await user_row(db, USER)).unreachable_at is None
+    assert len(tg.sent(USER)) == 1, "a member update is not answered"
 
 
 async def test_server_errors_are_retried_with_growing_backoff(
@@ -405,11 +448,48 @@ async def test_the_command_menu_is_published_in_every_language(
 ) -> None:
     async with running(channel, service, tg):
         await tg.wait_for_calls("setMyCommands", 4)
-    assert tg.commands_for() == command_menu(context.i18n, Lang.EN), "clients in other languages"
-    for lang in Lang:
-        assert tg.commands_for(language_code=lang.value) == command_menu(context.i18n, lang)
+    # What Telegram received, against the table read directly (not through the menu code).
+    shown = [c for c in COMMANDS if c.slash and c.menu_entry and c.audience is Audience.ANYONE]
+    for code, lang in [("", Lang.EN), *((lang.value, lang) for lang in Lang)]:
+        _ = context.i18n.for_lang(lang)
+        assert tg.commands_for(language_code=code) == [(c.name, _(c.menu_entry)) for c in shown], code
+    names = [name for name, _ in tg.commands_for(language_code="fr")]
+    assert names == ["start", "menu", "language", "help", "modules", "human"]
     assert tg.commands_for(language_code="ar") != tg.commands_for(language_code="en")
-    assert [name for name, _ in tg.commands_for(language_code="fr")][:2] == ["start", "menu"]
+    assert all("scope" not in c for c in tg.calls_to("setMyCommands")), "no staff: no staff menus"
+
+
+STAFF = 4242
+
+
+async def test_staff_commands_are_in_the_menu_of_staff_chats_only(
+    channel: str, store: SqlStore, tg: FakeTelegram, context: Context
+) -> None:
+    """A staff command in the table (as the staff features will add) reaches staff chats only,
+    through a chat scope, and is refused, as if unknown, to anyone else."""
+    status = ChatCommand(
+        "status", menu.show_help, help="follow the programme", menu_entry="follow the programme",
+        audience=Audience.STAFF,
+    )  # fmt: skip
+    staff_context = replace(
+        context, commands=(*COMMANDS, status), staff=frozenset({UserRef("telegram", str(STAFF))})
+    )
+    service = ConversationService(store, staff_context)
+    tg.add_user(STAFF)
+    async with running(channel, service, tg) as bot:
+        await tg.wait_for_calls("setMyCommands", 8)
+        tg.send_text(USER, "/status", language_code="en")
+        [refused] = await tg.wait_for_sent(USER, 1)
+        await handled(bot, 1)
+        tg.send_text(STAFF, "/help", language_code="en")
+        [help_text] = await tg.wait_for_sent(STAFF, 1)
+    for code in ("", "ar", "en", "fr"):
+        everyone = tg.commands_for(language_code=code)
+        staff = tg.commands_for(scope=f"chat:{STAFF}", language_code=code)
+        assert "status" not in [name for name, _ in everyone]
+        assert staff == [*everyone, ("status", "follow the programme")]
+    assert refused.text == "I do not know that command. Send /help to see what I can do."
+    assert "/status follow the programme" in (help_text.text or "")
 
 
 # Start-up -----------------------------------------------------------------------------------

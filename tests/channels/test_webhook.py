@@ -4,14 +4,17 @@ server, with the secret token the bot registered; anything else is refused."""
 from __future__ import annotations
 
 import asyncio
+import re
 
+import pytest
 import sqlalchemy as sa
 from aiohttp import ClientSession
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from bot.channels.telegram import ALLOWED_UPDATES, Webhook
-from bot.core.service import ConversationService
+from bot.channels.telegram.translate import ALLOWED_UPDATES
+from bot.channels.telegram.webhook import Webhook, check_webhook_url, new_webhook_secret, parse_listen
+from bot.service import ConversationService
 from storage.models import ProcessedUpdate
 from tests.channels.harness import free_port, press, running
 from tests.fake_telegram import FakeTelegram
@@ -93,3 +96,29 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_processed(
         [help_text] = await tg.wait_for_sent(USER, 1)
     assert "Displaced Talent for Europe" in (help_text.text or "")
     assert "990001" in await processed(db)
+
+
+# Webhook settings ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("listen", "expected"),
+    [("0.0.0.0:8080", ("0.0.0.0", 8080)), (":8443", ("0.0.0.0", 8443)), ("[::1]:88", ("::1", 88))],
+)
+def test_listen_addresses(listen: str, expected: tuple[str, int]) -> None:
+    assert parse_listen(listen) == expected
+
+
+@pytest.mark.parametrize("listen", ["8080", "host:", "host:http", "host:70000"])
+def test_bad_listen_addresses(listen: str) -> None:
+    with pytest.raises(ValueError, match="expected HOST:PORT"):
+        parse_listen(listen)
+
+
+def test_webhook_urls_and_secrets() -> None:
+    assert check_webhook_url("https://bot.example.org/telegram") == "https://bot.example.org/telegram"
+    with pytest.raises(ValueError, match="public https:// URL"):
+        check_webhook_url("bot.example.org/telegram")
+    secret = new_webhook_secret()
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret)
+    assert secret != new_webhook_secret()

@@ -8,11 +8,16 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core import callbacks
+from bot.basics.lang import Lang
 from bot.core.context import Context
-from bot.core.service import ConversationService
-from bot.core.types import Inbound, Lang, ReplyCreated, UserRef
+from bot.core.events import ReplyCreated
+from bot.core.features.menu import MenuButton
+from bot.core.features.modules import ModuleButton
+from bot.core.inbound import Inbound, UserRef
+from bot.service import ConversationService
+from dialogs.engine import StepButton
 from storage.store import SqlStore
+from tests.inputs import inbound
 
 ANN = UserRef("telegram", "42")
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -20,11 +25,11 @@ MODULE = "living-in-belgium"
 
 
 def press(data: str) -> Inbound:
-    return Inbound(user=ANN, at=AT, choice=data, language_hint="en")
+    return inbound(ANN, AT, press=data, hint="en")
 
 
 def say(text: str) -> Inbound:
-    return Inbound(user=ANN, at=AT, text=text, language_hint="en")
+    return inbound(ANN, AT, text=text, hint="en")
 
 
 def step_buttons(replies: list[ReplyCreated]) -> list[str]:
@@ -35,11 +40,11 @@ async def walk_to_first_quiz(service: ConversationService, context: Context) -> 
     assert context.dialogs is not None
     dialog = context.dialogs.get(MODULE)
     assert dialog is not None
-    replies = await service.handle(press(callbacks.module(MODULE)))
+    replies = await service.handle(press(ModuleButton(MODULE).pack()))
     for node in dialog.path():
         if node.ask is not None:
             return replies
-        replies = await service.handle(press(callbacks.dialog_step(MODULE, node.id, "next")))
+        replies = await service.handle(press(StepButton(MODULE, node.id, "next").pack()))
     raise AssertionError("the module has no quiz")
 
 
@@ -71,10 +76,10 @@ async def test_finishing_a_module_stores_completion_and_score(
     dialog = context.dialogs.get(MODULE)
     assert dialog is not None
     service = ConversationService(store, context)
-    await service.handle(press(callbacks.module(MODULE)))
+    await service.handle(press(ModuleButton(MODULE).pack()))
     for node in dialog.path():
         value = node.ask.correct if node.ask is not None and node.ask.correct else "next"
-        replies = await service.handle(press(callbacks.dialog_step(MODULE, node.id, value or "next")))
+        replies = await service.handle(press(StepButton(MODULE, node.id, value or "next").pack()))
     assert "You have finished the module" in replies[-1].text
     quiz_total = len(dialog.quiz_nodes)
     assert f"Quiz: {quiz_total}/{quiz_total} correct." in replies[-1].text
@@ -106,8 +111,8 @@ async def test_a_question_typed_at_a_quiz_step_is_answered_and_the_quiz_waits(
 
 async def test_a_button_from_another_module_does_not_move_progress(store: SqlStore, context: Context) -> None:
     service = ConversationService(store, context)
-    await service.handle(press(callbacks.module(MODULE)))
-    stale = await service.handle(press(callbacks.dialog_step("exploring-belgium", "intro", "next")))
+    await service.handle(press(ModuleButton(MODULE).pack()))
+    stale = await service.handle(press(StepButton("exploring-belgium", "intro", "next").pack()))
     assert "earlier step" in stale[0].text
     assert "Living in Belgium · step 1 of" in stale[-1].text
 
@@ -116,13 +121,13 @@ async def test_progress_survives_a_new_service_on_the_same_database(
     store: SqlStore, engine: AsyncEngine, context: Context
 ) -> None:
     first = ConversationService(store, context)
-    await first.handle(press(callbacks.module(MODULE)))
-    await first.handle(press(callbacks.dialog_step(MODULE, "intro", "next")))
+    await first.handle(press(ModuleButton(MODULE).pack()))
+    await first.handle(press(StepButton(MODULE, "intro", "next").pack()))
     second = ConversationService(SqlStore(engine), context)  # a restart, or a second instance
     listing = await second.handle(say("/modules"))
     labels = [b.label for row in listing[0].buttons for b in row]
     assert any(label.startswith("Living in Belgium · step 2 of") for label in labels)
-    resumed = await second.handle(press(callbacks.module(MODULE)))
+    resumed = await second.handle(press(ModuleButton(MODULE).pack()))
     assert "step 2 of" in resumed[0].text
     assert resumed[0].lang is Lang.EN
 
@@ -130,6 +135,6 @@ async def test_progress_survives_a_new_service_on_the_same_database(
 async def test_the_faq_answer_about_the_modules_offers_them(store: SqlStore, context: Context) -> None:
     service = ConversationService(store, context)
     [answer] = await service.handle(say("what are the five PDO modules?"))
-    assert [b.data for b in answer.buttons[0]] == [callbacks.menu("modules")]
-    listing = await service.handle(press(callbacks.menu("modules")))
+    assert [b.data for b in answer.buttons[0]] == [MenuButton("modules").pack()]
+    listing = await service.handle(press(MenuButton("modules").pack()))
     assert len(listing[0].buttons) == 5

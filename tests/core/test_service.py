@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from bot.core import callbacks
+from bot.basics.lang import Lang
 from bot.core.context import Context
-from bot.core.service import ConversationService, KeyedLocks
-from bot.core.types import Inbound, Lang, UserRef
+from bot.core.features.onboarding import LanguageButton
+from bot.core.inbound import Inbound, UserRef
+from bot.service import ConversationService
+from bot.service.locks import KeyedLocks
 from storage.store import SqlStore
+from tests.inputs import inbound
 
 ANN = UserRef("telegram", "42")
 BOB = UserRef("telegram", "43")
@@ -19,7 +22,7 @@ AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 def message(
     user: UserRef, text: str = "", *, choice: str | None = None, update_id: str | None = None
 ) -> Inbound:
-    return Inbound(user=user, at=AT, text=text, choice=choice, update_id=update_id)
+    return inbound(user, AT, text=text, press=choice, update_id=update_id)
 
 
 async def test_a_redelivered_update_is_processed_once(store: SqlStore, context: Context) -> None:
@@ -38,7 +41,7 @@ async def test_two_instances_never_lose_a_turn(store: SqlStore, context: Context
     a, b = ConversationService(store, context), ConversationService(store, context)
     langs = list(Lang)
     turns = [
-        (a if i % 2 else b).handle(message(ANN, choice=callbacks.language(langs[i % 3]), update_id=str(i)))
+        (a if i % 2 else b).handle(message(ANN, choice=LanguageButton(langs[i % 3]).pack(), update_id=str(i)))
         for i in range(20)
     ]
     results = await asyncio.gather(*turns)

@@ -6,12 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core import callbacks
+from bot.basics.lang import Lang
 from bot.core.bidi import FSI, strip_bidi_controls
 from bot.core.context import Context
-from bot.core.state import Awaiting, ConversationState
-from bot.core.turn import MAX_INPUT_CHARS, clean_text, handle
-from bot.core.types import Inbound, Lang, QuestionUnanswered, Role, UserRef
+from bot.core.dispatch import handle
+from bot.core.events import QuestionUnanswered
+from bot.core.features.onboarding import LanguageButton, RoleButton
+from bot.core.inbound import MAX_INPUT_CHARS, Inbound, UserRef, clean_text
+from bot.core.state import Awaiting, ConversationState, Role
+from tests.inputs import inbound
 
 USER = UserRef("test", "1")
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -20,7 +23,7 @@ AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 def say(
     text: str | None = None, *, choice: str | None = None, media: str | None = None, hint: str | None = None
 ) -> Inbound:
-    return Inbound(user=USER, at=AT, text=text, choice=choice, media=media, language_hint=hint)
+    return inbound(USER, AT, text=text, press=choice, media=media, hint=hint)
 
 
 def test_start_asks_language_in_the_hinted_language(context: Context) -> None:
@@ -39,11 +42,11 @@ def test_start_with_a_deep_link_payload_still_starts(context: Context) -> None:
 
 def test_choosing_a_language_then_a_role_stores_both(context: Context) -> None:
     state = handle(ConversationState(), say("/start"), context).state
-    turn = handle(state, say(choice=callbacks.language(Lang.AR)), context)
+    turn = handle(state, say(choice=LanguageButton(Lang.AR).pack()), context)
     assert turn.state.language is Lang.AR
     assert turn.state.awaiting is Awaiting.ROLE
     assert all(r.lang is Lang.AR for r in turn.replies)
-    turn = handle(turn.state, say(choice=callbacks.role(Role.TALENT)), context)
+    turn = handle(turn.state, say(choice=RoleButton(Role.TALENT).pack()), context)
     assert (turn.state.language, turn.state.role, turn.state.awaiting) == (Lang.AR, Role.TALENT, None)
     assert turn.replies[-1].buttons, "the main menu has buttons"
 

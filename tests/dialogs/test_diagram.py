@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.types import Lang
+from bot.basics.lang import Lang
 from dialogs.diagram import mermaid, shorten
 from dialogs.library import load_dialogs, parse_dialog
 from dialogs.model import Dialog

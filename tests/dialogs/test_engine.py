@@ -9,19 +9,19 @@ from typing import Any
 
 import pytest
 
-from bot.core.types import Lang, ResultRecorded
+from bot.basics.lang import Lang
 from dialogs.engine import (
     Answer,
     Outcome,
     Position,
     Problem,
+    ResultRecorded,
     Screen,
     StalePosition,
+    StepButton,
     advance,
     begin,
-    callback_data,
     is_stale,
-    parse_callback,
     screen,
 )
 from dialogs.library import load_dialogs, parse_dialog
@@ -104,16 +104,15 @@ FORM = survey(
         ("", None),
     ],
 )
-def test_parse_callback(data: str, expected: tuple[str, str, str] | None) -> None:
-    assert parse_callback(data) == expected
+def test_step_button_data_reads_back(data: str, expected: tuple[str, str, str] | None) -> None:
+    button = StepButton.unpack(data)
+    assert (None if button is None else (button.dialog_id, button.node_id, button.value)) == expected
 
 
-def test_callback_data_round_trips_and_refuses_over_64_bytes() -> None:
-    data = callback_data("living-in-belgium", "quiz_waste", "ask_municipality")
+def test_step_button_data_round_trips() -> None:
+    data = StepButton("living-in-belgium", "quiz_waste", "ask_municipality").pack()
     assert data == "m:living-in-belgium:quiz_waste:ask_municipality"
-    assert parse_callback(data) == ("living-in-belgium", "quiz_waste", "ask_municipality")
-    with pytest.raises(ValueError, match="at most 64"):
-        callback_data("d" * 30, "n" * 30, "value")
+    assert StepButton.unpack(data) == StepButton("living-in-belgium", "quiz_waste", "ask_municipality")
 
 
 # Screens.

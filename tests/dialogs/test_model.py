@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.core.errors import ContentError
-from bot.core.types import Lang
+from bot.basics.errors import ContentError
+from bot.basics.lang import Lang
+from bot.channels.telegram.render import BUTTON_DATA_BYTES
 from dialogs.library import CONTENT_DIR, DialogLibrary, load_dialogs, parse_dialog
 from dialogs.model import Dialog, DialogKind
 
@@ -145,7 +146,7 @@ def test_a_broken_file_names_file_entry_and_fault(
     (content / "tests").mkdir()
     shutil.copy(BROKEN / fixture, content / "tests" / (load_as or fixture))
     with pytest.raises(ContentError) as caught:
-        load_dialogs(content)
+        load_dialogs(content, button_data_bytes=BUTTON_DATA_BYTES)
     error = caught.value
     assert error.file == f"dialogs/content/tests/{load_as or fixture}"
     assert error.entry == entry

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.core.errors import ContentError
-from bot.core.types import Lang
+from bot.basics.errors import ContentError
+from bot.basics.lang import Lang
 from dialogs.library import load_dialogs
 from faq.knowledge import MAX_ANSWER_CHARS, load_knowledge
 

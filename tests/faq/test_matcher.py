@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.types import Lang
+from bot.basics.lang import Lang
 from faq.knowledge import Entry, KnowledgeBase, load_knowledge
 from faq.matcher import Matcher
 from faq.text import MAX_CHARS, normalize

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.errors import ContentError
-from bot.core.types import Lang
+from bot.basics.errors import ContentError
+from bot.basics.lang import Lang
 from faq.knowledge import CONTENT_DIR, load_knowledge
 from faq.smalltalk import SMALLTALK_FILE, SmallTalk, Social
 

@@ -10,9 +10,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.errors import ConcurrentUpdate, DatabaseUnavailable
-from bot.core.state import ConversationState
-from bot.core.types import Button, FeedbackGiven, Lang, QuestionUnanswered, ResultRecorded, Role, UserRef
+from bot.basics.buttons import Button
+from bot.basics.errors import ConcurrentUpdate, DatabaseUnavailable
+from bot.basics.lang import Lang
+from bot.core.events import FeedbackGiven, QuestionUnanswered, ResultRecorded
+from bot.core.inbound import UserRef
+from bot.core.state import ConversationState, Role
 from storage.engine import create_engine, upgrade
 from storage.models import metadata
 from storage.store import SqlStore
@@ -157,7 +160,7 @@ async def test_old_processed_update_ids_are_pruned(store: SqlStore) -> None:
 
 
 async def test_the_outbox_lists_claims_and_releases(store: SqlStore) -> None:
-    from bot.core.types import ReplyCreated
+    from bot.core.events import ReplyCreated
 
     reply = ReplyCreated("مرحبا", Lang.AR, ((Button("English", "lang:en"),),))
     async with store.transaction() as tx:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.core.events import Event, ReplyCreated
+from bot.core.inbound import UserRef
 from bot.core.state import ConversationState
-from bot.core.types import Event, ReplyCreated, UserRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class Transaction(Protocol):
     async def save_state(
         self, user: UserRef, state: ConversationState, expected_version: int, at: datetime
     ) -> None:
-        """Save, raising :class:`bot.core.errors.ConcurrentUpdate` if the version moved."""
+        """Save, raising :class:`bot.basics.errors.ConcurrentUpdate` if the version moved."""
         ...
 
     async def record(self, user: UserRef, event: Event, at: datetime) -> None:

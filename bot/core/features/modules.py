@@ -2,21 +2,39 @@
 leaving for a question and coming back, stale buttons.
 
 The dialog engine (:mod:`dialogs.engine`) decides what a step shows and where an answer leads;
-this module keeps the user's place in :class:`~bot.core.state.ModuleProgress`, words the replies
-and turns the engine's results into :class:`~bot.core.types.ResultRecorded` events.
+this feature keeps the user's place in :class:`~bot.core.state.ModuleProgress`, words the replies
+and passes the engine's :class:`~dialogs.engine.ResultRecorded` events on.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
 
-from bot.core import callbacks
+from bot.basics.buttons import Button, ButtonData
 from bot.core.context import Context
-from bot.core.reply import Replies
+from bot.core.features import menu
+from bot.core.scope import Scope
 from bot.core.state import ConversationState, ModuleProgress
-from bot.core.types import Button
-from dialogs.engine import NEXT, Answer, Outcome, Position, Problem, advance, begin, is_stale, screen
+from dialogs.engine import (
+    NEXT,
+    Answer,
+    Outcome,
+    Position,
+    Problem,
+    StepButton,
+    advance,
+    begin,
+    is_stale,
+    screen,
+)
 from dialogs.model import Dialog
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleButton(ButtonData, prefix="mod"):
+    """Open a module: start it, or continue where the user left it."""
+
+    dialog_id: str
 
 
 def _dialog(ctx: Context, dialog_id: str) -> Dialog | None:
@@ -40,8 +58,8 @@ def in_progress(state: ConversationState, ctx: Context) -> tuple[Dialog, Positio
     return None if is_stale(dialog, position) else (dialog, position)
 
 
-def status(state: ConversationState, dialog: Dialog, out: Replies) -> str:
-    _ = out._
+def status(state: ConversationState, dialog: Dialog, scope: Scope) -> str:
+    _ = scope._
     progress = _progress(state, dialog.id)
     position = Position(dialog.id, progress.node_id)
     if progress.node_id and not is_stale(dialog, position):
@@ -53,28 +71,31 @@ def status(state: ConversationState, dialog: Dialog, out: Replies) -> str:
     return _("not started")
 
 
-def list_modules(state: ConversationState, out: Replies, ctx: Context) -> None:
-    _ = out._
+def list_modules(state: ConversationState, scope: Scope) -> ConversationState:
+    """``/modules``: every module with the user's progress, as buttons."""
+    _ = scope._
+    ctx = scope.ctx
     if ctx.dialogs is None or not ctx.dialogs.modules():
-        out.say(_("There are no modules yet."))
-        return
+        scope.say(_("There are no modules yet."))
+        return state
     buttons = [
-        [Button(f"{d.title.get(out.lang)} · {status(state, d, out)}", callbacks.module(d.id))]
+        [ModuleButton(d.id).button(f"{d.title.get(scope.lang)} · {status(state, d, scope)}")]
         for d in ctx.dialogs.modules()
     ]
-    out.say(
+    scope.say(
         _(
             "The pre-departure orientation has five modules. Go through them at your own pace; "
             "you can stop at any time and continue later. Choose a module:"
         ),
         buttons,
     )
+    return state
 
 
-def show_step(dialog: Dialog, position: Position, out: Replies) -> None:
-    _ = out._
-    view = screen(dialog, position, out.lang)
-    header = f"{dialog.title.get(out.lang)} · " + _("step {step} of {total}").format(
+def show_step(dialog: Dialog, position: Position, scope: Scope) -> None:
+    _ = scope._
+    view = screen(dialog, position, scope.lang)
+    header = f"{dialog.title.get(scope.lang)} · " + _("step {step} of {total}").format(
         step=view.step, total=view.total
     )
     text = f"{header}\n\n{view.text}"
@@ -82,7 +103,7 @@ def show_step(dialog: Dialog, position: Position, out: Replies) -> None:
         text += f"\n\n{view.link}"
     if view.kind == "info":
         label = _("Finish ✓") if view.is_last else _("Next ▶")
-        rows = [[Button(label, callbacks.dialog_step(dialog.id, position.node_id, NEXT))]]
+        rows = [[StepButton(dialog.id, position.node_id, NEXT).button(label)]]
     else:
         rows = [[Button(label, data)] for label, data in view.choices]
         if view.kind == "number":
@@ -91,76 +112,65 @@ def show_step(dialog: Dialog, position: Position, out: Replies) -> None:
             text += "\n\n" + _("Type a date, for example 31/12/2026.")
         elif view.kind == "text":
             text += "\n\n" + _("Type your answer.")
-    out.say(text, rows)
+    scope.say(text, rows)
 
 
-def open_module(state: ConversationState, dialog_id: str, out: Replies, ctx: Context) -> ConversationState:
+def open_module(state: ConversationState, scope: Scope, dialog_id: str) -> ConversationState:
     """Start a module, or continue it where the user left it."""
-    dialog = _dialog(ctx, dialog_id)
+    dialog = _dialog(scope.ctx, dialog_id)
     if dialog is None:
-        _ = out._
-        out.say(_("This module is no longer available."))
-        list_modules(state, out, ctx)
-        return state
+        scope.say(scope._("This module is no longer available."))
+        return list_modules(state, scope)
     progress = _progress(state, dialog_id)
     position = Position(dialog_id, progress.node_id)
     if not progress.node_id or is_stale(dialog, position):
         position = begin(dialog)
         progress = progress.model_copy(update={"node_id": position.node_id, "categories": {}})
     state = _with_progress(state, dialog_id, progress).model_copy(update={"active_module": dialog_id})
-    show_step(dialog, position, out)
+    show_step(dialog, position, scope)
     return state
 
 
-def answer_button(
-    state: ConversationState, step: callbacks.DialogAnswer, out: Replies, ctx: Context, at: datetime
-) -> ConversationState:
+def answer_button(state: ConversationState, scope: Scope, step: StepButton) -> ConversationState:
     """A dialog button: counted only if it belongs to the step the user is on now."""
-    current = in_progress(state, ctx)
+    current = in_progress(state, scope.ctx)
     if current is None or current[1] != Position(step.dialog_id, step.node_id):
-        _ = out._
-        out.say(_("That button is from an earlier step, so I did not count it."))
+        scope.say(scope._("That button is from an earlier step, so I did not count it."))
         if current is not None:
-            show_step(*current, out)
-        else:
-            list_modules(state, out, ctx)
-        return state
+            show_step(*current, scope)
+            return state
+        return list_modules(state, scope)
     dialog, position = current
     return _apply(
-        state,
-        dialog,
-        position,
-        advance_answer(state, dialog, position, Answer(step.value, True), out, at),
-        out,
+        state, dialog, position, _advance(state, dialog, position, Answer(step.value, True), scope), scope
     )
 
 
-def answer_text(
-    state: ConversationState, text: str, out: Replies, ctx: Context, at: datetime
-) -> ConversationState | None:
+def answer_text(state: ConversationState, scope: Scope, text: str) -> ConversationState | None:
     """A typed message while in a module: an answer to the current question, or ``None`` when
     it is not one (an information step, or no matching choice), so it is read as a question."""
-    current = in_progress(state, ctx)
+    current = in_progress(state, scope.ctx)
     if current is None:
         return None
     dialog, position = current
-    node = dialog.node(position.node_id)
-    if node.ask is None:
+    if dialog.node(position.node_id).ask is None:
         return None
-    outcome = advance_answer(state, dialog, position, Answer(text), out, at)
+    outcome = _advance(state, dialog, position, Answer(text), scope)
     if outcome.problem is Problem.NOT_A_CHOICE:
         return None
-    return _apply(state, dialog, position, outcome, out)
+    return _apply(state, dialog, position, outcome, scope)
 
 
-def advance_answer(
-    state: ConversationState, dialog: Dialog, position: Position, answer: Answer, out: Replies, at: datetime
+def _advance(
+    state: ConversationState, dialog: Dialog, position: Position, answer: Answer, scope: Scope
 ) -> Outcome:
-    return advance(dialog, position, answer, out.lang, at, _progress(state, dialog.id).categories)
+    return advance(
+        dialog, position, answer, scope.lang, scope.inbound.at, _progress(state, dialog.id).categories
+    )
 
 
-def _problem_text(problem: Problem, out: Replies) -> str:
-    _ = out._
+def _problem_text(problem: Problem, scope: Scope) -> str:
+    _ = scope._
     texts = {
         Problem.NOT_A_CHOICE: _("Please choose one of the options."),
         Problem.NOT_A_NUMBER: _("Please type a number."),
@@ -175,54 +185,55 @@ def _problem_text(problem: Problem, out: Replies) -> str:
 
 
 def _apply(
-    state: ConversationState, dialog: Dialog, position: Position, outcome: Outcome, out: Replies
+    state: ConversationState, dialog: Dialog, position: Position, outcome: Outcome, scope: Scope
 ) -> ConversationState:
-    _ = out._
+    _ = scope._
     progress = _progress(state, dialog.id)
     if outcome.problem is not None:
-        out.say(_problem_text(outcome.problem, out))
+        scope.say(_problem_text(outcome.problem, scope))
         if outcome.position is not None:
             if outcome.problem is Problem.STALE:
                 progress = progress.model_copy(update={"node_id": outcome.position.node_id, "categories": {}})
                 state = _with_progress(state, dialog.id, progress)
-            show_step(dialog, outcome.position, out)
+            show_step(dialog, outcome.position, scope)
         return state
-    out.events.extend(outcome.results)
+    for result in outcome.results:
+        scope.record(result)
     categories = {**progress.categories, **{r.key: r.category for r in outcome.results}}
     if outcome.correct is not None:
         verdict = _("Correct!") if outcome.correct else _("Not quite.")
-        out.say(f"{verdict} {outcome.feedback or ''}".strip())
+        scope.say(f"{verdict} {outcome.feedback or ''}".strip())
     if outcome.position is not None:
         progress = progress.model_copy(update={"node_id": outcome.position.node_id, "categories": categories})
-        show_step(dialog, outcome.position, out)
+        show_step(dialog, outcome.position, scope)
         return _with_progress(state, dialog.id, progress)
     completed = next((r.value for r in outcome.results if r.key == "completed"), "yes")
     progress = ModuleProgress(completed=True, score=completed)
-    text = _("You have finished the module “{title}”.").format(title=dialog.title.get(out.lang))
+    text = _("You have finished the module “{title}”.").format(title=dialog.title.get(scope.lang))
     if completed != "yes":
         text += " " + _("Quiz: {score} correct.").format(score=completed)
-    out.say(
+    scope.say(
         text,
         [
             [
-                Button(_("All modules"), callbacks.menu("modules")),
-                Button(_("Main menu"), callbacks.menu("main")),
+                menu.button(scope, "modules", _("All modules")),
+                menu.button(scope, "main", _("Main menu")),
             ]
         ],
     )
     return _with_progress(state, dialog.id, progress).model_copy(update={"active_module": ""})
 
 
-def offer_to_continue(state: ConversationState, out: Replies, ctx: Context) -> None:
+def offer_to_continue(state: ConversationState, scope: Scope) -> None:
     """After an answer given mid-module: "continue module X at step N?"."""
-    current = in_progress(state, ctx)
+    current = in_progress(state, scope.ctx)
     if current is None:
         return
     dialog, position = current
-    _ = out._
-    out.say(
+    _ = scope._
+    scope.say(
         _("Continue the module “{title}” at step {step}?").format(
-            title=dialog.title.get(out.lang), step=dialog.step_of(position.node_id)
+            title=dialog.title.get(scope.lang), step=dialog.step_of(position.node_id)
         ),
-        [[Button(_("Continue ▶"), callbacks.module(dialog.id))]],
+        [[ModuleButton(dialog.id).button(_("Continue ▶"))]],
     )

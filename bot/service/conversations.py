@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.basics.errors import ConcurrentUpdate
 from bot.core.context import Context
-from bot.core.errors import ConcurrentUpdate
-from bot.core.ports import Store, Undelivered
-from bot.core.turn import handle
-from bot.core.types import Inbound, ReplyCreated, UserRef
+from bot.core.dispatch import handle
+from bot.core.events import ReplyCreated
+from bot.core.inbound import Inbound, UserRef
+from bot.service.locks import KeyedLocks
+from bot.service.ports import Store, Undelivered
 
 log = logging.getLogger(__name__)
 
@@ -29,30 +29,6 @@ class Handled:
 
     replies: list[ReplyCreated]
     outbox_id: int | None
-
-
-class KeyedLocks:
-    """One :class:`asyncio.Lock` per key, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)
 
 
 class ConversationService:

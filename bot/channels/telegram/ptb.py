@@ -1,7 +1,7 @@
 """The Telegram channel on python-telegram-bot 22: PTB's updates in, Bot API calls out.
 
 Translation only; what to do with an update and how to retry a call is shared with the aiogram
-channel in :mod:`bot.channels.telegram`. One ``TypeHandler`` turns every update into the core's
+channel (:mod:`bot.channels.telegram`). One ``TypeHandler`` turns every update into the core's
 event. Updates run concurrently (``concurrent_updates``); the service keeps each user's in order.
 Polling runs PTB's ``Updater``; webhook mode is an aiohttp route of our own that checks the
 secret token (401 on a mismatch) and hands the update to ``Application.process_update``.
@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import (
     BadRequest,
     EndPointNotFound,
@@ -34,18 +34,11 @@ from telegram.error import (
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.channels import telegram
-from bot.channels.telegram import (
-    ApiFailure,
-    Conversations,
-    Failure,
-    Mode,
-    Outgoing,
-    Polling,
-    RetryPolicy,
-    TelegramBridge,
-    Webhook,
-)
+from bot.channels.telegram import translate, webhook
+from bot.channels.telegram.bridge import Conversations, TelegramBridge
+from bot.channels.telegram.delivery import ApiFailure, Failure, RetryPolicy, is_chat_not_found
+from bot.channels.telegram.render import CAPTION_LIMIT, Outgoing
+from bot.channels.telegram.webhook import Mode, Polling, Webhook
 
 if TYPE_CHECKING:
     from telegram.ext import ExtBot, JobQueue
@@ -85,7 +78,7 @@ def classify(error: Exception) -> ApiFailure | None:
     if isinstance(error, Forbidden):
         return ApiFailure(Failure.UNREACHABLE, error.message, 403)
     if isinstance(error, BadRequest):
-        kind = Failure.UNREACHABLE if telegram.is_chat_not_found(error.message) else Failure.REJECTED
+        kind = Failure.UNREACHABLE if is_chat_not_found(error.message) else Failure.REJECTED
         return ApiFailure(kind, error.message, 400)
     if isinstance(error, InvalidToken):  # its message repeats the token: not logged
         return ApiFailure(Failure.REJECTED, "Unauthorized", 401)
@@ -99,7 +92,7 @@ def classify(error: Exception) -> ApiFailure | None:
 
 
 class PtbApi:
-    """:class:`bot.channels.telegram.BotApi` on a PTB :class:`Application`."""
+    """:class:`bot.channels.telegram.delivery.BotApi` on a PTB :class:`Application`."""
 
     def __init__(self, app: PtbApplication) -> None:
         self.app = app
@@ -114,7 +107,7 @@ class PtbApi:
         if file is None:
             await bot.send_message(chat_id, message.text, reply_markup=keyboard(message))
             return
-        caption = file.caption[: telegram.CAPTION_LIMIT] or None
+        caption = file.caption[:CAPTION_LIMIT] or None
         if file.kind == "image":
             await bot.send_photo(chat_id, file.content, caption=caption, filename=file.filename)
         else:
@@ -123,9 +116,12 @@ class PtbApi:
     async def answer_callback(self, query_id: str) -> None:
         await self.app.bot.answer_callback_query(query_id)
 
-    async def set_commands(self, commands: Sequence[tuple[str, str]], language_code: str | None) -> None:
+    async def set_commands(
+        self, commands: Sequence[tuple[str, str]], language_code: str | None, chat_id: int | None = None
+    ) -> None:
         menu = [BotCommand(name, text) for name, text in commands]
-        await self.app.bot.set_my_commands(menu, language_code=language_code)
+        scope = BotCommandScopeChat(chat_id) if chat_id is not None else None
+        await self.app.bot.set_my_commands(menu, scope=scope, language_code=language_code)
 
     def classify(self, error: Exception) -> ApiFailure | None:
         return classify(error)
@@ -156,7 +152,7 @@ class PtbChannel:
         self.app.add_error_handler(self._on_error)
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if incoming := telegram.translate(update, self.bridge.clock()):
+        if incoming := translate.translate(update, self.bridge.clock()):
             await self.bridge.handle(incoming)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -185,7 +181,7 @@ class PtbChannel:
         assert updater is not None, "the application is built with an updater"
         await updater.start_polling(
             timeout=mode.timeout,
-            allowed_updates=list(telegram.ALLOWED_UPDATES),
+            allowed_updates=list(translate.ALLOWED_UPDATES),
             bootstrap_retries=3,  # deleteWebhook at start: retried on network errors
         )
         try:
@@ -195,8 +191,8 @@ class PtbChannel:
 
     async def _serve_webhook(self, mode: Webhook, stop: asyncio.Event) -> None:
         async def receive(request: web.Request) -> web.Response:
-            given = request.headers.get(telegram.SECRET_HEADER)
-            if not telegram.secret_matches(given, mode.secret):
+            given = request.headers.get(webhook.SECRET_HEADER)
+            if not webhook.secret_matches(given, mode.secret):
                 return web.Response(status=401, text="Unauthorized")
             try:
                 update = Update.de_json(await request.json(), self.app.bot)
@@ -211,11 +207,11 @@ class PtbChannel:
                 lambda: self.app.bot.set_webhook(
                     mode.url,
                     secret_token=mode.secret,
-                    allowed_updates=list(telegram.ALLOWED_UPDATES),
+                    allowed_updates=list(translate.ALLOWED_UPDATES),
                 ),
                 "setWebhook",
             )
 
         app = web.Application()
         app.router.add_post(mode.path, receive)
-        await telegram.serve_webhook(app, mode, stop, on_listening=register)
+        await webhook.serve_webhook(app, mode, stop, on_listening=register)

@@ -2,7 +2,7 @@
 
 YAML is parsed with duplicate keys rejected (PyYAML silently keeps the last one), then validated
 by a frozen pydantic model with ``extra="forbid"``; every fault becomes a
-:class:`~bot.core.errors.ContentError` naming the file, the entry and what is wrong.
+:class:`~bot.basics.errors.ContentError` naming the file, the entry and what is wrong.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from bot.core.errors import ContentError
-from bot.core.types import Lang
+from bot.basics.errors import ContentError
+from bot.basics.lang import Lang
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -1,7 +1,7 @@
 """The Telegram channel on aiogram 3 (the default): aiogram's updates in, Bot API calls out.
 
 Translation only; what to do with an update and how to retry a call is shared with the
-python-telegram-bot channel in :mod:`bot.channels.telegram`. One outer middleware on the
+python-telegram-bot channel (:mod:`bot.channels.telegram`). One outer middleware on the
 dispatcher's ``update`` observer turns every update into the core's event, so no aiogram
 handler, filter or injected argument is involved. Polling runs ``Dispatcher.start_polling``;
 webhook mode serves aiogram's ``SimpleRequestHandler`` (which checks the secret token and
@@ -32,6 +32,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import (
     BotCommand,
+    BotCommandScopeChat,
     BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -41,18 +42,11 @@ from aiogram.types import (
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.channels import telegram
-from bot.channels.telegram import (
-    ApiFailure,
-    Conversations,
-    Failure,
-    Mode,
-    Outgoing,
-    Polling,
-    RetryPolicy,
-    TelegramBridge,
-    Webhook,
-)
+from bot.channels.telegram import translate, webhook
+from bot.channels.telegram.bridge import Conversations, TelegramBridge
+from bot.channels.telegram.delivery import ApiFailure, Failure, RetryPolicy, is_chat_not_found
+from bot.channels.telegram.render import CAPTION_LIMIT, Outgoing
+from bot.channels.telegram.webhook import Mode, Polling, Webhook
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +71,7 @@ def classify(error: Exception) -> ApiFailure | None:
     if isinstance(error, TelegramForbiddenError):
         return ApiFailure(Failure.UNREACHABLE, error.message, 403)
     if isinstance(error, TelegramBadRequest):
-        kind = Failure.UNREACHABLE if telegram.is_chat_not_found(error.message) else Failure.REJECTED
+        kind = Failure.UNREACHABLE if is_chat_not_found(error.message) else Failure.REJECTED
         return ApiFailure(kind, error.message, 400)
     if isinstance(error, TelegramUnauthorizedError):
         return ApiFailure(Failure.REJECTED, error.message, 401)
@@ -93,7 +87,7 @@ def classify(error: Exception) -> ApiFailure | None:
 
 
 class AiogramApi:
-    """:class:`bot.channels.telegram.BotApi` on an aiogram :class:`Bot`."""
+    """:class:`bot.channels.telegram.delivery.BotApi` on an aiogram :class:`Bot`."""
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
@@ -108,7 +102,7 @@ class AiogramApi:
             await self.bot.send_message(chat_id, message.text, reply_markup=keyboard(message))
             return
         upload = BufferedInputFile(file.content, filename=file.filename)
-        caption = file.caption[: telegram.CAPTION_LIMIT] or None
+        caption = file.caption[:CAPTION_LIMIT] or None
         if file.kind == "image":
             await self.bot.send_photo(chat_id, upload, caption=caption)
         else:
@@ -117,9 +111,12 @@ class AiogramApi:
     async def answer_callback(self, query_id: str) -> None:
         await self.bot.answer_callback_query(query_id)
 
-    async def set_commands(self, commands: Sequence[tuple[str, str]], language_code: str | None) -> None:
+    async def set_commands(
+        self, commands: Sequence[tuple[str, str]], language_code: str | None, chat_id: int | None = None
+    ) -> None:
         menu = [BotCommand(command=name, description=text) for name, text in commands]
-        await self.bot.set_my_commands(menu, language_code=language_code)
+        scope = BotCommandScopeChat(chat_id=chat_id) if chat_id is not None else None
+        await self.bot.set_my_commands(menu, scope=scope, language_code=language_code)
 
     def classify(self, error: Exception) -> ApiFailure | None:
         return classify(error)
@@ -150,7 +147,7 @@ class AiogramChannel:
         data: dict[str, Any],
     ) -> None:
         # The whole of aiogram's routing is replaced by this translation; handler is not called.
-        if isinstance(event, Update) and (incoming := telegram.translate(event, self.bridge.clock())):
+        if isinstance(event, Update) and (incoming := translate.translate(event, self.bridge.clock())):
             await self.bridge.handle(incoming)
 
     async def run(self, mode: Mode, stop: asyncio.Event) -> None:
@@ -172,7 +169,7 @@ class AiogramChannel:
             self.dispatcher.start_polling(
                 self.bot,
                 polling_timeout=mode.timeout,
-                allowed_updates=list(telegram.ALLOWED_UPDATES),
+                allowed_updates=list(translate.ALLOWED_UPDATES),
                 handle_signals=False,
                 close_bot_session=False,
             )
@@ -207,9 +204,9 @@ class AiogramChannel:
                 lambda: self.bot.set_webhook(
                     mode.url,
                     secret_token=mode.secret,
-                    allowed_updates=list(telegram.ALLOWED_UPDATES),
+                    allowed_updates=list(translate.ALLOWED_UPDATES),
                 ),
                 "setWebhook",
             )
 
-        await telegram.serve_webhook(app, mode, stop, on_listening=register)
+        await webhook.serve_webhook(app, mode, stop, on_listening=register)

@@ -1,0 +1,81 @@
+"""Replies as Telegram messages, within Telegram's limits: texts split without breaking words,
+paragraphs or isolates, the buttons under the last part, files after."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.basics.buttons import Button
+from bot.core.bidi import FSI, PDI
+from bot.core.events import Attachment, ReplyCreated
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT = 4096
+"""Characters in one message."""
+CAPTION_LIMIT = 1024
+"""Characters in a file's caption."""
+BUTTON_DATA_BYTES = 64
+"""Bytes of data an inline button carries (``callback_data``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One Bot API message: a text (with its inline keyboard), or a file with a caption."""
+
+    text: str = ""
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    attachment: Attachment | None = None
+
+
+def render(reply: ReplyCreated, limit: int = TEXT_LIMIT) -> list[Outgoing]:
+    """A reply as Telegram messages: its text split at paragraph breaks to fit ``limit``, the
+    buttons under the last part (a button whose data Telegram would refuse is left out, with
+    an error logged), then its attachments."""
+    chunks = [chunk for chunk in split_text(reply.text, limit) if chunk.strip()]
+    messages = [Outgoing(text=chunk) for chunk in chunks]
+    if messages and reply.buttons:
+        messages[-1] = Outgoing(text=messages[-1].text, buttons=_fitting(reply.buttons))
+    messages += [Outgoing(attachment=attachment) for attachment in reply.attachments]
+    return messages
+
+
+def _fitting(rows: tuple[tuple[Button, ...], ...]) -> tuple[tuple[Button, ...], ...]:
+    kept = []
+    for row in rows:
+        fits = tuple(b for b in row if len(b.data.encode()) <= BUTTON_DATA_BYTES)
+        for button in row:
+            if button not in fits:
+                log.error("left out the button %r: its data is over %d bytes", button.data, BUTTON_DATA_BYTES)
+        if fits:
+            kept.append(fits)
+    return tuple(kept)
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Split ``text`` into chunks of at most ``limit`` characters: at paragraph breaks first,
+    then at line breaks, then between words; a single word longer than the limit is cut."""
+    if len(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = -1
+        for separator in ("\n\n", "\n", " "):
+            cut = window.rfind(separator, 0, limit)
+            if cut > 0:
+                break
+        if cut <= 0:
+            cut = limit
+            # Do not cut between a Unicode isolate and its closing mark.
+            opened = rest[:cut].rfind(FSI)
+            if opened > rest[:cut].rfind(PDI) and opened > 0:
+                cut = opened
+        chunk, rest = rest[:cut].rstrip(), rest[cut:].lstrip("\n ")
+        if chunk:
+            chunks.append(chunk)
+    if rest.strip():
+        chunks.append(rest)
+    return chunks

@@ -1,0 +1,276 @@
+"""Telegram updates as the core's input, for both frameworks.
+
+aiogram's and python-telegram-bot's ``Update`` both mirror the Bot API field for field, so one
+translation (:func:`translate`, over the :class:`UpdateView` protocol) serves both adapters:
+
+==========================  ======================================================================
+update                      input
+==========================  ======================================================================
+message, text               :class:`~bot.core.inbound.CommandSent` when it starts with ``/``,
+                            else :class:`~bot.core.inbound.TextSent`
+message, photo, voice ...   :class:`~bot.core.inbound.MediaSent`
+callback_query              :class:`~bot.core.inbound.ButtonPressed` (answered by the bridge)
+my_chat_member              :class:`~bot.core.inbound.MemberUpdated`: blocked or allowed again
+edited_message              ignored (the first version was answered)
+anything in a group         ignored
+==========================  ======================================================================
+
+Each input carries the ``update_id``, so the service processes every update at most once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol, TypedDict
+
+from bot.core.inbound import ButtonPressed, Inbound, MediaSent, MemberUpdated, UserRef, typed
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+"""``UserRef.channel`` of Telegram users: the same for both frameworks, so switching framework
+keeps every conversation."""
+
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+
+BLOCKED_STATUS = {"kicked": True, "member": False}
+"""The bot's status in a private chat after the user blocked it, or restarted it."""
+
+
+class Envelope(TypedDict):
+    user: UserRef
+    at: datetime
+    language_hint: str | None
+    update_id: str
+
+
+# Kinds of messages that are not text, as named by the Bot API's Message fields, most specific
+# first (a venue also carries a location, an animation also a document).
+MEDIA_KINDS = (
+    "photo",
+    "voice",
+    "video_note",
+    "video",
+    "audio",
+    "sticker",
+    "animation",
+    "document",
+    "venue",
+    "location",
+    "contact",
+    "poll",
+    "dice",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One update, translated: the core's event, the chat to answer in, the button press to
+    acknowledge."""
+
+    inbound: Inbound
+    chat_id: int
+    callback_query_id: str | None = None
+
+
+def user_ref(user_id: int) -> UserRef:
+    return UserRef(CHANNEL, str(user_id))
+
+
+def media_kind(message: object) -> str | None:
+    """The kind of a non-text message (``photo``, ``sticker`` ...), from either framework's
+    Message, or ``None``."""
+    for kind in MEDIA_KINDS:
+        if getattr(message, kind, None):
+            return kind
+    return None
+
+
+def message_event(
+    *,
+    update_id: int,
+    user_id: int | None,
+    chat_id: int,
+    chat_type: str,
+    at: datetime,
+    text: str | None,
+    media: str | None,
+    language_code: str | None,
+) -> Incoming | None:
+    """A new message, or ``None`` for what the bot deliberately ignores: messages outside
+    private chats, and service messages (neither text nor media)."""
+    if chat_type != "private" or user_id is None:
+        log.debug("update %s: ignoring a message in a %s chat", update_id, chat_type)
+        return None
+    if text is None and media is None:
+        log.debug("update %s: ignoring a service message", update_id)
+        return None
+    envelope = Envelope(
+        user=user_ref(user_id), at=at.astimezone(UTC), language_hint=language_code, update_id=str(update_id)
+    )
+    inbound = MediaSent(kind=media, **envelope) if media is not None else typed(text or "", **envelope)
+    return Incoming(inbound, chat_id=chat_id)  # a private chat's id is the user's
+
+
+def button_event(
+    *,
+    update_id: int,
+    query_id: str,
+    user_id: int,
+    chat_type: str | None,
+    data: str | None,
+    language_code: str | None,
+    at: datetime,
+) -> Incoming | None:
+    """A pressed inline button (``chat_type`` is ``None`` when its message is too old to be
+    included); presses in groups are ignored. Private chats have the user's id, so the answer
+    goes to ``user_id``."""
+    if chat_type not in (None, "private"):
+        log.debug("update %s: ignoring a button in a %s chat", update_id, chat_type)
+        return None
+    inbound = ButtonPressed(
+        user=user_ref(user_id),
+        at=at.astimezone(UTC),
+        data=data or "",  # data the core cannot read becomes its polite "expired" answer
+        language_hint=language_code,
+        update_id=str(update_id),
+    )
+    return Incoming(inbound, chat_id=user_id, callback_query_id=query_id)
+
+
+def member_event(
+    *, update_id: int, user_id: int, chat_type: str, status: str, at: datetime
+) -> Incoming | None:
+    """The user blocked the bot (``kicked``) or allowed it again (``member``), in their private
+    chat; other changes (the bot added to a group ...) are ignored."""
+    if chat_type != "private" or status not in BLOCKED_STATUS:
+        log.debug("update %s: ignoring a member update (%s in a %s chat)", update_id, status, chat_type)
+        return None
+    inbound = MemberUpdated(
+        user=user_ref(user_id),
+        at=at.astimezone(UTC),
+        update_id=str(update_id),
+        blocked=BLOCKED_STATUS[status],
+    )
+    return Incoming(inbound, chat_id=user_id)
+
+
+class _User(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def language_code(self) -> str | None: ...
+
+
+class _Chat(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def type(self) -> str: ...
+
+
+class _MessageRef(Protocol):
+    @property
+    def chat(self) -> _Chat: ...
+
+
+class _Message(Protocol):
+    @property
+    def from_user(self) -> _User | None: ...
+    @property
+    def chat(self) -> _Chat: ...
+    @property
+    def date(self) -> datetime: ...
+    @property
+    def text(self) -> str | None: ...
+
+
+class _CallbackQuery(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def from_user(self) -> _User: ...
+    @property
+    def message(self) -> _MessageRef | None: ...
+    @property
+    def data(self) -> str | None: ...
+
+
+class _ChatMember(Protocol):
+    @property
+    def status(self) -> str: ...
+
+
+class _MemberUpdate(Protocol):
+    @property
+    def chat(self) -> _Chat: ...
+    @property
+    def from_user(self) -> _User: ...
+    @property
+    def date(self) -> datetime: ...
+    @property
+    def new_chat_member(self) -> _ChatMember: ...
+
+
+class UpdateView(Protocol):
+    """The fields of a Bot API Update the bot reads. aiogram's and python-telegram-bot's
+    ``Update`` both mirror the Bot API, field for field, so one translation serves both."""
+
+    @property
+    def update_id(self) -> int: ...
+    @property
+    def message(self) -> _Message | None: ...
+    @property
+    def callback_query(self) -> _CallbackQuery | None: ...
+    @property
+    def edited_message(self) -> object | None: ...
+    @property
+    def my_chat_member(self) -> _MemberUpdate | None: ...
+
+
+def translate(update: UpdateView, now: datetime) -> Incoming | None:
+    """An update of either framework as the core's event, or ``None`` when the bot ignores it."""
+    if update.message is not None:
+        message = update.message
+        sender = message.from_user
+        return message_event(
+            update_id=update.update_id,
+            user_id=sender.id if sender else None,
+            chat_id=message.chat.id,
+            chat_type=message.chat.type,
+            at=message.date,
+            text=message.text,
+            media=media_kind(message),
+            language_code=sender.language_code if sender else None,
+        )
+    if update.callback_query is not None:
+        query = update.callback_query
+        return button_event(
+            update_id=update.update_id,
+            query_id=query.id,
+            user_id=query.from_user.id,
+            chat_type=query.message.chat.type if query.message else None,
+            data=query.data,
+            language_code=query.from_user.language_code,
+            at=now,
+        )
+    if update.my_chat_member is not None:
+        change = update.my_chat_member
+        return member_event(
+            update_id=update.update_id,
+            user_id=change.from_user.id,
+            chat_type=change.chat.type,
+            status=str(change.new_chat_member.status),
+            at=change.date,
+        )
+    if update.edited_message is not None:
+        edited_message_ignored(update.update_id)
+    return None
+
+
+def edited_message_ignored(update_id: int) -> None:
+    """Edits are deliberately not answered: the first version was answered already, and
+    answering again would repeat or contradict it."""
+    log.debug("update %s: ignoring an edited message", update_id)

@@ -1,0 +1,109 @@
+"""The conversation core: ``handle(state, inbound, context) -> Turn``.
+
+A pure function: it reads nothing but its arguments, sends nothing and stores nothing. It
+matches the kind of input and hands it to the feature that owns it (:mod:`bot.core.features`);
+the conversation service persists the returned state and events and the channel delivers the
+replies. Bad input never raises: it becomes a reply in the user's language.
+"""
+
+from __future__ import annotations
+
+from typing import assert_never, get_args
+
+from bot.basics.lang import Lang
+from bot.core import commands
+from bot.core.context import Context
+from bot.core.events import ReachabilityChanged
+from bot.core.features import answers, menu, modules, onboarding
+from bot.core.inbound import (
+    ButtonPressed,
+    CommandSent,
+    Inbound,
+    MediaSent,
+    MemberUpdated,
+    TextSent,
+    clean_text,
+)
+from bot.core.scope import Scope
+from bot.core.state import ConversationState, Turn
+from dialogs.engine import StepButton
+
+Pressed = (
+    onboarding.LanguageButton
+    | onboarding.RoleButton
+    | menu.MenuButton
+    | answers.FaqButton
+    | answers.FeedbackButton
+    | modules.ModuleButton
+    | StepButton
+)
+"""Every kind of button the core makes."""
+
+
+def handle(state: ConversationState, inbound: Inbound, ctx: Context) -> Turn:
+    """Turn one input and the stored state into the new state and the events."""
+    scope = Scope(inbound, ctx, reply_language(state, inbound, ctx))
+    match inbound:
+        case TextSent(text=text):
+            state = _on_text(state, scope, clean_text(text))
+        case CommandSent(name=name):
+            state = menu.run(state, scope, commands.by_name(ctx.commands, name))
+        case ButtonPressed(data=data):
+            state = _on_press(state, scope, data)
+        case MediaSent():
+            scope.say(scope._("I can only read text for now. Please type your question in words."))
+        case MemberUpdated(blocked=blocked):
+            scope.record(ReachabilityChanged(reachable=not blocked))
+        case _:
+            assert_never(inbound)
+    return Turn(state=state, events=tuple(scope.events))
+
+
+def reply_language(state: ConversationState, inbound: Inbound, ctx: Context) -> Lang:
+    """The stored choice first, then the channel's hint, then the deployment default."""
+    return state.language or Lang.parse(inbound.language_hint) or ctx.default_language
+
+
+def _on_text(state: ConversationState, scope: Scope, text: str) -> ConversationState:
+    if not text:
+        scope.say(scope._("I did not catch that. Type your question, or send /help."))
+        return state
+    if (typed := onboarding.typed_answer(state, scope, text)) is not None:
+        return typed
+    if state.active_module and (answered := modules.answer_text(state, scope, text)) is not None:
+        return answered
+    state = answers.answer(state, scope, text)
+    modules.offer_to_continue(state, scope)
+    return state
+
+
+def _on_press(state: ConversationState, scope: Scope, data: str) -> ConversationState:
+    match pressed(data):
+        case onboarding.LanguageButton(lang=lang):
+            return onboarding.set_language(state, scope, lang)
+        case onboarding.RoleButton(role=role):
+            return onboarding.set_role(state, scope, role)
+        case menu.MenuButton(item=item):
+            command = commands.by_key(scope.ctx.commands, item)
+            return menu.run(state, scope, command) if command is not None else menu.expired(state, scope)
+        case answers.FaqButton(faq_id=faq_id):
+            return answers.show_chosen(state, scope, faq_id)
+        case answers.FeedbackButton() as feedback:
+            return answers.feedback(state, scope, feedback)
+        case modules.ModuleButton(dialog_id=dialog_id):
+            return modules.open_module(state, scope, dialog_id)
+        case StepButton() as step:
+            return modules.answer_button(state, scope, step)
+        case None:
+            return menu.expired(state, scope)
+        case unknown:
+            assert_never(unknown)
+
+
+def pressed(data: str) -> Pressed | None:
+    """The button data read back, or ``None`` for data that means nothing now."""
+    for kind in get_args(Pressed):
+        button: Pressed | None = kind.unpack(data)
+        if button is not None:
+            return button
+    return None

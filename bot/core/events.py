@@ -1,0 +1,75 @@
+"""What a turn produced, in the past tense (as goflow's events are). The host delivers the
+replies and stores the rest; nothing here knows about Telegram or the database.
+
+:class:`ResultRecorded` (a quiz or survey answer, a completion) is the dialog engine's own
+event (:mod:`dialogs.engine`), passed on as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.basics.buttons import Button
+from bot.basics.lang import Lang
+from dialogs.engine import ResultRecorded
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a reply: a document (spreadsheet, PDF) or an image (chart)."""
+
+    kind: str  # "document" | "image"
+    filename: str
+    content: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyCreated:
+    """A message for the user, in ``lang``, with rows of buttons."""
+
+    text: str
+    lang: Lang
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackGiven:
+    """The user tapped "was this helpful?" on an answer."""
+
+    faq_id: str
+    helpful: bool
+    question: str
+    lang: Lang
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionUnanswered:
+    """The assistant abstained, or the user said the answer did not help: kept for staff review."""
+
+    question: str
+    lang: Lang
+    reason: str  # "abstained" | "unsure" | "not_helpful"
+    score: int
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReachabilityChanged:
+    """Messages to the user fail for good from now on (they blocked the bot), or work again."""
+
+    reachable: bool
+
+
+__all__ = [
+    "Attachment",
+    "Event",
+    "FeedbackGiven",
+    "QuestionUnanswered",
+    "ReachabilityChanged",
+    "ReplyCreated",
+    "ResultRecorded",
+]
+
+Event = ReplyCreated | FeedbackGiven | QuestionUnanswered | ResultRecorded | ReachabilityChanged

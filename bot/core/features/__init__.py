@@ -1,0 +1,52 @@
+"""The features of the conversation, one module each, and the chat command table that joins them.
+
+==============  ================================================================================
+onboarding      ``/start``, the language and the role
+menu            the main menu, ``/help``, buttons that run a command
+answers         FAQ replies: answer, "did you mean", "I do not know", small talk, 👍 / 👎
+modules         the guided pre-departure modules, a step at a time
+handover        ``/human``: a person from the programme team
+==============  ================================================================================
+
+Surveys, staff commands and privacy get a module of their own here when they are built. A
+feature reads the state it needs and returns the new state; it says things and records events
+through its :class:`~bot.core.scope.Scope`, and uses other features only through their public
+functions.
+
+Adding a chat command is one entry in :data:`COMMANDS` and one handler in its feature; the help
+text, the main menu, Telegram's command menus and the dispatch follow from the entry.
+"""
+
+from __future__ import annotations
+
+from bot.core.commands import N_, Audience, ChatCommand
+from bot.core.features import answers, handover, menu, modules, onboarding
+
+__all__ = ["COMMANDS", "Audience", "answers", "handover", "menu", "modules", "onboarding"]
+
+COMMANDS: tuple[ChatCommand, ...] = (
+    ChatCommand("start", onboarding.start, menu_entry=N_("start again: language, role, menu")),
+    ChatCommand("menu", menu.show_menu, help=N_("main menu"), menu_entry=N_("main menu"), key="main"),
+    ChatCommand("ask", menu.invite_question, button=N_("Ask a question"), row=0, slash=False),
+    ChatCommand(
+        "language",
+        onboarding.choose_language,
+        help=N_("change the language"),
+        menu_entry=N_("change the language"),
+        button=N_("Language"),
+        row=2,
+    ),
+    ChatCommand(
+        "help", menu.show_help, help=N_("this help"), menu_entry=N_("what I can do"), button=N_("Help"), row=2
+    ),
+    ChatCommand(
+        "modules",
+        modules.list_modules,
+        help=N_("pre-departure orientation modules"),
+        menu_entry=N_("pre-departure orientation modules"),
+        button=N_("Pre-departure modules"),
+        row=1,
+    ),
+    ChatCommand("human", handover.ask_a_person, help=N_("ask a person"), menu_entry=N_("ask a person")),
+)
+"""Every chat command, in the order of the help text and of Telegram's command menu."""

@@ -1,0 +1,186 @@
+"""FAQ replies: a question answered, "did you mean", an honest "I do not know", small talk,
+and 👍 / 👎 on an answer.
+
+:func:`decide` is the one reply decision, used by the chat and by ``dt4e-bot ask --json``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.basics.buttons import Button, ButtonData
+from bot.basics.lang import Lang
+from bot.core.context import Context
+from bot.core.events import FeedbackGiven, QuestionUnanswered
+from bot.core.features import menu
+from bot.core.scope import Scope
+from bot.core.state import ConversationState
+from faq.matcher import Match
+from faq.smalltalk import Social
+
+
+@dataclass(frozen=True, slots=True)
+class FaqButton(ButtonData, prefix="faq"):
+    """Show this entry's answer (a related question, a "did you mean" suggestion)."""
+
+    faq_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackButton(ButtonData, prefix="fb"):
+    faq_id: str
+    helpful: bool
+
+
+class ReplyKind(StrEnum):
+    ANSWER = "answer"  # confident: the entry's answer
+    UNSURE = "unsure"  # "did you mean one of these?"
+    UNKNOWN = "unknown"  # abstains: out of scope, or not confident at all
+    SMALL_TALK = "small_talk"  # hello, thanks, bye, ok
+
+
+@dataclass(frozen=True, slots=True)
+class FaqReply:
+    """What to say to a question, whatever carries it."""
+
+    match: Match
+    kind: ReplyKind
+    text: str
+    suggestions: tuple[str, ...]
+    """The closest entries: the "did you mean" ones, else the other candidates."""
+
+    @property
+    def lang(self) -> Lang:
+        return self.match.lang
+
+
+def decide(ctx: Context, match: Match) -> FaqReply:
+    """The reply to a matched question, in the question's language."""
+    lang = match.lang
+    _ = ctx.i18n.for_lang(lang)
+    suggestions = tuple(match.suggestions) or tuple(
+        c.faq_id for c in match.candidates if c.faq_id != match.faq_id
+    )
+    if match.faq_id is not None:
+        kind, text = ReplyKind.ANSWER, answer_text(ctx, match.faq_id, lang)
+    elif match.social is not None:
+        kind, text = ReplyKind.SMALL_TALK, small_talk_text(ctx, match.social, lang)
+    elif match.suggestions:
+        kind, text = ReplyKind.UNSURE, _("I am not sure I understood. Did you mean one of these?")
+    else:
+        kind, text = (
+            ReplyKind.UNKNOWN,
+            _(
+                "Sorry, I do not know the answer to that. I answer questions about the DT4E programme: "
+                "the visa, costs, travel, housing, preparation and support. Try other words, or ask a person."
+            ),
+        )
+    return FaqReply(match, kind, text, suggestions)
+
+
+def contact_text(ctx: Context, lang: Lang) -> str:
+    """The deployment's contact channel, or where to find it; never an invented address."""
+    _ = ctx.i18n.for_lang(lang)
+    return ctx.contact or _("the contact page of the IOM Belgium and Luxembourg website")
+
+
+def answer_text(ctx: Context, faq_id: str, lang: Lang) -> str:
+    """An FAQ answer as the user sees it: the answer, then the source line."""
+    assert ctx.faq is not None
+    _ = ctx.i18n.for_lang(lang)
+    answer = ctx.faq.answer(faq_id, lang, contact_text(ctx, lang))
+    return answer + "\n\n" + _("Source: {source}").format(source=ctx.faq.source(faq_id))
+
+
+def small_talk_text(ctx: Context, social: Social, lang: Lang) -> str:
+    """A friendly word for "hello", "thanks", "bye" or "ok"; none of them is a question."""
+    _ = ctx.i18n.for_lang(lang)
+    if social is Social.GREETING:
+        return _("Hello! Ask me your question in your own words, or choose from the menu.")
+    if social is Social.THANKS:
+        return _("You are welcome! Ask me anything else whenever you like.")
+    if social is Social.BYE:
+        return _("Goodbye, and good luck! Write to me whenever you need.")
+    return _("All right. Ask me anything else whenever you like.")
+
+
+def _ask_person(scope: Scope) -> Button:
+    return menu.button(scope, "human", scope._("Ask a person"))
+
+
+def answer(state: ConversationState, scope: Scope, text: str) -> ConversationState:
+    """A question in words: answer it, offer the closest entries, or say so honestly."""
+    ctx = scope.ctx
+    if ctx.faq is None:
+        scope.say(
+            scope._("I am still learning and cannot answer questions yet. Send /help to see what I can do.")
+        )
+        return state
+    reply = decide(
+        ctx, ctx.faq.match(text, preferred=state.language, hint=Lang.parse(scope.inbound.language_hint))
+    )
+    scope.switch(reply.lang)
+    if reply.kind is ReplyKind.SMALL_TALK:
+        scope.say(reply.text)
+        if reply.match.social is Social.GREETING:
+            menu.show_menu(state, scope)
+        return state
+    faq_id = reply.match.faq_id
+    state = state.model_copy(update={"last_question": text, "last_faq_id": faq_id or "", "rated_faq_id": ""})
+    if reply.kind is ReplyKind.ANSWER:
+        assert faq_id is not None
+        _show(scope, faq_id, reply.text)
+        return state
+    if reply.kind is ReplyKind.UNSURE:
+        rows = [[FaqButton(s).button(ctx.faq.label(s, scope.lang))] for s in reply.suggestions]
+        scope.say(reply.text, [*rows, [_ask_person(scope)]])
+    else:
+        scope.say(reply.text, [[_ask_person(scope), menu.button(scope, "main", scope._("Main menu"))]])
+    candidates = tuple(c.faq_id for c in reply.match.candidates)
+    reason = "unsure" if reply.kind is ReplyKind.UNSURE else "abstained"
+    scope.record(QuestionUnanswered(text, scope.lang, reason, reply.match.score, candidates))
+    return state
+
+
+def _show(scope: Scope, faq_id: str, text: str) -> None:
+    faq = scope.ctx.faq
+    assert faq is not None
+    _ = scope._
+    rows = [[FaqButton(r).button(faq.label(r, scope.lang))] for r in faq.related(faq_id)]
+    if faq.offers_modules(faq_id) and scope.ctx.dialogs is not None:
+        rows.insert(0, [menu.button(scope, "modules", _("Pre-departure modules"))])
+    feedback = [
+        FeedbackButton(faq_id, True).button("👍"),
+        FeedbackButton(faq_id, False).button("👎"),
+        _ask_person(scope),
+    ]
+    scope.say(text, [*rows, feedback])
+
+
+def show_chosen(state: ConversationState, scope: Scope, faq_id: str) -> ConversationState:
+    """A pressed related question or suggestion."""
+    if scope.ctx.faq is None or faq_id not in scope.ctx.faq:
+        return menu.expired(state, scope)
+    _show(scope, faq_id, answer_text(scope.ctx, faq_id, scope.lang))
+    return state.model_copy(update={"last_faq_id": faq_id, "rated_faq_id": ""})
+
+
+def feedback(state: ConversationState, scope: Scope, pressed: FeedbackButton) -> ConversationState:
+    """👍 / 👎 under an answer: stored once per answer, with the question it answered."""
+    if scope.ctx.faq is None or pressed.faq_id not in scope.ctx.faq:
+        return menu.expired(state, scope)
+    _ = scope._
+    if state.rated_faq_id == pressed.faq_id and state.last_faq_id == pressed.faq_id:
+        scope.say(_("You already rated this answer. Thank you!"))
+        return state
+    question = state.last_question if state.last_faq_id == pressed.faq_id else ""
+    scope.record(FeedbackGiven(pressed.faq_id, pressed.helpful, question, scope.lang))
+    if pressed.helpful:
+        scope.say(_("Thank you for your feedback."))
+    else:
+        scope.record(QuestionUnanswered(question, scope.lang, "not_helpful", 0, (pressed.faq_id,)))
+        scope.say(
+            _("Thank you. I have passed your question on so the answer can be improved."),
+            [[_ask_person(scope)]],
+        )
+    return state.model_copy(update={"rated_faq_id": pressed.faq_id, "last_faq_id": pressed.faq_id})

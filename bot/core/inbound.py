@@ -1,0 +1,115 @@
+"""What comes in: one kind of input per class, as goflow's resumes are.
+
+A channel turns its framework's update into one of these and hands it to the conversation
+service; the dispatcher (:mod:`bot.core.dispatch`) matches on the kind, and mypy checks with
+``assert_never`` that every kind is handled::
+
+    Inbound = TextSent | ButtonPressed | CommandSent | MediaSent | MemberUpdated
+
+Every kind carries who sent it, when, the channel's language hint and the delivery's id (so the
+service processes a delivery at most once).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.bidi import strip_bidi_controls
+
+MAX_INPUT_CHARS = 4096
+"""The longest text the core looks at (Telegram caps a message at 4096 characters too)."""
+
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """Who is talking, scoped by channel: ``telegram:42``, ``console:ann``."""
+
+    channel: str
+    id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.channel}:{self.id}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Received:
+    """What every kind of input carries."""
+
+    user: UserRef
+    at: datetime
+    language_hint: str | None = None
+    update_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextSent(Received):
+    """A message in words (anything not starting with ``/``)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ButtonPressed(Received):
+    """An inline button was pressed; ``data`` is its data (see :mod:`bot.basics.buttons`)."""
+
+    data: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandSent(Received):
+    """``/name payload``: ``name`` in lower case without the ``@bot`` suffix; ``payload`` is the
+    rest, such as the token of a deep link (``/start TOKEN``)."""
+
+    name: str
+    payload: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaSent(Received):
+    """Something that is not text: ``photo``, ``voice``, ``sticker`` ..."""
+
+    kind: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberUpdated(Received):
+    """The user blocked the bot (``blocked``) or allowed it again."""
+
+    blocked: bool
+
+
+Inbound = TextSent | ButtonPressed | CommandSent | MediaSent | MemberUpdated
+
+
+def clean_text(text: str | None) -> str:
+    """Input as the core reads it: NFC, no bidi or zero-width controls, trimmed, bounded."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text[: MAX_INPUT_CHARS * 2])
+    text = _INVISIBLE.sub("", strip_bidi_controls(text))
+    return " ".join(text.split())[:MAX_INPUT_CHARS]
+
+
+def typed(
+    text: str,
+    *,
+    user: UserRef,
+    at: datetime,
+    language_hint: str | None = None,
+    update_id: str | None = None,
+) -> TextSent | CommandSent:
+    """A typed message as the input it is: a command when it starts with ``/``, else text."""
+    cleaned = clean_text(text)
+    if cleaned.startswith("/"):
+        word, _, payload = cleaned.partition(" ")
+        name = word[1:].split("@", 1)[0].lower()
+        return CommandSent(
+            user=user, at=at, language_hint=language_hint, update_id=update_id, name=name, payload=payload
+        )
+    return TextSent(user=user, at=at, language_hint=language_hint, update_id=update_id, text=text)
