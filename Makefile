@@ -17,12 +17,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/dt4e-bot run $(ARGS)
 
-## test: lint, format, types, content check and the whole test suite
+## test: lint, format, the layer contract, types, content check and the whole test suite
 test: lint typecheck check pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
