@@ -187,3 +187,26 @@ def test_faq_eval_names_a_bad_line(tmp_path: Path) -> None:
     result = dt4e("faq", "eval", str(data))
     assert result.returncode == 2
     assert "line 2" in result.stderr
+
+
+def test_a_reader_that_goes_away_stops_ask_quietly() -> None:
+    """``dt4e-bot ask --jsonl < questions | head -1``: no traceback when head has what it wants."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DT4E_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "ask", "--jsonl"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**base, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    )
+    assert process.stdin is not None
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdin.write(b"what visa?\n" * 2_000)  # fits in the pipe; the answers do not
+    process.stdin.close()
+    assert process.stdout.readline().startswith(b'{"id"')
+    process.stdout.close()
+    assert process.wait(timeout=120) == 141
+    with process.stderr:
+        assert b"Traceback" not in process.stderr.read()
