@@ -84,6 +84,21 @@ async def open_app(settings: Settings) -> AsyncIterator[App]:
         await store.close()
 
 
+@asynccontextmanager
+async def open_store(settings: Settings) -> AsyncIterator[SqlStore]:
+    """The database alone (upgraded), for the staff commands that need no content."""
+    from storage.engine import create_engine, upgrade
+    from storage.store import SqlStore
+
+    engine = create_engine(settings.database_url)
+    store = SqlStore(engine)
+    try:
+        await upgrade(engine)
+        yield store
+    finally:
+        await store.close()
+
+
 class TelegramChannel(Protocol):
     bridge: TelegramBridge
 

@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     staff_chat_id: int | None = Field(default=None, description="Telegram chat where staff are notified")
     contact: str = Field(default="", description="how employers reach the programme team (shown in answers)")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
+    bot_username: str = Field(
+        default="", description="the bot's @username, for invitation links (else asked from Telegram)"
+    )
+    invitation_days: int = Field(default=30, ge=1, le=365, description="how long an invitation link works")
+
+    @field_validator("bot_username")
+    @classmethod
+    def _username(cls, value: str) -> str:
+        value = value.strip().removeprefix("@")
+        if value and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", value):
+            raise ValueError("expected the bot's Telegram username, such as dt4e_bot")
+        return value
 
     @field_validator("database_url")
     @classmethod

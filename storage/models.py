@@ -7,7 +7,7 @@ never a column per question, so answers survive edits of a survey.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,8 +31,55 @@ class User(SQLModel, table=True):
     role: str | None = Field(default=None, max_length=16)
     consent_at: datetime | None = _when(nullable=True)
     unreachable_at: datetime | None = _when(nullable=True)
+    staff_at: datetime | None = _when(nullable=True)  # opened a staff invitation
     created_at: datetime = _when()
     updated_at: datetime = _when()
+
+
+class Participant(SQLModel, table=True):
+    """A person in the programme, from staff's own list (``dt4e-bot participants import``), and
+    the account bound to them by an invitation link."""
+
+    __tablename__ = "participants"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=16, index=True)
+    cohort: str | None = Field(default=None, max_length=64, index=True)
+    country: str | None = Field(default=None, max_length=2, index=True)
+    start_date: date | None = Field(default=None)
+    timezone: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=8)
+    company: str | None = Field(default=None, max_length=200)
+    user_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True, unique=True
+        ),
+    )
+    bound_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class Invitation(SQLModel, table=True):
+    """A personal deep link's token, stored hashed (SHA-256): single-use, and it expires."""
+
+    __tablename__ = "invitations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    kind: str = Field(max_length=16)  # "participant" | "staff"
+    participant_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("participants.id", ondelete="CASCADE"), nullable=True, index=True
+        ),
+    )
+    created_at: datetime = _when()
+    expires_at: datetime = _when()
+    used_at: datetime | None = _when(nullable=True)
+    revoked_at: datetime | None = _when(nullable=True)
 
 
 class ConversationStateRow(SQLModel, table=True):

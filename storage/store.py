@@ -29,7 +29,7 @@ from bot.core.events import (
     ReplyCreated,
     ResultRecorded,
 )
-from bot.core.inbound import UserRef
+from bot.core.inbound import Invitation, UserRef
 from bot.core.state import ConversationState
 from bot.service.ports import StoredState, Undelivered
 from storage.models import (
@@ -41,6 +41,7 @@ from storage.models import (
     UnansweredQuestion,
     User,
 )
+from storage.participants import redeem
 
 
 def reply_to_json(reply: ReplyCreated) -> dict[str, Any]:
@@ -152,6 +153,9 @@ class SqlTransaction:
             .values(unreachable_at=None if reachable else at, updated_at=at)
         )
 
+    async def redeem_invitation(self, token_hash: str, user: UserRef, at: datetime) -> Invitation:
+        return await redeem(self._session, token_hash, await self._user_id(user, at), at)
+
     async def enqueue(self, user: UserRef, replies: Sequence[ReplyCreated], at: datetime) -> int:
         user_id = await self._user_id(user, at)
         entry = OutboxEntry(user_id=user_id, replies=[reply_to_json(r) for r in replies], created_at=at)
@@ -212,7 +216,7 @@ class SqlStore:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     @asynccontextmanager
-    async def _session(self) -> AsyncIterator[AsyncSession]:
+    async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction; a database that cannot be reached (refused or dropped
         connection, SQLite busy) raises :class:`DatabaseUnavailable`, which callers may retry."""
         try:
@@ -228,18 +232,18 @@ class SqlStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlTransaction]:
-        async with self._session() as session:
+        async with self.session() as session:
             yield SqlTransaction(session)
 
     async def mark_sent(self, outbox_id: int, at: datetime) -> None:
-        async with self._session() as session:
+        async with self.session() as session:
             await session.execute(
                 sa.update(OutboxEntry).where(col(OutboxEntry.id) == outbox_id).values(sent_at=at)
             )
 
     async def claim(self, outbox_id: int, at: datetime) -> bool:
         """Take an unsent entry for sending; ``False`` if another instance took it first."""
-        async with self._session() as session:
+        async with self.session() as session:
             result = await session.execute(
                 sa.update(OutboxEntry)
                 .where(col(OutboxEntry.id) == outbox_id, col(OutboxEntry.sent_at).is_(None))
@@ -249,7 +253,7 @@ class SqlStore:
 
     async def release(self, outbox_id: int) -> None:
         """Give a claimed entry back (its sending failed for now)."""
-        async with self._session() as session:
+        async with self.session() as session:
             await session.execute(
                 sa.update(OutboxEntry).where(col(OutboxEntry.id) == outbox_id).values(sent_at=None)
             )
@@ -267,7 +271,7 @@ class SqlStore:
             )
             .order_by(col(OutboxEntry.id))
         )
-        async with self._session() as session:
+        async with self.session() as session:
             rows = (await session.execute(query)).all()
         return [
             Undelivered(row[0], UserRef(channel, row[1]), tuple(reply_from_json(r) for r in row[2]))
@@ -277,7 +281,7 @@ class SqlStore:
     async def prune_processed_updates(self, before: datetime) -> int:
         """Forget update ids processed before ``before``: Telegram redelivers an update for a day
         at most, so older ids only take space. Returns how many were removed."""
-        async with self._session() as session:
+        async with self.session() as session:
             result = await session.execute(
                 sa.delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < before)
             )

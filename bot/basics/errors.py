@@ -3,12 +3,13 @@ is in it (``tests/test_errors.py`` walks the packages and fails on a stray one):
 
     AssistantError                 the root: what the assistant raises on purpose
     ├── ConfigurationError         a setting is missing or malformed (names the DT4E_ variable)
-    │   └── UsageError             the command line asks for something impossible (bot.cli)
+    │   └── UsageError             the command line asks for something impossible (bot.cli.common)
     ├── ContentError               a content file is invalid (names the file, the entry and the fault)
     │   └── CatalogueError         a translation catalogue is missing or unreadable
     ├── StorageError               the database failed
     │   ├── DatabaseUnavailable    it cannot be reached or its schema cannot be upgraded (retried)
     │   └── ConcurrentUpdate       another instance changed the same conversation first (retried)
+    ├── NotFound                   a command names something that does not exist (a participant ...)
     ├── DeliveryFailed             a message could not be delivered after every retry
     │                              (bot.channels.telegram.delivery)
     └── StalePosition              a dialog position names a node the dialog no longer has
@@ -41,6 +42,10 @@ class ContentError(AssistantError):
 
 class CatalogueError(ContentError):
     """A translation catalogue (``locales/<lang>/LC_MESSAGES/messages.po``) is missing or unreadable."""
+
+
+class NotFound(AssistantError):
+    """A command names something that does not exist (a participant reference, a survey ...)."""
 
 
 class StorageError(AssistantError):

@@ -14,11 +14,12 @@ from bot.basics.lang import Lang
 from bot.core import commands
 from bot.core.context import Context
 from bot.core.events import ReachabilityChanged
-from bot.core.features import answers, menu, modules, onboarding
+from bot.core.features import answers, invitations, menu, modules, onboarding
 from bot.core.inbound import (
     ButtonPressed,
     CommandSent,
     Inbound,
+    InvitationOpened,
     MediaSent,
     MemberUpdated,
     TextSent,
@@ -42,7 +43,7 @@ Pressed = (
 
 def handle(state: ConversationState, inbound: Inbound, ctx: Context) -> Turn:
     """Turn one input and the stored state into the new state and the events."""
-    scope = Scope(inbound, ctx, reply_language(state, inbound, ctx))
+    scope = Scope(inbound, ctx, reply_language(state, inbound, ctx), staff=state.staff)
     match inbound:
         case TextSent(text=text):
             state = _on_text(state, scope, clean_text(text))
@@ -54,6 +55,8 @@ def handle(state: ConversationState, inbound: Inbound, ctx: Context) -> Turn:
             scope.say(scope._("I can only read text for now. Please type your question in words."))
         case MemberUpdated(blocked=blocked):
             scope.record(ReachabilityChanged(reachable=not blocked))
+        case InvitationOpened(outcome=outcome):
+            state = invitations.opened(state, scope, outcome)
         case _:
             assert_never(inbound)
     return Turn(state=state, events=tuple(scope.events))

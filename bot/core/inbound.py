@@ -4,7 +4,10 @@ A channel turns its framework's update into one of these and hands it to the con
 service; the dispatcher (:mod:`bot.core.dispatch`) matches on the kind, and mypy checks with
 ``assert_never`` that every kind is handled::
 
-    Inbound = TextSent | ButtonPressed | CommandSent | MediaSent | MemberUpdated
+    Inbound = TextSent | ButtonPressed | CommandSent | MediaSent | MemberUpdated | InvitationOpened
+
+:class:`InvitationOpened` is made by the conversation service, not by a channel: it is a
+``/start TOKEN`` whose token the service looked up (and redeemed) in the turn's transaction.
 
 Every kind carries who sent it, when, the channel's language hint and the delivery's id (so the
 service processes a delivery at most once).
@@ -16,7 +19,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
+from bot.basics.lang import Lang
 from bot.core.bidi import strip_bidi_controls
 
 MAX_INPUT_CHARS = 4096
@@ -84,7 +89,47 @@ class MemberUpdated(Received):
     blocked: bool
 
 
-Inbound = TextSent | ButtonPressed | CommandSent | MediaSent | MemberUpdated
+class Refusal(StrEnum):
+    """Why an invitation link binds nothing."""
+
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedAsParticipant:
+    """The link bound this account to the participant ``reference``."""
+
+    reference: str
+    role: str  # "talent" | "employer"
+    language: Lang | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedAsStaff:
+    """The link was a staff invitation: this account is programme staff from now on."""
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationRefused:
+    reason: Refusal
+
+
+Invitation = JoinedAsParticipant | JoinedAsStaff | InvitationRefused
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvitationOpened(Received):
+    """``/start TOKEN`` from an invitation link, as the service found the token."""
+
+    outcome: Invitation
+
+
+Inbound = TextSent | ButtonPressed | CommandSent | MediaSent | MemberUpdated | InvitationOpened
+
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""What Telegram carries in a deep link's ``start`` parameter."""
 
 
 def clean_text(text: str | None) -> str:

@@ -21,23 +21,20 @@ Handler = Callable[["ConversationState", "Scope"], "ConversationState"]
 
 
 class Scope:
-    def __init__(self, inbound: Inbound, ctx: Context, lang: Lang) -> None:
+    def __init__(self, inbound: Inbound, ctx: Context, lang: Lang, *, staff: bool = False) -> None:
         self.inbound = inbound
         self.ctx = ctx
         self.events: list[Event] = []
         self.lang = lang
         self._ = ctx.i18n.for_lang(lang)
+        self.staff = staff or inbound.user in ctx.staff
+        """Programme staff: configured per channel (``DT4E_STAFF_IDS`` are Telegram ids, so a
+        console user named like one is not staff), or joined through a staff invitation."""
 
     @property
     def payload(self) -> str:
         """What follows a command (``/start TOKEN``), or ``""``."""
         return self.inbound.payload if isinstance(self.inbound, CommandSent) else ""
-
-    @property
-    def is_staff(self) -> bool:
-        """Programme staff: configured per channel, so a console user named like a staff
-        member's Telegram id is not one."""
-        return self.inbound.user in self.ctx.staff
 
     def switch(self, lang: Lang) -> None:
         """Answer in another language from here on (the question's, or a newly chosen one)."""

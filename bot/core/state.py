@@ -44,6 +44,7 @@ class ConversationState(BaseModel):
     language: Lang | None = None
     role: Role | None = None
     participant: str = ""  # the participant reference this account is bound to; "" for a guest
+    staff: bool = False  # joined through a staff invitation
     awaiting: Awaiting | None = None
     # The last question asked and the FAQ entry shown for it, so that "was this helpful?" is
     # stored with the question, and once per answer.

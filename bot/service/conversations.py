@@ -17,6 +17,7 @@ from bot.core.context import Context
 from bot.core.dispatch import handle
 from bot.core.events import ReplyCreated
 from bot.core.inbound import Inbound, UserRef
+from bot.service import invitations
 from bot.service.locks import KeyedLocks
 from bot.service.ports import Store, Undelivered
 
@@ -87,6 +88,7 @@ class ConversationService:
                 log.info("update %s:%s already processed", inbound.user.channel, inbound.update_id)
                 return Handled([], None)
             stored = await tx.load_state(inbound.user)
+            inbound = await invitations.resolve(tx, inbound)
             turn = handle(stored.state, inbound, self.context)
             await tx.save_state(inbound.user, turn.state, stored.version, inbound.at)
             for event in turn.events:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.events import Event, ReplyCreated
-from bot.core.inbound import UserRef
+from bot.core.inbound import Invitation, UserRef
 from bot.core.state import ConversationState
 
 
@@ -59,6 +59,11 @@ class Transaction(Protocol):
 
     async def enqueue(self, user: UserRef, replies: Sequence[ReplyCreated], at: datetime) -> int:
         """Put a turn's replies in the outbox; returns the entry's id."""
+        ...
+
+    async def redeem_invitation(self, token_hash: str, user: UserRef, at: datetime) -> Invitation:
+        """Use the invitation with this token hash for ``user``: bind them to its participant, or
+        make them staff. Once only, and only before it expires; otherwise bind nothing and say why."""
         ...
 
 

@@ -25,7 +25,7 @@ def button(scope: Scope, key: str, label: str) -> Button:
 
 
 def _may_use(state: ConversationState, scope: Scope, command: commands.ChatCommand) -> bool:
-    return commands.allowed(command, staff=scope.is_staff, participant=bool(state.participant))
+    return commands.allowed(command, staff=scope.staff, participant=bool(state.participant))
 
 
 def run(state: ConversationState, scope: Scope, command: commands.ChatCommand | None) -> ConversationState:

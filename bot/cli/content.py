@@ -1,0 +1,198 @@
+"""``dt4e-bot ask``, ``check``, ``faq eval``, ``dialogs`` and ``db upgrade``: the content and
+the database, without the bot running."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.basics.lang import Lang
+from bot.cli.common import LANGS, Commands, UsageError, command
+from bot.settings import Settings
+
+
+def add_commands(commands: Commands) -> None:
+    ask = command(
+        commands, "ask", _ask_command, help="answer questions from the FAQ, as JSON (for tools and scripts)"
+    )
+    ask.add_argument("question", nargs="?", help="the question (or use --jsonl)")
+    output = ask.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print one JSON object (the default)")
+    output.add_argument(
+        "--jsonl", action="store_true", help="read questions from standard input, one per line"
+    )
+    ask.add_argument("--lang", choices=LANGS, help="language hint, like Telegram's")
+
+    command(
+        commands, "check", _check_command, help="validate the content files and the translation catalogues"
+    )
+
+    dialogs = commands.add_parser("dialogs", help="guided dialogs (modules, surveys)")
+    dialog_commands = dialogs.add_subparsers(dest="dialogs_command", required=True, metavar="DIALOGS_COMMAND")
+    diagram = command(
+        dialog_commands, "diagram", _dialogs_command, help="print a dialog as a Mermaid flowchart"
+    )
+    diagram.add_argument("name", help="the dialog id, e.g. living-in-belgium")
+    diagram.add_argument("--lang", choices=LANGS, default="en", help="label language")
+    command(
+        dialog_commands, "list", _dialogs_command, help="list the dialogs with their steps and quiz questions"
+    )
+
+    faq = commands.add_parser("faq", help="knowledge base tools")
+    faq_commands = faq.add_subparsers(dest="faq_command", required=True, metavar="FAQ_COMMAND")
+    evaluate = command(
+        faq_commands, "eval", _faq_command, help="measure the matcher on labelled questions (JSONL)"
+    )
+    evaluate.add_argument("file", nargs="?", help='a JSONL file of {"q", "lang", "id"} objects')
+    evaluate.add_argument(
+        "--held-out",
+        action="store_true",
+        help="also measure on held-out splits of the knowledge base's own questions",
+    )
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    command(
+        db_commands, "upgrade", _db_command, help="create or upgrade the schema (also done on every start)"
+    )
+
+
+async def _ask_command(args: argparse.Namespace, settings: Settings) -> int:
+    return _ask(settings, args)
+
+
+async def _check_command(args: argparse.Namespace, settings: Settings) -> int:
+    return _check()
+
+
+async def _dialogs_command(args: argparse.Namespace, settings: Settings) -> int:
+    return _dialogs(args)
+
+
+async def _faq_command(args: argparse.Namespace, settings: Settings) -> int:
+    return _faq_eval(args)
+
+
+async def _db_command(args: argparse.Namespace, settings: Settings) -> int:
+    return await _db_upgrade(settings)
+
+
+def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from bot.app import build_context
+    from bot.core.features.answers import decide
+    from bot.core.inbound import clean_text
+
+    if not args.jsonl and not args.question:
+        raise UsageError("ask needs a QUESTION, or --jsonl with questions on standard input")
+    context = build_context(settings)
+    assert context.faq is not None
+    hint = Lang.parse(args.lang)
+
+    faq = context.faq
+
+    def answer(question: str) -> dict[str, object]:
+        reply = decide(context, faq.match(clean_text(question), hint=hint))
+        return {
+            "id": reply.match.faq_id,
+            "lang": reply.lang.value,
+            "score": reply.match.score,
+            "answer": reply.text,
+            "suggestions": list(reply.suggestions),
+        }
+
+    if args.jsonl:
+        for line in sys.stdin:
+            print(json.dumps(answer(line.rstrip("\n")), ensure_ascii=False), flush=False)
+        sys.stdout.flush()
+    else:
+        print(json.dumps(answer(args.question), ensure_ascii=False))
+    return 0
+
+
+def _check() -> int:
+    from bot.app import load_content
+    from bot.basics.i18n import Catalogues
+    from faq.knowledge import load_knowledge
+
+    Catalogues()
+    print("ok: translation catalogues (ar, en, fr)")
+    knowledge = load_knowledge()
+    small_talk = "small talk" if knowledge.small_talk else "no small talk file"
+    print(f"ok: FAQ: {len(knowledge)} entries, {len(knowledge.synonyms)} synonym groups, {small_talk}")
+    library = load_content()
+    print(f"ok: dialogs: {len(library.modules())} modules, {len(library.surveys())} surveys")
+    return 0
+
+
+def _dialogs(args: argparse.Namespace) -> int:
+    from bot.app import load_content
+    from dialogs.diagram import mermaid
+
+    library = load_content()
+    if args.dialogs_command == "list":
+        for item in library:
+            quiz = len(item.quiz_nodes)
+            print(f"{item.id}\t{item.kind.value}\t{item.total_steps} steps\t{quiz} quiz questions")
+        return 0
+    dialog = library.get(args.name)
+    if dialog is None:
+        known = ", ".join(d.id for d in library)
+        raise UsageError(f"no dialog {args.name!r}; known: {known}")
+    print(mermaid(dialog, Lang(args.lang)))
+    return 0
+
+
+def _faq_eval(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from faq.evaluate import evaluate, evaluate_held_out, format_report, parse_labelled
+    from faq.knowledge import load_knowledge
+    from faq.matcher import Matcher
+
+    if not args.file and not args.held_out:
+        raise UsageError("faq eval needs a FILE, --held-out, or both")
+    knowledge = load_knowledge()
+    reports = {}
+    if args.file:
+        path = Path(args.file)
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+        try:
+            items = parse_labelled(lines, str(path))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+        reports[str(path)] = evaluate(Matcher(knowledge), items)
+    if args.held_out:
+        reports["held-out splits of the knowledge base's own questions (5 folds)"] = evaluate_held_out(
+            knowledge
+        )
+    if args.json:
+        print(
+            json.dumps(
+                {name: report.to_dict() for name, report in reports.items()}, ensure_ascii=False, indent=2
+            )
+        )
+    else:
+        for name, report in reports.items():
+            print(f"== {name}")
+            print(format_report(report))
+            print()
+    return 0
+
+
+async def _db_upgrade(settings: Settings) -> int:
+    from storage.engine import create_engine, safe_url, upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    print(f"database schema up to date: {safe_url(engine)}")
+    return 0

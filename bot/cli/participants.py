@@ -1,0 +1,182 @@
+"""``dt4e-bot participants import|list|show|invite`` and ``dt4e-bot staff invite``: staff's list
+of the people in the programme, and the personal links that connect them to the bot."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.basics.errors import NotFound
+from bot.cli.common import Commands, UsageError, command
+from bot.core.state import Role
+from bot.service.participants import Participants, ParticipantView, check_header
+from bot.service.tables import read_table
+from bot.settings import Settings
+
+
+def add_commands(commands: Commands) -> None:
+    group = commands.add_parser(
+        "participants", help="the people in the programme, and their invitation links"
+    )
+    sub = group.add_subparsers(dest="participants_command", required=True, metavar="PARTICIPANTS_COMMAND")
+    load = command(sub, "import", _import, help="add or update participants from a .csv or .xlsx file")
+    load.add_argument("file", type=Path, help="a table with a header row (see the README for the columns)")
+    listing = command(sub, "list", _list, help="list the participants")
+    listing.add_argument("--role", choices=[r.value for r in Role])
+    listing.add_argument("--cohort")
+    show = command(sub, "show", _show, help="one participant, with the state of their invitation")
+    show.add_argument("reference")
+    invite = command(sub, "invite", _invite, help="a personal invitation link (single use)")
+    invite.add_argument(
+        "reference", nargs="?", help="the participant (or use --csv for everyone not connected)"
+    )
+    invite.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="write reference,link for every participant not yet connected",
+    )
+    staff = commands.add_parser("staff", help="programme staff")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="STAFF_COMMAND")
+    command(staff_sub, "invite", _invite_staff, help="a link that makes whoever opens it programme staff")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_store
+    from storage.participants import SqlParticipants
+
+    header, rows = read_table(args.file)
+    names = check_header(header, str(args.file))
+    async with open_store(settings) as store:
+        report = await Participants(SqlParticipants(store)).import_rows(rows, names, _now())
+    print(
+        f"{args.file}: {report.accepted} rows accepted ({report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged), {len(report.rejected)} rejected"
+    )
+    for rejected in report.rejected:
+        print(f"line {rejected.line}: {rejected.reason}")
+    return 1 if report.rejected else 0
+
+
+def _bound(view: ParticipantView) -> str:
+    if view.bound_at is not None:
+        return f"connected {view.bound_at:%Y-%m-%d}"
+    if view.invited_until is not None:
+        return f"invited until {view.invited_until:%Y-%m-%d}"
+    return "not invited"
+
+
+async def _list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_store
+    from storage.participants import SqlParticipants
+
+    role = Role(args.role) if args.role else None
+    async with open_store(settings) as store:
+        views = await SqlParticipants(store).all(role=role, cohort=args.cohort)
+    print("reference\trole\tcohort\tcountry\tlanguage\tstatus")
+    for view in views:
+        p = view.participant
+        cells = [p.reference, p.role.value, p.cohort, p.country, p.language, _bound(view)]
+        print("\t".join(str(cell or "-") for cell in cells))
+    return 0
+
+
+async def _show(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_store
+    from storage.participants import SqlParticipants
+
+    async with open_store(settings) as store:
+        view = await SqlParticipants(store).get(args.reference)
+    if view is None:
+        raise NotFound(f"no participant {args.reference!r}; see dt4e-bot participants list")
+    p = view.participant
+    fields = {
+        "reference": p.reference,
+        "role": p.role.value,
+        "cohort": p.cohort,
+        "country": p.country,
+        "start_date": p.start_date.isoformat() if p.start_date else None,
+        "timezone": p.timezone,
+        "language": p.language,
+        "company": p.company,
+        "status": _bound(view),
+    }
+    for name, value in fields.items():
+        print(f"{name}: {value or '-'}")
+    return 0
+
+
+async def bot_username(settings: Settings) -> str:
+    """The bot's username for links: ``DT4E_BOT_USERNAME``, else Telegram's answer to getMe."""
+    if settings.bot_username:
+        return settings.bot_username
+    if settings.telegram_token is None:
+        raise UsageError("set DT4E_BOT_USERNAME (the bot's @username) or DT4E_TELEGRAM_TOKEN to make links")
+    from aiohttp import ClientError, ClientSession, ClientTimeout
+
+    url = f"{settings.telegram_api_base}/bot{settings.telegram_token.get_secret_value()}/getMe"
+    try:
+        async with ClientSession(timeout=ClientTimeout(total=20)) as http, http.post(url) as response:
+            answer = await response.json(content_type=None)
+    except (ClientError, TimeoutError, ValueError) as exc:
+        raise UsageError(
+            f"could not ask Telegram for the bot's username ({exc}); set DT4E_BOT_USERNAME"
+        ) from exc
+    username = answer.get("result", {}).get("username") if isinstance(answer, dict) else None
+    if not answer.get("ok") or not username:
+        raise UsageError(
+            "Telegram did not give the bot's username; check DT4E_TELEGRAM_TOKEN or set DT4E_BOT_USERNAME"
+        )
+    return str(username)
+
+
+async def _invite(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_store
+    from storage.participants import SqlParticipants
+
+    if (args.reference is None) == (args.csv is None):
+        raise UsageError("invite needs a participant REFERENCE, or --csv FILE for everyone not yet connected")
+    username = await bot_username(settings)
+    async with open_store(settings) as store:
+        participants = Participants(SqlParticipants(store), invitation_days=settings.invitation_days)
+        if args.reference is not None:
+            link = await participants.invite(args.reference, username, _now())
+            if link is None:
+                raise NotFound(f"no participant {args.reference!r}; see dt4e-bot participants list")
+            print(
+                f"Personal link for {args.reference}, for one use, valid {settings.invitation_days} days "
+                "(an earlier link for them no longer works):"
+            )
+            print(link)
+            return 0
+        waiting = [v for v in await SqlParticipants(store).all() if v.bound_at is None]
+        with args.csv.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["reference", "link"])
+            for view in waiting:
+                reference = view.participant.reference
+                writer.writerow([reference, await participants.invite(reference, username, _now())])
+    print(f"wrote {len(waiting)} personal links to {args.csv} (valid {settings.invitation_days} days)")
+    return 0
+
+
+async def _invite_staff(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_store
+    from storage.participants import SqlParticipants
+
+    username = await bot_username(settings)
+    async with open_store(settings) as store:
+        participants = Participants(SqlParticipants(store), invitation_days=settings.invitation_days)
+        link = await participants.invite(None, username, _now())
+    print(
+        f"Staff link, for one use, valid {settings.invitation_days} days; whoever opens it becomes "
+        "programme staff, so send it only to a colleague:"
+    )
+    print(link)
+    return 0

@@ -1,0 +1,182 @@
+"""Participants and invitations on SQLAlchemy: staff's list, and the links that bind accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from bot.basics.lang import Lang
+from bot.core.inbound import Invitation, InvitationRefused, JoinedAsParticipant, JoinedAsStaff, Refusal
+from bot.core.state import Role
+from bot.service.participants import Participant, ParticipantView
+from storage.models import Invitation as InvitationRow
+from storage.models import Participant as ParticipantRow
+from storage.models import User
+
+if TYPE_CHECKING:
+    from storage.store import SqlStore
+
+STAFF, PARTICIPANT = "staff", "participant"
+_CHUNK = 500  # references per IN (...) query
+
+
+def _write(row: ParticipantRow, participant: Participant, at: datetime) -> None:
+    row.role = participant.role.value
+    row.cohort = participant.cohort
+    row.country = participant.country
+    row.start_date = participant.start_date
+    row.timezone = participant.timezone
+    row.language = participant.language.value if participant.language else None
+    row.company = participant.company
+    row.updated_at = at
+
+
+def _participant(row: ParticipantRow) -> Participant:
+    return Participant(
+        reference=row.reference,
+        role=Role(row.role),
+        cohort=row.cohort,
+        country=row.country,
+        start_date=row.start_date,
+        timezone=row.timezone,
+        language=Lang(row.language) if row.language else None,
+        company=row.company,
+    )
+
+
+class SqlParticipants:
+    """:class:`bot.service.participants.ParticipantStore` on the bot's database."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+
+    async def save(self, participants: Sequence[Participant], at: datetime) -> tuple[int, int, int]:
+        added = updated = unchanged = 0
+        async with self._store.session() as session:
+            for start in range(0, len(participants), _CHUNK):
+                chunk = participants[start : start + _CHUNK]
+                references = [p.reference for p in chunk]
+                query = sa.select(ParticipantRow).where(col(ParticipantRow.reference).in_(references))
+                existing = {row.reference: row for row in (await session.execute(query)).scalars()}
+                for participant in chunk:
+                    row = existing.get(participant.reference)
+                    if row is None:
+                        row = ParticipantRow(
+                            reference=participant.reference, role="", created_at=at, updated_at=at
+                        )
+                        _write(row, participant, at)
+                        session.add(row)
+                        added += 1
+                    elif _participant(row) == participant:
+                        unchanged += 1
+                    else:
+                        _write(row, participant, at)
+                        updated += 1
+                await session.flush()
+        return added, updated, unchanged
+
+    async def get(self, reference: str) -> ParticipantView | None:
+        views = await self._views(col(ParticipantRow.reference) == reference)
+        return views[0] if views else None
+
+    async def all(self, *, role: Role | None = None, cohort: str | None = None) -> list[ParticipantView]:
+        conditions = []
+        if role is not None:
+            conditions.append(col(ParticipantRow.role) == role.value)
+        if cohort is not None:
+            conditions.append(col(ParticipantRow.cohort) == cohort)
+        return await self._views(*conditions)
+
+    async def _views(self, *conditions: sa.ColumnElement[bool]) -> list[ParticipantView]:
+        latest = (
+            sa.select(sa.func.max(col(InvitationRow.expires_at)))
+            .where(
+                col(InvitationRow.participant_id) == col(ParticipantRow.id),
+                col(InvitationRow.used_at).is_(None),
+                col(InvitationRow.revoked_at).is_(None),
+            )
+            .scalar_subquery()
+        )
+        query = sa.select(ParticipantRow, latest).where(*conditions).order_by(col(ParticipantRow.reference))
+        async with self._store.session() as session:
+            rows = (await session.execute(query)).all()
+        return [ParticipantView(_participant(row), row.bound_at, invited) for row, invited in rows]
+
+    async def invite(
+        self, reference: str | None, token_hash: str, at: datetime, expires_at: datetime
+    ) -> bool:
+        async with self._store.session() as session:
+            participant_id = None
+            if reference is not None:
+                query = sa.select(col(ParticipantRow.id)).where(col(ParticipantRow.reference) == reference)
+                participant_id = (await session.execute(query)).scalar_one_or_none()
+                if participant_id is None:
+                    return False
+                await session.execute(
+                    sa.update(InvitationRow)
+                    .where(
+                        col(InvitationRow.participant_id) == participant_id,
+                        col(InvitationRow.used_at).is_(None),
+                        col(InvitationRow.revoked_at).is_(None),
+                    )
+                    .values(revoked_at=at)
+                )
+            session.add(
+                InvitationRow(
+                    token_hash=token_hash,
+                    kind=PARTICIPANT if reference is not None else STAFF,
+                    participant_id=participant_id,
+                    created_at=at,
+                    expires_at=expires_at,
+                )
+            )
+        return True
+
+
+async def redeem(session: AsyncSession, token_hash: str, user_id: int, at: datetime) -> Invitation:
+    """Use an invitation for ``user_id`` (see :meth:`bot.service.ports.Transaction.redeem_invitation`).
+
+    The use is one conditional UPDATE, so of two accounts opening the same link at once exactly
+    one gets it. Expiry is compared in the database, where every time is UTC."""
+    used = await session.execute(
+        sa.update(InvitationRow)
+        .where(
+            col(InvitationRow.token_hash) == token_hash,
+            col(InvitationRow.used_at).is_(None),
+            col(InvitationRow.revoked_at).is_(None),
+            col(InvitationRow.expires_at) > at,
+        )
+        .values(used_at=at)
+        .returning(col(InvitationRow.kind), col(InvitationRow.participant_id))
+    )
+    taken = used.one_or_none()
+    if taken is None:
+        query = sa.select(col(InvitationRow.used_at)).where(col(InvitationRow.token_hash) == token_hash)
+        found = (await session.execute(query)).one_or_none()
+        if found is None:
+            return InvitationRefused(Refusal.UNKNOWN)
+        return InvitationRefused(Refusal.USED if found.used_at is not None else Refusal.EXPIRED)
+    kind, participant_id = taken
+    if kind == STAFF:
+        await session.execute(sa.update(User).where(col(User.id) == user_id).values(staff_at=at))
+        return JoinedAsStaff()
+    # An account stands for one participant: a link for another one moves it there.
+    await session.execute(
+        sa.update(ParticipantRow)
+        .where(col(ParticipantRow.user_id) == user_id, col(ParticipantRow.id) != participant_id)
+        .values(user_id=None, bound_at=None)
+    )
+    await session.execute(
+        sa.update(ParticipantRow)
+        .where(col(ParticipantRow.id) == participant_id)
+        .values(user_id=user_id, bound_at=at)
+    )
+    row = (
+        await session.execute(sa.select(ParticipantRow).where(col(ParticipantRow.id) == participant_id))
+    ).scalar_one()
+    return JoinedAsParticipant(row.reference, row.role, Lang(row.language) if row.language else None)
