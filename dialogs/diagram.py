@@ -1,18 +1,21 @@
 """A dialog drawn as a Mermaid flowchart, for content editors and reviewers.
 
-Information nodes are boxes, questions are rounded, quiz questions are hexagons (class ``quiz``);
-each label is the node id and the start of its text. Arrows follow ``next``; a choice with its
-own ``next`` gets an arrow labelled with the choice. Paste the output into any Mermaid viewer
-(GitHub renders ```` ```mermaid ```` blocks).
+Information nodes are boxes, questions are rounded, quiz questions are hexagons (class ``quiz``),
+questions with an alert have a red border (class ``alert``); each label is the node id and the
+start of its text. Arrows follow ``next``; a choice with its own ``next`` gets an arrow labelled
+with the choice, a branch one labelled with its condition (``≤ 2``, ``≥ 9``, the answer's label),
+and an optional question a dotted arrow labelled "Skip" to where a skip goes (its ``next``).
+Paste the output into any Mermaid viewer (GitHub renders ```` ```mermaid ```` blocks).
 """
 
 from __future__ import annotations
 
 from bot.basics.lang import Lang
-from dialogs.model import Dialog, Node
+from dialogs.model import YES, Ask, AskType, Branch, Dialog, Labels, Node, Via, shipped_labels
 
 LABEL_CHARS = 40
 QUIZ_STYLE = "fill:#fff4d6,stroke:#b7791f"
+ALERT_STYLE = "stroke:#c53030,stroke-width:3px"
 
 # Words Mermaid reads as keywords; node ids are lower case, so the capitalised word is free.
 _RESERVED = frozenset({"end", "graph", "flowchart", "subgraph", "style", "class", "classdef", "click"})
@@ -47,21 +50,48 @@ def _shape(node: Node, label: str) -> str:
     return "[" + label + "]"
 
 
-def mermaid(dialog: Dialog, lang: Lang = Lang.EN) -> str:
-    """The dialog as a Mermaid ``flowchart TD``, with texts in ``lang``."""
+def _condition(ask: Ask, branch: Branch, lang: Lang, labels: Labels) -> str:
+    if branch.at_most is not None:
+        return f"≤ {branch.at_most}"
+    if branch.at_least is not None:
+        return f"≥ {branch.at_least}"
+    if ask.type is AskType.YES_NO:
+        return (labels.yes if branch.answer == YES else labels.no).get(lang)
+    choice = ask.choice(branch.answer or "")
+    return choice.label.get(lang) if choice is not None else str(branch.answer)
+
+
+def _exit_label(node: Node, via: Via, lang: Lang, labels: Labels) -> str | None:
+    if via is None or node.ask is None:
+        return None
+    if isinstance(via, Branch):
+        return _condition(node.ask, via, lang, labels)
+    return via.label.get(lang)
+
+
+def mermaid(dialog: Dialog, lang: Lang = Lang.EN, *, labels: Labels | None = None) -> str:
+    """The dialog as a Mermaid ``flowchart TD``, with texts in ``lang`` (and the standard button
+    labels ``labels``, by default the shipped ones)."""
+    words = labels if labels is not None else shipped_labels()
     lines = ["flowchart TD"]
     for node in dialog.nodes:
         label = f'"{_escape(node.id)}: {_escape(shorten(node.say.get(lang)))}"'
         lines.append(f"    {_id(node.id)}{_shape(node, label)}")
     for node in dialog.nodes:
-        for target, choice in node.exits():
-            if choice is None:
+        for target, via in node.exits():
+            text = _exit_label(node, via, lang, words)
+            if text is None:
                 lines.append(f"    {_id(node.id)} --> {_id(target)}")
             else:
-                text = _escape(shorten(choice.label.get(lang)))
-                lines.append(f'    {_id(node.id)} -->|"{text}"| {_id(target)}')
-    quizzes = [_id(node.id) for node in dialog.nodes if node.is_quiz]
-    if quizzes:
-        lines.append(f"    classDef quiz {QUIZ_STYLE}")
-        lines.append(f"    class {','.join(quizzes)} quiz")
+                lines.append(f'    {_id(node.id)} -->|"{_escape(shorten(text))}"| {_id(target)}')
+        if node.ask is not None and node.ask.optional and node.next is not None:
+            skip = _escape(shorten(words.skip.get(lang)))
+            lines.append(f'    {_id(node.id)} -.->|"{skip}"| {_id(node.next)}')
+    for name, style, members in (
+        ("quiz", QUIZ_STYLE, [node for node in dialog.nodes if node.is_quiz]),
+        ("alert", ALERT_STYLE, [node for node in dialog.nodes if node.ask and node.ask.alert]),
+    ):
+        if members:
+            lines.append(f"    classDef {name} {style}")
+            lines.append(f"    class {','.join(_id(node.id) for node in members)} {name}")
     return "\n".join(lines) + "\n"

@@ -1,20 +1,33 @@
 """The dialog library: every module and survey under ``dialogs/content``, loaded and checked.
 
-Each ``**/*.yaml`` file holds one dialog (format: :mod:`dialogs.model`). Loading stops at the
-first fault with a :class:`~bot.basics.errors.ContentError` naming the file, the entry
-(``node 'quiz_capital'`` or ``dialog``) and the fault. Besides the shape of each field, the
-checks are:
+Each ``**/*.yaml`` file holds one dialog (format: :mod:`dialogs.model`), except two: the standard
+button labels (``labels.yaml``) and the registry of survey result keys (``surveys/keys.yaml``),
+which are read first. Loading stops at the first fault with a
+:class:`~bot.basics.errors.ContentError` naming the file, the entry (``node 'quiz_capital'``,
+``dialog``, ``labels`` or ``survey 'talent-follow-up'``) and the fault. Besides the shape of each
+field, the checks are:
 
 - the YAML parses and has no duplicate keys; no unknown or missing fields; ``schema: 1``;
 - the ``id`` is the file name; no two files share an id; no two modules share an ``order``;
-- node ids are unique; ``start`` and every ``next`` (of a node or a choice) name a node;
-- every node is reachable from ``start``, and there is no cycle: every run of a dialog ends;
+- a survey has a ``version`` (1 or more), a module has none;
+- node ids are unique; ``start`` and every ``next`` (of a node, a choice or a branch) name a node;
+- every node is reachable from ``start`` (also through branches), and there is no cycle: every
+  run of a dialog ends;
 - every text is in English, French and Arabic and uses only the allowed placeholders;
 - a quiz question's ``correct`` is one of its choices and it has an ``explanation``;
+- a choice has 2-6 choices, a multi 2-8; nps and yes_no have neither choices nor bounds;
+  ``span`` and ``precision`` only on a date; ``skip`` and ``done`` are not choice ids where
+  those buttons are shown;
+- a branch or an alert has exactly one condition: ``at_most`` / ``at_least`` within the scale of
+  a rating or nps, or an ``answer`` that the choice or yes_no question can give;
 - every question has a ``result`` key, unique in the dialog;
 - button labels fit (30 characters), and button data fits the channels' limit when one is
-  given (the app gives Telegram's 64 bytes);
-- every node of a module names its ``source``.
+  given (the app gives Telegram's 64 bytes), for every button a node can show: choices, values,
+  yes/no, done, skip, and a date picker's longest (a day, ``2026-12-31``);
+- every node of a module or a survey names its ``source``;
+- each result key of a survey is in ``surveys/keys.yaml`` under the survey, with the type of its
+  question and ``since`` no later than the survey's ``version`` (keys it no longer uses may stay);
+- the labels file has every label in every language, and the twelve months.
 """
 
 from __future__ import annotations
@@ -27,10 +40,28 @@ from typing import Any
 
 from bot.basics.content import Texts, item_namer, read_yaml, validate
 from bot.basics.errors import ContentError
-from dialogs.engine import NEXT, StepButton
-from dialogs.model import AskType, Dialog, DialogKind, Node
+from dialogs.engine import LONGEST_PICKER_VALUE, MAX_DATE_PAGES, NEXT, StepButton
+from dialogs.model import CONTENT_DIR as CONTENT_DIR
+from dialogs.model import (
+    DONE,
+    LABELS_FILE,
+    NO,
+    SKIP,
+    YES,
+    AskType,
+    Branch,
+    Dialog,
+    DialogKind,
+    KeysFile,
+    Labels,
+    Node,
+    RegisteredKey,
+    Via,
+    load_labels,
+)
 
-CONTENT_DIR = Path(__file__).resolve().parent / "content"
+KEYS_FILE = "surveys/keys.yaml"
+"""The registry of survey result keys, relative to the content folder."""
 PLACEHOLDERS: frozenset[str] = frozenset()
 """The placeholders texts may use (``{name}``); none yet."""
 
@@ -48,6 +79,8 @@ class DialogLibrary:
 
     dialogs: Mapping[str, Dialog]
     files: Mapping[str, str] = field(default_factory=dict)
+    labels: Labels | None = None
+    """The standard button labels, for :func:`dialogs.engine.screen` (``None``: the shipped ones)."""
 
     def modules(self) -> tuple[Dialog, ...]:
         """The modules, in their ``order``."""
@@ -85,7 +118,8 @@ def _readable(fault: str, data: Any) -> str:
     if choice is not None and match[1] is not None:
         try:
             choice_id = data["nodes"][int(match[1])]["ask"]["choices"][int(choice[1])]["id"]
-            path = f"ask.choices.{choice_id}{choice[2]}"
+            if isinstance(choice_id, str):
+                path = f"ask.choices.{choice_id}{choice[2]}"
         except (KeyError, IndexError, TypeError):
             pass
     parts = path.split(".") if path else []
@@ -94,15 +128,51 @@ def _readable(fault: str, data: Any) -> str:
     return f"{'.'.join(parts)}: {rest}" if parts else rest
 
 
+@dataclass(frozen=True)
+class KeyRegistry:
+    """The survey result keys of ``surveys/keys.yaml`` (:class:`~dialogs.model.KeysFile`), and the
+    file's name for messages."""
+
+    surveys: KeysFile = field(default_factory=lambda: KeysFile({}))
+    file: str = f"dialogs/content/{KEYS_FILE}"
+
+    def keys_of(self, survey_id: str) -> Mapping[str, RegisteredKey]:
+        return self.surveys.keys_of(survey_id)
+
+
+def load_keys(path: Path, display: str) -> KeyRegistry:
+    """The key registry from ``path`` (none there: an empty one); :class:`ContentError` on a fault."""
+    if not path.is_file():
+        return KeyRegistry(file=display)
+    data = read_yaml(path, display)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ContentError(
+            display, "", f"a key registry holds one mapping of survey ids, not a {type(data).__name__}"
+        )
+
+    def entry(loc: tuple[int | str, ...]) -> str:
+        return f"survey {loc[0]!r}" if loc else ""
+
+    try:
+        return KeyRegistry(validate(KeysFile, data, display, entry), display)
+    except ContentError as exc:  # the entry names the survey: the fault starts at its key
+        survey = exc.entry.removeprefix("survey ").strip("'")
+        raise ContentError(exc.file, exc.entry, exc.fault.removeprefix(f"{survey}.")) from exc
+
+
 def parse_dialog(
     data: Any,
     display: str = "<dialog>",
     placeholders: frozenset[str] = PLACEHOLDERS,
     button_data_bytes: int | None = None,
+    keys: KeyRegistry | None = None,
 ) -> Dialog:
     """Validate one dialog's data (parsed YAML) and check it as a graph; raise :class:`ContentError`.
 
-    ``button_data_bytes``: the most bytes of button data the channels carry (none: no limit)."""
+    ``button_data_bytes``: the most bytes of button data the channels carry (none: no limit);
+    ``keys``: the registry a survey's result keys are checked against (none: not checked)."""
     if not isinstance(data, dict):
         found = "nothing" if data is None else f"a {type(data).__name__}"
         raise ContentError(
@@ -112,15 +182,28 @@ def parse_dialog(
         dialog = validate(Dialog, data, display, item_namer(data, "nodes", "node", DIALOG))
     except ContentError as exc:
         raise ContentError(exc.file, exc.entry, _readable(exc.fault, data)) from exc
-    for entry, fault in faults(dialog, placeholders, button_data_bytes):
+    for entry, fault in faults(dialog, placeholders, button_data_bytes, keys):
         raise ContentError(display, entry, fault)
     return dialog
 
 
+def _exit_place(via: Via) -> str:
+    if via is None:
+        return "next"
+    if isinstance(via, Branch):
+        return f"ask.branches ({via.describe()}).next"
+    return f"ask.choices.{via.id}.next"
+
+
 def faults(
-    dialog: Dialog, placeholders: frozenset[str] = PLACEHOLDERS, button_data_bytes: int | None = None
+    dialog: Dialog,
+    placeholders: frozenset[str] = PLACEHOLDERS,
+    button_data_bytes: int | None = None,
+    keys: KeyRegistry | None = None,
 ) -> Iterator[tuple[str, str]]:
-    """Every fault of a validated dialog that needs more than one node to see, as ``(entry, fault)``."""
+    """Every fault of a validated dialog that needs more than one node to see, as ``(entry, fault)``.
+
+    With ``keys``, a survey's result keys are checked against the registry too."""
     seen: dict[str, int] = {}
     for index, node in enumerate(dialog.nodes, start=1):
         if node.id in seen:
@@ -129,10 +212,9 @@ def faults(
     if dialog.start not in dialog:
         yield DIALOG, f"start: there is no node {dialog.start!r}"
     for node in dialog.nodes:
-        for target, choice in node.exits():
+        for target, via in node.exits():
             if target not in dialog:
-                where = "next" if choice is None else f"ask.choices.{choice.id}.next"
-                yield node_entry(node.id), f"{where}: there is no node {target!r}"
+                yield node_entry(node.id), f"{_exit_place(via)}: there is no node {target!r}"
     yield from _graph_faults(dialog)
     results: dict[str, str] = {}
     for node in dialog.nodes:
@@ -143,22 +225,74 @@ def faults(
                     f"result: {node.result!r} is also the result of node {results[node.result]!r}",
                 )
             results.setdefault(node.result, node.id)
-        if dialog.kind is DialogKind.MODULE and node.source is None:
-            yield node_entry(node.id), "missing field 'source': every node of a module names its source"
+        if node.source is None:
+            yield (
+                node_entry(node.id),
+                f"missing field 'source': every node of a {dialog.kind.value} names its source",
+            )
         for place, texts in node.texts():
             for fault in _placeholder_faults(texts, placeholders):
                 yield node_entry(node.id), f"{place}.{fault}"
-        for value in _button_values(node):
-            data = StepButton(dialog.id, node.id, value).pack()
-            size = len(data.encode())
-            if button_data_bytes is not None and size > button_data_bytes:
-                yield (
-                    node_entry(node.id),
-                    f"button data {data!r} is {size} bytes, at most {button_data_bytes} fit: "
-                    "shorten the dialog, node or choice id",
-                )
+        if button_data_bytes is not None:
+            yield from _button_faults(dialog.id, node, button_data_bytes)
     for fault in _placeholder_faults(dialog.title, placeholders):
         yield DIALOG, f"title.{fault}"
+    if keys is not None:
+        yield from _key_faults(dialog, keys)
+
+
+def _button_faults(dialog_id: str, node: Node, limit: int) -> Iterator[tuple[str, str]]:
+    """The first button data of the node that is over ``limit`` bytes, if any."""
+    for value in _button_values(node):
+        data = StepButton(dialog_id, node.id, value).pack()
+        size = len(data.encode())
+        if size > limit:
+            yield (
+                node_entry(node.id),
+                f"button data {data!r} is {size} bytes, at most {limit} fit: "
+                "shorten the dialog, node or choice id",
+            )
+            return
+
+
+def _key_faults(dialog: Dialog, keys: KeyRegistry) -> Iterator[tuple[str, str]]:
+    """A survey's result keys against the registry: each registered, with its type, in time."""
+    if dialog.kind is not DialogKind.SURVEY or dialog.version is None:
+        return
+    version = dialog.version
+    registered = keys.keys_of(dialog.id)
+    used: set[str] = set()
+    for node in dialog.nodes:
+        if node.ask is None or node.result is None:
+            continue
+        key, kind = node.result, node.ask.type
+        used.add(key)
+        entry = registered.get(key)
+        if entry is None:
+            yield (
+                node_entry(node.id),
+                f"result: key {key!r} is new: add `{key}: {{type: {kind.value}, since: {version}}}`"
+                f" under {dialog.id} in {keys.file}",
+            )
+        elif entry.type is not kind:
+            yield (
+                node_entry(node.id),
+                f"result: key {key!r} was {entry.type.article} in version {entry.since}; "
+                f"a question of another type needs a new key (this one is {kind.article})",
+            )
+        elif entry.since > version:
+            yield (
+                node_entry(node.id),
+                f"result: key {key!r} is in {keys.file} since version {entry.since}, after this "
+                f"survey's version {version}: raise version to {entry.since}, or correct since",
+            )
+    for key, entry in registered.items():
+        if key not in used and entry.since > version:
+            yield (
+                DIALOG,
+                f"version: {keys.file} has key {key!r} since version {entry.since}, after this "
+                f"survey's version {version}: raise version to {entry.since}, or correct since",
+            )
 
 
 def _graph_faults(dialog: Dialog) -> Iterator[tuple[str, str]]:
@@ -201,14 +335,25 @@ def _placeholder_faults(texts: Texts, placeholders: frozenset[str]) -> Iterator[
 
 
 def _button_values(node: Node) -> Iterator[str]:
-    if node.ask is None:
+    """The values of every button the node can show (for a date picker: its longest ones)."""
+    ask = node.ask
+    if ask is None:
         yield NEXT
-    elif node.ask.type is AskType.CHOICE:
-        for choice in node.ask.choices:
+        return
+    if ask.type in (AskType.CHOICE, AskType.MULTI):
+        for choice in ask.choices:
             yield choice.id
-    elif node.ask.type is AskType.RATING:
-        for value in node.ask.rating_values:
+    elif ask.scale is not None:
+        for value in ask.scale:
             yield str(value)
+    elif ask.type is AskType.YES_NO:
+        yield from (YES, NO)
+    elif ask.type is AskType.DATE:
+        yield from (LONGEST_PICKER_VALUE, f"p{MAX_DATE_PAGES - 1}")
+    if ask.type is AskType.MULTI:
+        yield DONE
+    if ask.optional:
+        yield SKIP
 
 
 def load_dialogs(
@@ -216,25 +361,40 @@ def load_dialogs(
     placeholders: frozenset[str] = PLACEHOLDERS,
     display_root: Path | None = None,
     button_data_bytes: int | None = None,
+    keys_file: Path | None = None,
 ) -> DialogLibrary:
     """Load and check every ``**/*.yaml`` under ``content_dir``; raise :class:`ContentError` on a fault.
 
     File names in messages are relative to ``display_root`` (default: the project root);
-    ``button_data_bytes`` is the channels' limit on button data (none: no limit)."""
+    ``button_data_bytes`` is the channels' limit on button data (none: no limit); ``keys_file``
+    the registry of survey result keys (default: ``surveys/keys.yaml`` in ``content_dir``; a
+    missing registry is an empty one). The standard labels are ``labels.yaml`` in
+    ``content_dir``, or the shipped ones when the folder has none."""
     root = display_root or content_dir.parent.parent
+
+    def shown(path: Path) -> str:
+        return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+    labels_path = content_dir / LABELS_FILE
+    if not labels_path.is_file():
+        labels_path = CONTENT_DIR / LABELS_FILE
+    labels = load_labels(labels_path, shown(labels_path))
+    keys_path = keys_file or content_dir / KEYS_FILE
+    keys = load_keys(keys_path, shown(keys_path))
     dialogs: dict[str, Dialog] = {}
     files: dict[str, str] = {}
     orders: dict[int, str] = {}
-    paths = sorted(content_dir.rglob("*.yaml"))
+    not_dialogs = {(content_dir / name).resolve() for name in (LABELS_FILE, KEYS_FILE)}
+    paths = [path for path in sorted(content_dir.rglob("*.yaml")) if path.resolve() not in not_dialogs]
     if not paths:
         raise ContentError(str(content_dir), "", "no dialog files (*.yaml) found")
     for path in paths:
-        display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        display = shown(path)
         try:
             data = read_yaml(path, display)
         except ContentError as exc:
             raise ContentError(exc.file, DIALOG, exc.fault) from exc
-        dialog = parse_dialog(data, display, placeholders, button_data_bytes)
+        dialog = parse_dialog(data, display, placeholders, button_data_bytes, keys)
         if dialog.id != path.stem:
             raise ContentError(
                 display,
@@ -253,4 +413,4 @@ def load_dialogs(
             orders[dialog.order] = display
         dialogs[dialog.id] = dialog
         files[dialog.id] = display
-    return DialogLibrary(dialogs=dialogs, files=files)
+    return DialogLibrary(dialogs=dialogs, files=files, labels=labels)

@@ -1,5 +1,5 @@
-"""Dialogs drawn as Mermaid (dialogs/diagram.py): one small dialog as an exact snapshot, and every
-shipped module drawn whole."""
+"""Dialogs drawn as Mermaid (dialogs/diagram.py): one small dialog and one survey with branches,
+skips and an alert as exact snapshots, and every shipped module drawn whole."""
 
 from __future__ import annotations
 
@@ -15,16 +15,21 @@ def texts(en: str, fr: str | None = None, ar: str | None = None) -> dict[str, st
     return {"en": en, "fr": fr or en, "ar": ar or en}
 
 
+def sourced(*nodes: dict[str, object]) -> list[dict[str, object]]:
+    return [{"source": "public: a test", **node} for node in nodes]
+
+
 SMALL = parse_dialog(
     {
         "schema": 1,
         "id": "small",
         "kind": "survey",
+        "version": 1,
         "order": 1,
         "review": "pending",
         "title": texts("Small"),
         "start": "intro",
-        "nodes": [
+        "nodes": sourced(
             {
                 "id": "intro",
                 "say": texts(
@@ -56,7 +61,7 @@ SMALL = parse_dialog(
                 "ask": {"type": "rating"},
                 "result": "useful",
             },
-        ],
+        ),
     }
 )
 
@@ -98,6 +103,90 @@ def test_a_small_dialog_as_mermaid(lang: Lang, expected: str) -> None:
 
 def test_english_is_the_default() -> None:
     assert mermaid(SMALL) == SMALL_EN
+
+
+FOLLOW_UP = parse_dialog(
+    {
+        "schema": 1,
+        "id": "follow-up",
+        "kind": "survey",
+        "version": 2,
+        "order": 1,
+        "review": "pending",
+        "title": texts("Follow-up"),
+        "start": "job",
+        "nodes": sourced(
+            {
+                "id": "job",
+                "say": texts("How happy are you with your job?"),
+                "ask": {
+                    "type": "rating",
+                    "branches": [{"at_most": 2, "next": "why"}, {"at_least": 5, "next": "housing"}],
+                    "alert": {"at_most": 1},
+                },
+                "result": "job",
+                "next": "recommend",
+            },
+            {
+                "id": "why",
+                "say": texts("What went wrong?"),
+                "ask": {"type": "text", "optional": True},
+                "result": "why",
+                "next": "recommend",
+            },
+            {
+                "id": "recommend",
+                "say": texts("Would you recommend the programme?"),
+                "ask": {"type": "nps", "branches": [{"at_least": 9, "next": "housing"}]},
+                "result": "recommend",
+                "next": "housing",
+            },
+            {
+                "id": "housing",
+                "say": texts("Have you found housing?", "Avez-vous trouvé un logement ?"),
+                "ask": {
+                    "type": "yes_no",
+                    "optional": True,
+                    "branches": [{"answer": "no", "next": "help"}],
+                    "alert": {"answer": "no"},
+                },
+                "result": "housing",
+                "next": "closing",
+            },
+            {"id": "help", "say": texts("Your contact will call you."), "next": "closing"},
+            {"id": "closing", "say": texts("Thank you.")},
+        ),
+    }
+)
+
+FOLLOW_UP_FR = """\
+flowchart TD
+    job("job: How happy are you with your job?")
+    why("why: What went wrong?")
+    recommend("recommend: Would you recommend the programme?")
+    housing("housing: Avez-vous trouvé un logement ?")
+    help["help: Your contact will call you."]
+    closing["closing: Thank you."]
+    job -->|"≤ 2"| why
+    job -->|"≥ 5"| housing
+    job --> recommend
+    why --> recommend
+    why -.->|"Passer"| recommend
+    recommend -->|"≥ 9"| housing
+    recommend --> housing
+    housing -->|"Non"| help
+    housing --> closing
+    housing -.->|"Passer"| closing
+    help --> closing
+    classDef alert stroke:#c53030,stroke-width:3px
+    class job,housing alert
+"""
+
+
+def test_a_survey_draws_branches_skips_and_alerts() -> None:
+    """A branch is an arrow labelled with its condition (the answer's label in the language), a
+    skip a dotted arrow to the node's next, a question with an alert has the class ``alert``."""
+    assert mermaid(FOLLOW_UP, Lang.FR) == FOLLOW_UP_FR
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
 """The dialog engine (dialogs/engine.py): screens, answers, results, as tables of cases and one
-recorded run of a shipped module."""
+recorded run of a shipped module; the survey questions (Likert, nps, yes/no, multi, the date
+picker, skips, branches, alerts) as tables too, with a fixed clock; and, with hypothesis, that no
+typed text, pressed value or stored selection makes the engine fail."""
 
 from __future__ import annotations
 
@@ -8,7 +10,10 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot.basics.content import Texts
 from bot.basics.lang import Lang
 from dialogs.engine import (
     Answer,
@@ -25,7 +30,7 @@ from dialogs.engine import (
     screen,
 )
 from dialogs.library import load_dialogs, parse_dialog
-from dialogs.model import AskType, Dialog
+from dialogs.model import AskType, Dialog, shipped_labels
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 LIBRARY = load_dialogs()
@@ -55,11 +60,15 @@ def survey(*nodes: dict[str, Any]) -> Dialog:
         "schema": 1,
         "id": "form",
         "kind": "survey",
+        "version": 1,
         "order": 1,
         "review": "approved",
         "title": texts("Form"),
         "start": "intro",
-        "nodes": [{"id": "intro", "say": texts("Hello"), "next": chained[0]["id"]}, *chained],
+        "nodes": [
+            {"source": "public: a test", **node}
+            for node in [{"id": "intro", "say": texts("Hello"), "next": chained[0]["id"]}, *chained]
+        ],
     }
     assert Dialog.model_validate(data) == parse_dialog(data)  # checked as a graph too
     return Dialog.model_validate(data)
@@ -471,3 +480,630 @@ def test_a_stale_position_restarts_the_dialog(position: Position) -> None:
     outcome = advance(dialog, position, Answer("n112", True), Lang.EN, NOW)
     assert outcome == Outcome(position=begin(dialog), problem=Problem.STALE)
     assert not is_stale(dialog, begin(dialog))
+
+
+# Survey questions: likert, nps, yes/no, multi, date buttons, skips, branches, alerts.
+
+LIKERT = [
+    {"id": "very_bad", "label": texts("Very bad", "Très mauvais", "سيئ جداً")},
+    {"id": "bad", "label": texts("Bad", "Mauvais", "سيئ")},
+    {"id": "fair", "label": texts("Fair", "Moyen", "مقبول")},
+    {"id": "good", "label": texts("Good", "Bon", "جيد")},
+    {"id": "very_good", "label": texts("Very good", "Très bon", "جيد جداً")},
+]
+NEEDS = [
+    {"id": "housing", "label": texts("Housing", "Logement", "السكن")},
+    {"id": "language", "label": texts("Language", "Langue", "اللغة")},
+    {"id": "papers", "label": texts("Papers", "Papiers", "الأوراق")},
+]
+SURVEY = survey(
+    ask_node(
+        "likert",
+        {
+            "type": "rating",
+            "choices": LIKERT,
+            "optional": True,
+            "branches": [{"at_most": 2, "next": "why"}],
+        },
+    ),
+    ask_node(
+        "recommend",
+        {
+            "type": "nps",
+            "branches": [{"at_least": 9, "next": "arrival"}, {"at_least": 7, "next": "housing"}],
+            "alert": {"at_most": 6},
+        },
+    ),
+    ask_node(
+        "housing",
+        {
+            "type": "yes_no",
+            "optional": True,
+            "branches": [{"answer": "no", "next": "needs"}],
+            "alert": {"answer": "no"},
+        },
+        next="arrival",
+    ),
+    ask_node("needs", {"type": "multi", "choices": NEEDS, "optional": True}),
+    ask_node("needs_required", {"type": "multi", "choices": NEEDS}),
+    ask_node("arrival", {"type": "date"}),
+    ask_node("start_month", {"type": "date", "span": "future", "precision": "month"}),
+    ask_node(
+        "contract",
+        {
+            "type": "choice",
+            "choices": [
+                {"id": "signed", "label": texts("Signed", "Signé", "موقّع"), "next": "closing"},
+                {"id": "waiting", "label": texts("Waiting", "En attente", "بالانتظار"), "next": "why"},
+                {"id": "refused", "label": texts("Refused", "Refusé", "مرفوض"), "next": "why"},
+            ],
+            "branches": [{"answer": "refused", "next": "closing"}],
+            "alert": {"answer": "refused"},
+        },
+    ),
+    ask_node("why", {"type": "text", "optional": True}),
+)
+SURVEY_NODES = [node.id for node in SURVEY.nodes]
+
+
+def rows(node_id: str, pairs: list[list[tuple[str, str]]]) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Rows of ``(label, value)`` as the screen's rows of ``(label, button data)``."""
+    return tuple(tuple((label, f"m:form:{node_id}:{value}") for label, value in row) for row in pairs)
+
+
+SCREEN_CASES: list[
+    tuple[str, Lang, tuple[str, ...], datetime | None, list[list[tuple[str, str]]], str | None]
+] = [
+    # (node, language, selection, now, rows of (label, value), picker)
+    (
+        "likert",
+        Lang.EN,
+        (),
+        None,
+        [
+            [("Very bad", "1")],
+            [("Bad", "2")],
+            [("Fair", "3")],
+            [("Good", "4")],
+            [("Very good", "5")],
+            [("Skip", "skip")],
+        ],
+        None,
+    ),
+    (
+        "recommend",
+        Lang.FR,
+        (),
+        NOW,
+        [[(str(n), str(n)) for n in range(6)], [(str(n), str(n)) for n in range(6, 11)]],
+        None,
+    ),
+    ("housing", Lang.EN, (), None, [[("Yes", "yes"), ("No", "no")], [("Skip", "skip")]], None),
+    ("housing", Lang.FR, (), None, [[("Oui", "yes"), ("Non", "no")], [("Passer", "skip")]], None),
+    ("housing", Lang.AR, (), None, [[("نعم", "yes"), ("لا", "no")], [("تخطي", "skip")]], None),
+    (
+        "needs",
+        Lang.FR,
+        ("papers", "housing", "gone"),  # the order of a selection does not matter; unknown ids are ignored
+        None,
+        [
+            [("☑ Logement", "housing")],
+            [("☐ Langue", "language")],
+            [("☑ Papiers", "papers")],
+            [("Terminé", "done"), ("Passer", "skip")],
+        ],
+        None,
+    ),
+    (
+        "needs_required",
+        Lang.AR,
+        (),
+        None,
+        [[("☐ السكن", "housing")], [("☐ اللغة", "language")], [("☐ الأوراق", "papers")], [("تم", "done")]],
+        None,
+    ),
+    ("arrival", Lang.EN, (), None, [], None),  # no clock, no picker: the date is typed, as before
+    (
+        "arrival",
+        Lang.EN,
+        (),
+        NOW,
+        [
+            [("August 2025", "2025-08"), ("September 2025", "2025-09"), ("October 2025", "2025-10")],
+            [("November 2025", "2025-11"), ("December 2025", "2025-12"), ("January 2026", "2026-01")],
+            [("Earlier months", "p1")],
+        ],
+        "month",
+    ),
+    (
+        "arrival",
+        Lang.AR,
+        ("p1",),
+        NOW,
+        [
+            [("شباط 2025", "2025-02"), ("آذار 2025", "2025-03"), ("نيسان 2025", "2025-04")],
+            [("أيار 2025", "2025-05"), ("حزيران 2025", "2025-06"), ("تموز 2025", "2025-07")],
+            [("الأشهر السابقة", "p2"), ("الأشهر التالية", "p0")],
+        ],
+        "month",
+    ),
+    (
+        "arrival",
+        Lang.FR,
+        ("p19",),  # the last page: ten years back
+        NOW,
+        [
+            [("février 2016", "2016-02"), ("mars 2016", "2016-03"), ("avril 2016", "2016-04")],
+            [("mai 2016", "2016-05"), ("juin 2016", "2016-06"), ("juillet 2016", "2016-07")],
+            [("Mois suivants", "p18")],
+        ],
+        "month",
+    ),
+    (
+        "arrival",
+        Lang.EN,
+        ("2025-11",),
+        NOW,
+        [
+            [(str(d), f"2025-11-{d:02d}") for d in range(1, 9)],
+            [(str(d), f"2025-11-{d:02d}") for d in range(9, 17)],
+            [(str(d), f"2025-11-{d:02d}") for d in range(17, 25)],
+            [(str(d), f"2025-11-{d:02d}") for d in range(25, 31)],
+            [("Another month", "p0")],
+        ],
+        "day",
+    ),
+    (
+        "arrival",
+        Lang.FR,
+        ("2026-01",),  # this month, in the past: up to today
+        NOW,
+        [[(str(d), f"2026-01-{d:02d}") for d in range(1, 6)], [("Autre mois", "p0")]],
+        "day",
+    ),
+    (
+        "arrival",
+        Lang.EN,
+        ("2028-02",),  # a leap year: 29 days, in rows as even as can be
+        NOW,
+        [
+            [(str(d), f"2028-02-{d:02d}") for d in range(1, 9)],
+            [(str(d), f"2028-02-{d:02d}") for d in range(9, 17)],
+            [(str(d), f"2028-02-{d:02d}") for d in range(17, 25)],
+            [(str(d), f"2028-02-{d:02d}") for d in range(25, 30)],
+            [("Another month", "p0")],
+        ],
+        "day",
+    ),
+    (
+        "arrival",
+        Lang.EN,
+        ("p99", "x"),  # a selection that does not fit: the first page
+        datetime(2026, 3, 31, tzinfo=UTC),
+        [
+            [("October 2025", "2025-10"), ("November 2025", "2025-11"), ("December 2025", "2025-12")],
+            [("January 2026", "2026-01"), ("February 2026", "2026-02"), ("March 2026", "2026-03")],
+            [("Earlier months", "p1")],
+        ],
+        "month",
+    ),
+    (
+        "start_month",
+        Lang.FR,
+        (),
+        NOW,
+        [
+            [("janvier 2026", "2026-01"), ("février 2026", "2026-02"), ("mars 2026", "2026-03")],
+            [("avril 2026", "2026-04"), ("mai 2026", "2026-05"), ("juin 2026", "2026-06")],
+            [("Mois suivants", "p1")],
+        ],
+        "month",
+    ),
+    (
+        "start_month",
+        Lang.AR,
+        ("p1",),
+        NOW,
+        [
+            [("تموز 2026", "2026-07"), ("آب 2026", "2026-08"), ("أيلول 2026", "2026-09")],
+            [
+                ("تشرين الأول 2026", "2026-10"),
+                ("تشرين الثاني 2026", "2026-11"),
+                ("كانون الأول 2026", "2026-12"),
+            ],
+            [("الأشهر السابقة", "p0"), ("الأشهر التالية", "p2")],
+        ],
+        "month",
+    ),
+    (
+        "start_month",
+        Lang.EN,
+        ("2026-03",),  # precision month: a month is the answer, there is no day step
+        NOW,
+        [
+            [("January 2026", "2026-01"), ("February 2026", "2026-02"), ("March 2026", "2026-03")],
+            [("April 2026", "2026-04"), ("May 2026", "2026-05"), ("June 2026", "2026-06")],
+            [("Later months", "p1")],
+        ],
+        "month",
+    ),
+    ("why", Lang.FR, (), NOW, [[("Passer", "skip")]], None),
+]
+
+
+@pytest.mark.parametrize(
+    ("node_id", "lang", "selection", "now", "expected", "picker"),
+    SCREEN_CASES,
+    ids=[f"{case[0]}-{case[1]}-{'+'.join(case[2]) or 'none'}" for case in SCREEN_CASES],
+)
+def test_a_survey_screen(
+    node_id: str,
+    lang: Lang,
+    selection: tuple[str, ...],
+    now: datetime | None,
+    expected: list[list[tuple[str, str]]],
+    picker: str | None,
+) -> None:
+    shown = screen(SURVEY, Position("form", node_id), lang, selection=selection, now=now)
+    assert shown.rows == rows(node_id, expected)
+    assert shown.choices == tuple(button for row in shown.rows for button in row)
+    assert (shown.kind, shown.picker) == (SURVEY.node(node_id).ask.type.value, picker)  # type: ignore[union-attr]
+    assert all(len(row) <= 8 for row in shown.rows)
+    for label, data in shown.choices:
+        button = StepButton.unpack(data)
+        assert button is not None
+        assert (button.dialog_id, button.node_id) == ("form", node_id)
+        assert len(label) <= 32  # a 30-character label and its mark
+        assert len(data.encode()) <= 64
+
+
+def test_the_labels_can_be_given() -> None:
+    labels = shipped_labels().model_copy(update={"yes": Texts(en="Yep", fr="Ouais", ar="إيه")})
+    shown = screen(SURVEY, Position("form", "housing"), Lang.AR, labels=labels)
+    assert shown.rows[0] == (("إيه", "m:form:housing:yes"), ("لا", "m:form:housing:no"))
+    outcome = advance(SURVEY, Position("form", "housing"), Answer("Ouais"), Lang.FR, NOW, labels=labels)
+    assert outcome.results == (ResultRecorded("form", "housing", "yes", "yes"),)
+
+
+ANSWER_CASES: list[tuple[str, Lang, Answer, tuple[str, ...], str | Problem, str]] = [
+    # (node, language, answer, selection, recorded value or problem, category)
+    # A Likert scale: buttons, digits in any script, labels in the user's language.
+    ("likert", Lang.EN, Answer("4", True), (), "4", ""),
+    ("likert", Lang.EN, Answer("3"), (), "3", ""),
+    ("likert", Lang.AR, Answer("٣"), (), "3", ""),
+    ("likert", Lang.AR, Answer("۳"), (), "3", ""),
+    ("likert", Lang.EN, Answer("very good"), (), "5", ""),
+    ("likert", Lang.FR, Answer("Très mauvais"), (), "1", ""),
+    ("likert", Lang.AR, Answer("جيد جدا"), (), "5", ""),  # without the tanween
+    ("likert", Lang.EN, Answer("Très bon"), (), Problem.NOT_A_NUMBER, ""),  # not the user's language
+    ("likert", Lang.EN, Answer("6"), (), Problem.OUT_OF_RANGE, ""),
+    ("likert", Lang.EN, Answer("6", True), (), Problem.OUT_OF_RANGE, ""),
+    # NPS: 0 to 10, with its category.
+    ("recommend", Lang.EN, Answer("0", True), (), "0", "detractor"),
+    ("recommend", Lang.EN, Answer("6", True), (), "6", "detractor"),
+    ("recommend", Lang.FR, Answer("7"), (), "7", "passive"),
+    ("recommend", Lang.AR, Answer("٨"), (), "8", "passive"),
+    ("recommend", Lang.AR, Answer("۹"), (), "9", "promoter"),
+    ("recommend", Lang.EN, Answer("10"), (), "10", "promoter"),
+    ("recommend", Lang.EN, Answer("١٠"), (), "10", "promoter"),
+    ("recommend", Lang.EN, Answer("11"), (), Problem.OUT_OF_RANGE, ""),
+    ("recommend", Lang.EN, Answer("-1"), (), Problem.OUT_OF_RANGE, ""),
+    ("recommend", Lang.EN, Answer("7.5"), (), Problem.NOT_A_NUMBER, ""),
+    ("recommend", Lang.EN, Answer("ten"), (), Problem.NOT_A_NUMBER, ""),
+    ("recommend", Lang.EN, Answer("skip", True), (), Problem.NOT_A_NUMBER, ""),  # not optional
+    # Yes or no: buttons, and the words in the three languages, Levantine and Arabizi.
+    ("housing", Lang.EN, Answer("yes", True), (), "yes", "yes"),
+    ("housing", Lang.EN, Answer("no", True), (), "no", "no"),
+    ("housing", Lang.EN, Answer("Yes"), (), "yes", "yes"),
+    ("housing", Lang.EN, Answer("yeah!"), (), "yes", "yes"),
+    ("housing", Lang.EN, Answer("NO."), (), "no", "no"),
+    ("housing", Lang.FR, Answer("Oui"), (), "yes", "yes"),
+    ("housing", Lang.FR, Answer("non"), (), "no", "no"),
+    ("housing", Lang.AR, Answer("نعم"), (), "yes", "yes"),
+    ("housing", Lang.AR, Answer("لا"), (), "no", "no"),
+    ("housing", Lang.AR, Answer("لأ"), (), "no", "no"),
+    ("housing", Lang.AR, Answer("اي"), (), "yes", "yes"),
+    ("housing", Lang.AR, Answer("إي"), (), "yes", "yes"),
+    ("housing", Lang.AR, Answer("ايه"), (), "yes", "yes"),
+    ("housing", Lang.AR, Answer("إيه"), (), "yes", "yes"),
+    ("housing", Lang.AR, Answer("أيوة"), (), "yes", "yes"),
+    ("housing", Lang.AR, Answer("aywa"), (), "yes", "yes"),
+    ("housing", Lang.AR, Answer("Aiwa"), (), "yes", "yes"),
+    ("housing", Lang.AR, Answer("la2"), (), "no", "no"),
+    ("housing", Lang.AR, Answer("la"), (), "no", "no"),
+    ("housing", Lang.EN, Answer("oui"), (), "yes", "yes"),  # any of the three languages
+    ("housing", Lang.FR, Answer("نعم"), (), "yes", "yes"),
+    ("housing", Lang.EN, Answer("1"), (), "yes", "yes"),  # the first button
+    ("housing", Lang.EN, Answer("2"), (), "no", "no"),
+    ("housing", Lang.EN, Answer("3"), (), Problem.NOT_A_CHOICE, ""),
+    ("housing", Lang.EN, Answer("maybe"), (), Problem.NOT_A_CHOICE, ""),
+    ("housing", Lang.EN, Answer("yes and no"), (), Problem.NOT_A_CHOICE, ""),
+    ("housing", Lang.EN, Answer("Yes", True), (), Problem.NOT_A_CHOICE, ""),  # buttons carry values
+    ("housing", Lang.EN, Answer("", True), (), Problem.EMPTY, ""),
+    # Multi: typed labels or numbers tick exactly those and finish, in the order of the choices.
+    ("needs", Lang.EN, Answer("1, 3"), (), "housing,papers", "housing,papers"),
+    ("needs", Lang.EN, Answer("3,1"), ("language",), "housing,papers", "housing,papers"),
+    ("needs", Lang.EN, Answer("1 3"), (), "housing,papers", "housing,papers"),
+    ("needs", Lang.EN, Answer("Papers, Housing"), (), "housing,papers", "housing,papers"),
+    ("needs", Lang.EN, Answer("language"), (), "language", "language"),
+    ("needs", Lang.FR, Answer("logement ; langue"), (), "housing,language", "housing,language"),
+    ("needs", Lang.AR, Answer("السكن، الأوراق"), (), "housing,papers", "housing,papers"),
+    ("needs", Lang.AR, Answer("١، ٢"), (), "housing,language", "housing,language"),
+    ("needs", Lang.EN, Answer("Housing, Cooking"), (), Problem.NOT_A_CHOICE, ""),
+    ("needs", Lang.EN, Answer("4"), (), Problem.NOT_A_CHOICE, ""),
+    ("needs", Lang.EN, Answer(", ,"), (), Problem.NOT_A_CHOICE, ""),
+    ("needs", Lang.EN, Answer("Done"), ("papers", "language"), "language,papers", "language,papers"),
+    ("needs", Lang.FR, Answer("terminé"), ("housing",), "housing", "housing"),
+    ("needs", Lang.EN, Answer("done", True), ("papers", "housing"), "housing,papers", "housing,papers"),
+    ("needs", Lang.EN, Answer("done", True), ("gone", "papers"), "papers", "papers"),
+    ("needs_required", Lang.EN, Answer("done", True), (), Problem.NOT_A_CHOICE, ""),
+    ("needs_required", Lang.EN, Answer("done", True), ("gone",), Problem.NOT_A_CHOICE, ""),
+    ("needs_required", Lang.EN, Answer("Done"), (), Problem.NOT_A_CHOICE, ""),
+    ("needs_required", Lang.EN, Answer("skip", True), (), Problem.NOT_A_CHOICE, ""),
+    # Dates: typed as before, a day button, or a day typed once its month is picked.
+    ("arrival", Lang.EN, Answer("14/11/2025"), (), "2025-11-14", ""),
+    ("arrival", Lang.EN, Answer("2025-11-14", True), (), "2025-11-14", ""),
+    ("arrival", Lang.EN, Answer("2025-11-14", True), ("2024-02",), "2025-11-14", ""),
+    ("arrival", Lang.EN, Answer("14"), ("2025-11",), "2025-11-14", ""),
+    ("arrival", Lang.AR, Answer("١٤"), ("2025-11",), "2025-11-14", ""),
+    ("arrival", Lang.EN, Answer("31"), ("2025-11",), Problem.NOT_A_DATE, ""),
+    ("arrival", Lang.EN, Answer("14"), (), Problem.NOT_A_DATE, ""),
+    ("arrival", Lang.EN, Answer("2025-11"), (), Problem.NOT_A_DATE, ""),  # typed: a whole date, as before
+    ("arrival", Lang.EN, Answer("2025-13", True), (), Problem.NOT_A_DATE, ""),
+    ("arrival", Lang.EN, Answer("2025-02-30", True), (), Problem.NOT_A_DATE, ""),
+    # A month (precision: month): its button, or typed in any form and language.
+    ("start_month", Lang.EN, Answer("2026-03", True), (), "2026-03", ""),
+    ("start_month", Lang.EN, Answer("2026-03"), (), "2026-03", ""),
+    ("start_month", Lang.EN, Answer("3/2026"), (), "2026-03", ""),
+    ("start_month", Lang.EN, Answer("03.2026"), (), "2026-03", ""),
+    ("start_month", Lang.EN, Answer("15/03/2026"), (), "2026-03", ""),
+    ("start_month", Lang.EN, Answer("march 2026"), (), "2026-03", ""),
+    ("start_month", Lang.FR, Answer("Mars 2026"), (), "2026-03", ""),
+    ("start_month", Lang.FR, Answer("aout 2026"), (), "2026-08", ""),
+    ("start_month", Lang.AR, Answer("آذار 2026"), (), "2026-03", ""),
+    ("start_month", Lang.AR, Answer("تشرين الثاني ٢٠٢٦"), (), "2026-11", ""),
+    ("start_month", Lang.EN, Answer("Smarch 2026"), (), Problem.NOT_A_DATE, ""),
+    ("start_month", Lang.EN, Answer("13/2026"), (), Problem.NOT_A_DATE, ""),
+    ("start_month", Lang.EN, Answer("March"), (), Problem.NOT_A_DATE, ""),
+]
+
+
+@pytest.mark.parametrize(
+    ("node_id", "lang", "answer", "selection", "expected", "category"),
+    ANSWER_CASES,
+    ids=[f"{c[0]}-{c[1]}-{c[2].value}{'-button' if c[2].from_button else ''}" for c in ANSWER_CASES],
+)
+def test_a_survey_answer(
+    node_id: str,
+    lang: Lang,
+    answer: Answer,
+    selection: tuple[str, ...],
+    expected: str | Problem,
+    category: str,
+) -> None:
+    position = Position("form", node_id)
+    outcome = advance(SURVEY, position, answer, lang, NOW, selection=selection)
+    if isinstance(expected, Problem):
+        assert outcome == Outcome(position=position, problem=expected, selection=selection)
+        return
+    assert outcome.problem is None
+    assert outcome.position != position
+    assert outcome.selection == ()
+    assert outcome.results == (ResultRecorded("form", node_id, expected, category),)
+
+
+def test_a_multi_toggles_its_choices_then_records_them_on_done() -> None:
+    position = Position("form", "needs_required")
+    selection: tuple[str, ...] = ()
+    for press, ticked in [
+        ("papers", ("papers",)),
+        ("housing", ("housing", "papers")),  # kept in the order of the choices
+        ("language", ("housing", "language", "papers")),
+        ("housing", ("language", "papers")),  # pressed again: unticked
+    ]:
+        outcome = advance(SURVEY, position, Answer(press, True), Lang.EN, NOW, selection=selection)
+        assert outcome == Outcome(position=position, selection=ticked)
+        selection = outcome.selection
+        shown = screen(SURVEY, position, Lang.EN, selection=selection)
+        assert [label[:2] for label, _data in shown.choices[:3]] == [
+            "☑ " if choice in ticked else "☐ " for choice in ("housing", "language", "papers")
+        ]
+    nothing = advance(SURVEY, position, Answer("cooking", True), Lang.EN, NOW, selection=selection)
+    assert nothing == Outcome(position=position, problem=Problem.NOT_A_CHOICE, selection=selection)
+    done = advance(SURVEY, position, Answer("done", True), Lang.EN, NOW, selection=selection)
+    assert done.position == Position("form", "arrival")
+    assert done.results == (ResultRecorded("form", "needs_required", "language,papers", "language,papers"),)
+    assert done.selection == ()
+
+
+def test_the_date_picker_pages_then_picks_a_month_then_a_day() -> None:
+    position = Position("form", "arrival")
+
+    def press(value: str, selection: tuple[str, ...]) -> Outcome:
+        return advance(SURVEY, position, Answer(value, True), Lang.EN, NOW, selection=selection)
+
+    earlier = press("p1", ())
+    assert earlier == Outcome(position=position, selection=("p1",))
+    assert screen(SURVEY, position, Lang.EN, selection=earlier.selection, now=NOW).choices[0] == (
+        "February 2025",
+        "m:form:arrival:2025-02",
+    )
+    assert press("p0", ("p1",)) == Outcome(position=position, selection=())
+    assert press("p42", ()) == Outcome(position=position, selection=("p19",))  # the last page
+    month = press("2025-03", ("p1",))
+    assert month == Outcome(position=position, selection=("2025-03",))
+    days = screen(SURVEY, position, Lang.EN, selection=month.selection, now=NOW)
+    assert (days.picker, days.choices[13]) == ("day", ("14", "m:form:arrival:2025-03-14"))
+    assert days.choices[-1] == ("Another month", "m:form:arrival:p0")
+    assert press("p0", month.selection) == Outcome(position=position, selection=())
+    day = press("2025-03-14", month.selection)
+    assert day.position == Position("form", "start_month")
+    assert day.results == (ResultRecorded("form", "arrival", "2025-03-14", ""),)
+    assert day.selection == ()
+
+
+def test_a_month_precision_date_is_answered_by_its_month_button() -> None:
+    position = Position("form", "start_month")
+    later = advance(SURVEY, position, Answer("p1", True), Lang.FR, NOW)
+    assert later == Outcome(position=position, selection=("p1",))
+    picked = advance(SURVEY, position, Answer("2026-09", True), Lang.FR, NOW, selection=later.selection)
+    assert picked.results == (ResultRecorded("form", "start_month", "2026-09", ""),)
+    assert picked.position == Position("form", "contract")
+
+
+@pytest.mark.parametrize(
+    ("node_id", "answer", "lang", "selection"),
+    [
+        ("likert", Answer("skip", True), Lang.EN, ()),
+        ("likert", Answer("Skip"), Lang.EN, ()),
+        ("housing", Answer("skip", True), Lang.AR, ()),
+        ("housing", Answer("تخطّي"), Lang.AR, ()),
+        ("needs", Answer("skip", True), Lang.FR, ("housing",)),
+        ("needs", Answer("passer"), Lang.FR, ()),
+        ("needs", Answer("done", True), Lang.EN, ()),  # done with nothing ticked, on an optional multi
+        ("why", Answer("skip", True), Lang.EN, ()),
+        ("why", Answer("Passer"), Lang.FR, ()),
+    ],
+)
+def test_a_skip_records_an_empty_value_and_follows_next(
+    node_id: str, answer: Answer, lang: Lang, selection: tuple[str, ...]
+) -> None:
+    node = SURVEY.node(node_id)
+    outcome = advance(SURVEY, Position("form", node_id), answer, lang, NOW, selection=selection)
+    assert outcome.problem is None
+    assert outcome.results[0] == ResultRecorded("form", node_id, "", "skipped")
+    assert outcome.position == (None if node.next is None else Position("form", node.next))
+    assert (outcome.alert, outcome.correct, outcome.feedback, outcome.selection) == (False, None, None, ())
+
+
+def test_typing_skip_on_a_required_text_is_an_answer() -> None:
+    check_answer(FORM, "city", Answer("Skip"), Lang.EN, "Skip")
+    check_answer(FORM, "city", Answer("skip", True), Lang.EN, "skip")  # as before: any text
+
+
+@pytest.mark.parametrize(
+    ("node_id", "answer", "goes_to", "alert"),
+    [
+        ("likert", "1", "why", False),  # at_most: 2
+        ("likert", "2", "why", False),
+        ("likert", "3", "recommend", False),  # no branch matches: the node's next
+        ("recommend", "10", "arrival", False),  # at_least: 9 comes first
+        ("recommend", "9", "arrival", False),
+        ("recommend", "8", "housing", False),  # at_least: 7
+        ("recommend", "7", "housing", False),
+        ("recommend", "6", "housing", True),  # next; alert at_most: 6
+        ("recommend", "0", "housing", True),
+        ("housing", "no", "needs", True),  # answer: no, alert answer: no
+        ("housing", "yes", "arrival", False),
+        ("contract", "signed", "closing", False),  # the choice's own next
+        ("contract", "waiting", "why", False),
+        ("contract", "refused", "closing", True),  # the branch before the choice's next
+    ],
+)
+def test_branches_decide_the_next_step_and_alerts_flag_answers(
+    node_id: str, answer: str, goes_to: str, alert: bool
+) -> None:
+    outcome = advance(SURVEY, Position("form", node_id), Answer(answer, True), Lang.EN, NOW)
+    assert outcome.problem is None
+    assert outcome.position == Position("form", goes_to)
+    assert outcome.alert is alert
+
+
+def test_branch_targets_count_in_the_steps() -> None:
+    assert SURVEY.step_of("why") == 10  # on the longest route, through contract
+    assert SURVEY.total_steps == 11
+    assert [target for target, _via in SURVEY.node("recommend").exits()] == ["arrival", "housing", "housing"]
+
+
+def test_an_alert_on_the_last_question_comes_with_completion() -> None:
+    dialog = survey(ask_node("happy", {"type": "yes_no", "alert": {"answer": "no"}}))
+    last = Dialog.model_validate(
+        {
+            **dialog.model_dump(by_alias=True, exclude={"nodes", "start"}),
+            "start": "happy",
+            "nodes": [{**dialog.node("happy").model_dump(exclude_none=True), "next": None}],
+        }
+    )
+    outcome = advance(last, begin(last), Answer("la"), Lang.AR, NOW)
+    assert outcome.position is None
+    assert outcome.alert is True
+    assert [r.key for r in outcome.results] == ["happy", "completed"]
+
+
+# Modules behave as before: no new buttons, nothing selected, no alerts.
+
+
+@pytest.mark.parametrize("dialog", LIBRARY.modules(), ids=lambda d: d.id)
+def test_modules_show_the_same_screens_with_the_new_parameters(dialog: Dialog) -> None:
+    for node in dialog.nodes:
+        position = Position(dialog.id, node.id)
+        for lang in Lang:
+            before = screen(dialog, position, lang)
+            assert screen(dialog, position, lang, selection=(), now=NOW, labels=shipped_labels()) == before
+            assert before.rows == tuple((button,) for button in before.choices)
+            assert before.picker is None
+
+
+def test_a_module_run_has_no_selection_and_no_alert() -> None:
+    dialog = module(LIVING)
+    position: Position | None = begin(dialog)
+    for _at, answer, _to, _results, _correct in RUN:
+        assert position is not None
+        outcome = advance(dialog, position, answer, Lang.EN, NOW)
+        assert (outcome.selection, outcome.alert) == ((), False)
+        position = outcome.position
+    assert position is None
+
+
+# advance() never raises, whatever is typed or pressed, whatever selection is stored.
+
+EVERY_QUESTION = [(SURVEY, node_id) for node_id in SURVEY_NODES] + [(FORM, node.id) for node in FORM.nodes]
+
+
+@given(
+    question=st.sampled_from(EVERY_QUESTION),
+    text=st.text(max_size=40)
+    | st.sampled_from(["done", "skip", "yes", "no", "p1", "p19", "p99", "2026-02", "2026-02-30", "0000-00"]),
+    from_button=st.booleans(),
+    lang=st.sampled_from(list(Lang)),
+    selection=st.lists(
+        st.text(max_size=12) | st.sampled_from(["housing", "papers", "2026-02", "9999-12", "0001-01", "p3"]),
+        max_size=3,
+    ).map(tuple),
+)
+@settings(max_examples=400, deadline=None)
+def test_no_answer_makes_the_engine_fail(
+    question: tuple[Dialog, str], text: str, from_button: bool, lang: Lang, selection: tuple[str, ...]
+) -> None:
+    dialog, node_id = question
+    position = Position(dialog.id, node_id)
+    outcome = advance(dialog, position, Answer(text, from_button), lang, NOW, {}, selection=selection)
+    if outcome.problem is not None:
+        assert (outcome.position, outcome.results) == (position, ())
+    elif outcome.position == position:
+        assert outcome.results == ()
+    else:
+        assert all(result.key for result in outcome.results)
+    shown = screen(dialog, position, lang, selection=outcome.selection or selection, now=NOW)
+    assert all(len(data.encode()) <= 64 for _label, data in shown.choices)
+
+
+@given(
+    now=st.datetimes(min_value=datetime(1, 7, 1), max_value=datetime(9999, 6, 30)),
+    selection=st.lists(st.from_regex(r"p[0-9]{1,2}|[0-9]{4}-[0-9]{2}", fullmatch=True), max_size=1).map(
+        tuple
+    ),
+    node_id=st.sampled_from(["arrival", "start_month"]),
+)
+@settings(max_examples=200, deadline=None)
+def test_the_date_picker_shows_real_months_and_days_at_any_time(
+    now: datetime, selection: tuple[str, ...], node_id: str
+) -> None:
+    shown = screen(SURVEY, Position("form", node_id), Lang.FR, selection=selection, now=now)
+    assert shown.picker in ("month", "day")
+    for label, data in shown.choices:
+        button = StepButton.unpack(data)
+        assert button is not None
+        assert label
+        outcome = advance(SURVEY, Position("form", node_id), Answer(button.value, True), Lang.FR, now)
+        assert outcome.problem is None, (label, button.value)
