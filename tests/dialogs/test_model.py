@@ -48,7 +48,8 @@ def test_the_shipped_modules_load() -> None:
 
 def test_the_library_finds_dialogs_by_id() -> None:
     library = load_dialogs()
-    assert len(library) == 5
+    assert len(library) == 7
+    assert [s.id for s in library.surveys()] == ["talent-follow-up", "employer-follow-up"]
     assert "living-in-belgium" in library
     assert "nowhere" not in library
     assert library.get("nowhere") is None
@@ -553,9 +554,10 @@ follow-up:
 
 
 def content_with(tmp_path: Path, survey: str, keys: str | None) -> Path:
-    """The shipped content with one more survey (and, when given, this key registry)."""
+    """The shipped modules and labels with this survey instead of the shipped ones (and, when
+    given, this key registry)."""
     content = tmp_path / "dialogs" / "content"
-    shutil.copytree(CONTENT_DIR, content)
+    shutil.copytree(CONTENT_DIR, content, ignore=shutil.ignore_patterns("*-follow-up.yaml"))
     (content / "surveys" / "follow-up.yaml").write_text(survey, encoding="utf-8")
     if keys is None:
         (content / KEYS_FILE).unlink()
