@@ -60,6 +60,9 @@ def build_context(settings: Settings, faq: FaqAssistant | None = None) -> Contex
         faq=faq or FaqAssistant.load(),
         dialogs=load_content(),
         contact=settings.contact,
+        staff_chat=UserRef(TELEGRAM, str(settings.staff_chat_id))
+        if settings.staff_chat_id is not None
+        else None,
     )
 
 
@@ -78,7 +81,9 @@ async def open_app(settings: Settings) -> AsyncIterator[App]:
         pruned = await store.prune_processed_updates(datetime.now(UTC) - PROCESSED_UPDATES_KEPT)
         if pruned:
             log.info("forgot %d processed update ids older than %s", pruned, PROCESSED_UPDATES_KEPT)
-        service = ConversationService(store, context)
+        from storage.pushes import SqlPushes
+
+        service = ConversationService(store, context, pushes=SqlPushes(store))
         yield App(settings=settings, service=service, store=store)
     finally:
         await store.close()

@@ -32,6 +32,8 @@ class User(SQLModel, table=True):
     consent_at: datetime | None = _when(nullable=True)
     unreachable_at: datetime | None = _when(nullable=True)
     staff_at: datetime | None = _when(nullable=True)  # opened a staff invitation
+    consent_version: str | None = Field(default=None, max_length=16)  # with consent_at: the answer's text
+    consent_given: bool | None = Field(default=None)  # to store survey answers; None: never asked
     created_at: datetime = _when()
     updated_at: datetime = _when()
 
@@ -166,3 +168,84 @@ class OutboxEntry(SQLModel, table=True):
     replies: list[dict[str, Any]] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
     created_at: datetime = _when()
     sent_at: datetime | None = _when(nullable=True, index=True)
+
+
+def _participant_fk(nullable: bool = False) -> Any:
+    return Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("participants.id", ondelete="CASCADE"), nullable=nullable, index=True
+        )
+    )
+
+
+class SurveyPush(SQLModel, table=True):
+    """A survey sent to an audience: one wave of answers. Its id is the wave."""
+
+    __tablename__ = "survey_pushes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: str = Field(max_length=64, index=True)
+    version: int
+    audience: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    created_by: str = Field(max_length=64)
+    created_at: datetime = _when()
+
+
+class PushRecipient(SQLModel, table=True):
+    """One participant of a push: pending, then sent, failed (with its reason), unreachable or
+    skipped. ``claimed_at`` is set just before the prompt is handed to Telegram."""
+
+    __tablename__ = "push_recipients"
+    __table_args__ = (
+        sa.UniqueConstraint("push_id", "participant_id", name="uq_push_recipients_push_participant"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    push_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("survey_pushes.id", ondelete="CASCADE"), nullable=False)
+    )
+    participant_id: int = _participant_fk()
+    status: str = Field(default="pending", max_length=16, index=True)
+    reason: str = Field(default="", max_length=200)
+    claimed_at: datetime | None = _when(nullable=True)
+    sent_at: datetime | None = _when(nullable=True)
+
+
+class SurveyResponse(SQLModel, table=True):
+    """A participant's answers to one wave of a survey: started, and completed once done."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "participant_id", "survey_id", "wave", name="uq_survey_responses_participant_wave"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = _participant_fk()
+    survey_id: str = Field(max_length=64, index=True)
+    version: int
+    wave: int
+    started_at: datetime = _when()
+    completed_at: datetime | None = _when(nullable=True)
+
+
+class SurveyAnswer(SQLModel, table=True):
+    """One answer of a response, under its question key; answering again changes it (counted in
+    ``changes``), it never makes a second row."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (sa.UniqueConstraint("response_id", "key", name="uq_survey_answers_response_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("survey_responses.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    key: str = Field(max_length=64)
+    version: int
+    value: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    category: str = Field(default="", max_length=64)
+    answered_at: datetime = _when()
+    changes: int = Field(default=0)

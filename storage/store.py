@@ -22,16 +22,22 @@ from bot.basics.buttons import Button
 from bot.basics.errors import ConcurrentUpdate, DatabaseUnavailable
 from bot.basics.lang import Lang
 from bot.core.events import (
+    ConsentGiven,
     Event,
     FeedbackGiven,
     QuestionUnanswered,
     ReachabilityChanged,
     ReplyCreated,
     ResultRecorded,
+    StaffNotified,
+    SurveyAnswered,
+    SurveyCompleted,
+    SurveyStarted,
 )
 from bot.core.inbound import Invitation, UserRef
 from bot.core.state import ConversationState
 from bot.service.ports import StoredState, Undelivered
+from storage import surveys
 from storage.models import (
     ConversationStateRow,
     Feedback,
@@ -204,6 +210,10 @@ class SqlTransaction:
                         created_at=at,
                     )
                 )
+            case SurveyStarted() | SurveyAnswered() | SurveyCompleted() | ConsentGiven():
+                await surveys.record(self._session, await self._user_id(user, at), event, at)
+            case StaffNotified(chat=chat, reply=message):
+                await self.enqueue(chat, [message], at)  # the outbox sweep delivers it
             case _:
                 assert_never(event)
 

@@ -5,6 +5,7 @@ run                 ``chat`` (the assistant in the terminal) and ``run`` (the Te
                     polling or with ``--webhook``; the console chat when no token is set)
 content             ``ask``, ``check``, ``faq eval``, ``dialogs list|diagram``, ``db upgrade``
 participants        ``participants import|list|show|invite`` and ``staff invite``
+surveys             ``survey push|status|export``
 ==================  ===========================================================================
 
 Errors print one line, ``dt4e-bot: error: ...``, and exit non-zero: 2 for a bad setting or
@@ -21,7 +22,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.basics.errors import AssistantError, ConfigurationError
-from bot.cli import content, participants, run
+from bot.cli import content, participants, run, surveys
 from bot.cli.common import UsageError
 from bot.settings import load_settings
 
@@ -34,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A trilingual assistant for labour-mobility programmes (Arabic, English, French).",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (run, content, participants):
+    for group in (run, content, participants, surveys):
         group.add_commands(commands)
     return parser
 

@@ -40,5 +40,7 @@ class Context:
     dialogs: DialogLibrary | None = None
     contact: str = ""
     """How people reach the programme team, from settings; empty means "say where to look"."""
+    staff_chat: UserRef | None = None
+    """The programme staff's chat (a Telegram group), for alerts; None when not configured."""
     commands: tuple[ChatCommand, ...] = field(default_factory=_shipped_commands)
     """The chat command table (:data:`bot.core.features.COMMANDS`)."""

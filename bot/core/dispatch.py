@@ -14,7 +14,7 @@ from bot.basics.lang import Lang
 from bot.core import commands
 from bot.core.context import Context
 from bot.core.events import ReachabilityChanged
-from bot.core.features import answers, invitations, menu, modules, onboarding
+from bot.core.features import answers, invitations, menu, modules, onboarding, surveys
 from bot.core.inbound import (
     ButtonPressed,
     CommandSent,
@@ -37,6 +37,9 @@ Pressed = (
     | answers.FeedbackButton
     | modules.ModuleButton
     | StepButton
+    | surveys.SurveyButton
+    | surveys.SurveyBackButton
+    | surveys.ConsentButton
 )
 """Every kind of button the core makes."""
 
@@ -73,10 +76,13 @@ def _on_text(state: ConversationState, scope: Scope, text: str) -> ConversationS
         return state
     if (typed := onboarding.typed_answer(state, scope, text)) is not None:
         return typed
+    if state.active_survey and (answered := surveys.answer_text(state, scope, text)) is not None:
+        return answered
     if state.active_module and (answered := modules.answer_text(state, scope, text)) is not None:
         return answered
     state = answers.answer(state, scope, text)
-    modules.offer_to_continue(state, scope)
+    if not surveys.offer_to_continue(state, scope):
+        modules.offer_to_continue(state, scope)
     return state
 
 
@@ -96,7 +102,15 @@ def _on_press(state: ConversationState, scope: Scope, data: str) -> Conversation
         case modules.ModuleButton(dialog_id=dialog_id):
             return modules.open_module(state, scope, dialog_id)
         case StepButton() as step:
+            if surveys.survey(scope.ctx, step.dialog_id) is not None:
+                return surveys.answer_button(state, scope, step)
             return modules.answer_button(state, scope, step)
+        case surveys.SurveyButton(survey_id=survey_id, wave=wave):
+            return surveys.start(state, scope, survey_id, wave)
+        case surveys.SurveyBackButton() as back:
+            return surveys.back(state, scope, back)
+        case surveys.ConsentButton() as consent:
+            return surveys.consent(state, scope, consent)
         case None:
             return menu.expired(state, scope)
         case unknown:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.basics.buttons import Button
 from bot.basics.lang import Lang
+from bot.core.inbound import UserRef
 from dialogs.engine import ResultRecorded
 
 
@@ -56,6 +57,49 @@ class QuestionUnanswered:
 
 
 @dataclass(frozen=True, slots=True)
+class SurveyStarted:
+    """A participant began a wave of a survey."""
+
+    survey_id: str
+    version: int
+    wave: int
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyAnswered:
+    """An answer to one question of a wave (a later one for the same key is a change)."""
+
+    survey_id: str
+    version: int
+    wave: int
+    key: str
+    value: str
+    category: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyCompleted:
+    survey_id: str
+    wave: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentGiven:
+    """The answer to "may the DT4E team store your survey answers?", to the text ``version``."""
+
+    version: str
+    agreed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StaffNotified:
+    """A message for the programme staff's chat (a survey alert ...), delivered through the outbox."""
+
+    chat: UserRef
+    reply: ReplyCreated
+
+
+@dataclass(frozen=True, slots=True)
 class ReachabilityChanged:
     """Messages to the user fail for good from now on (they blocked the bot), or work again."""
 
@@ -64,12 +108,28 @@ class ReachabilityChanged:
 
 __all__ = [
     "Attachment",
+    "ConsentGiven",
     "Event",
     "FeedbackGiven",
     "QuestionUnanswered",
     "ReachabilityChanged",
     "ReplyCreated",
     "ResultRecorded",
+    "StaffNotified",
+    "SurveyAnswered",
+    "SurveyCompleted",
+    "SurveyStarted",
 ]
 
-Event = ReplyCreated | FeedbackGiven | QuestionUnanswered | ResultRecorded | ReachabilityChanged
+Event = (
+    ReplyCreated
+    | FeedbackGiven
+    | QuestionUnanswered
+    | ResultRecorded
+    | ReachabilityChanged
+    | SurveyStarted
+    | SurveyAnswered
+    | SurveyCompleted
+    | ConsentGiven
+    | StaffNotified
+)

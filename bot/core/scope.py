@@ -41,12 +41,18 @@ class Scope:
         self.lang, self._ = lang, self.ctx.i18n.for_lang(lang)
 
     def say(self, text: str, buttons: list[list[Button]] | None = None) -> None:
-        """A reply in the current language; Latin runs in Arabic are isolated (right-to-left safe)."""
-        if self.lang is Lang.AR:
-            text = isolate_ltr_runs(text)
-        rows = tuple(tuple(row) for row in (buttons or []) if row)
-        self.events.append(ReplyCreated(text=text, lang=self.lang, buttons=rows))
+        """A reply in the current language (see :func:`reply`)."""
+        self.events.append(reply(self.lang, text, buttons))
 
     def record(self, event: Event) -> None:
         """An event for the host to store (feedback, a result, an unanswered question ...)."""
         self.events.append(event)
+
+
+def reply(lang: Lang, text: str, buttons: list[list[Button]] | None = None) -> ReplyCreated:
+    """A message in ``lang``; Latin runs in Arabic are isolated (right-to-left safe), empty rows
+    of buttons dropped."""
+    if lang is Lang.AR:
+        text = isolate_ltr_runs(text)
+    rows = tuple(tuple(row) for row in (buttons or []) if row)
+    return ReplyCreated(text=text, lang=lang, buttons=rows)

@@ -38,6 +38,27 @@ class ModuleProgress(BaseModel):
     categories: dict[str, str] = {}  # result key -> category, in the current run
 
 
+class SurveyRun(BaseModel):
+    """Where a participant is in one wave of a survey."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    survey_id: str
+    wave: int
+    node_id: str = ""  # the node waiting for an answer; empty once completed
+    selection: tuple[str, ...] = ()  # the engine's selection at that node (ticked choices ...)
+    history: tuple[str, ...] = ()  # the nodes answered on the way, for "Back"
+    completed: bool = False
+
+    @property
+    def key(self) -> str:
+        return run_key(self.survey_id, self.wave)
+
+
+def run_key(survey_id: str, wave: int) -> str:
+    return f"{survey_id}@{wave}"
+
+
 class ConversationState(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -53,6 +74,10 @@ class ConversationState(BaseModel):
     rated_faq_id: str = ""
     modules: dict[str, ModuleProgress] = {}
     active_module: str = ""  # the module the user is going through now, if any
+    surveys: dict[str, SurveyRun] = {}  # by run_key(survey, wave)
+    active_survey: str = ""  # the run_key of the survey being answered now, if any
+    consent: str = ""  # to store survey answers: "yes", "no", or "" (never asked)
+    consent_version: str = ""  # the version of the text the answer was given to
 
 
 @dataclass(frozen=True, slots=True)

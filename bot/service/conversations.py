@@ -20,6 +20,7 @@ from bot.core.inbound import Inbound, UserRef
 from bot.service import invitations
 from bot.service.locks import KeyedLocks
 from bot.service.ports import Store, Undelivered
+from bot.service.pushes import PushQueue
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +34,15 @@ class Handled:
 
 
 class ConversationService:
-    def __init__(self, store: Store, context: Context, *, attempts: int = 5) -> None:
+    def __init__(
+        self, store: Store, context: Context, *, attempts: int = 5, pushes: PushQueue | None = None
+    ) -> None:
         self.store = store
         self.context = context
         self.attempts = attempts
         self.locks = KeyedLocks()
+        self.pushes = pushes
+        """The survey prompts to send, when this service sends them (the running bot)."""
 
     async def handle(self, inbound: Inbound) -> list[ReplyCreated]:
         """Process one inbound event; an already processed delivery returns no replies."""

@@ -403,6 +403,7 @@ class LongReplies:
     def __init__(self, context: Context, reply: ReplyCreated) -> None:
         self.context = context
         self.reply = reply
+        self.pushes = None  # it sends no survey prompts
 
     async def handle_durably(self, inbound: Inbound) -> Handled:
         return Handled([self.reply], None)

@@ -23,6 +23,7 @@ from typing import Protocol, TypeVar
 
 from bot.basics.errors import ConfigurationError, DatabaseUnavailable
 from bot.channels.telegram.delivery import BotApi, DeliveryFailed, Failure, RetryPolicy, Sleep, deliver
+from bot.channels.telegram.prompts import PromptSender
 from bot.channels.telegram.render import render
 from bot.channels.telegram.translate import CHANNEL, Incoming
 from bot.core.commands import Audience, command_menus
@@ -32,6 +33,7 @@ from bot.core.inbound import Inbound, UserRef
 from bot.service import Handled
 from bot.service.locks import KeyedLocks
 from bot.service.ports import Undelivered
+from bot.service.pushes import PushQueue
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,9 @@ class Conversations(Protocol):
 
     async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None: ...
 
+    @property
+    def pushes(self) -> PushQueue | None: ...
+
 
 class TelegramBridge:
     """Runs each translated update through the service and delivers the replies.
@@ -80,6 +85,7 @@ class TelegramBridge:
         policy: RetryPolicy | None = None,
         clock: Callable[[], datetime] = _now,
         sleep: Sleep = asyncio.sleep,
+        prompt_rate: float = 25.0,
     ) -> None:
         self.service = service
         self.api = api
@@ -93,6 +99,8 @@ class TelegramBridge:
         self._idle = asyncio.Event()
         self._idle.set()
         self._sweeper: asyncio.Task[None] | None = None
+        self._prompts: asyncio.Task[None] | None = None
+        self.prompt_rate = prompt_rate
 
     async def call(self, call: Callable[[], Awaitable[T]], what: str) -> T:
         """One Bot API call under the retry policy (:func:`deliver`)."""
@@ -116,6 +124,9 @@ class TelegramBridge:
         await self.publish_commands()
         await self.resend_undelivered()
         self._sweeper = asyncio.create_task(self._sweep(), name="outbox sweeper")
+        if self.service.pushes is not None:
+            sender = PromptSender(self, self.service.pushes, rate=self.prompt_rate)
+            self._prompts = asyncio.create_task(sender.run(), name="survey prompts")
         return username
 
     async def publish_commands(self) -> None:
@@ -192,6 +203,20 @@ class TelegramBridge:
                     return exc.failure.kind is Failure.UNREACHABLE
         return True
 
+    async def send_prompt(self, user: UserRef, reply: ReplyCreated) -> DeliveryFailed | None:
+        """One message outside a turn (a survey prompt), in order with the chat's replies;
+        ``None`` when delivered, else why not (an unreachable user is marked so)."""
+        async with self._chats.hold(user.id):
+            for message in render(reply):
+                try:
+                    await self.call(
+                        partial(self.api.send, int(user.id), message), f"sendMessage to {user.key}"
+                    )
+                except DeliveryFailed as exc:
+                    await self._undelivered(user, exc)
+                    return exc
+        return None
+
     async def resend_undelivered(self) -> int:
         """Send again the replies a crash or an outage left in the outbox (those older than
         ``RESEND_AFTER``, so as not to race another instance still sending them); returns how
@@ -232,11 +257,12 @@ class TelegramBridge:
 
     async def drain(self, timeout: float) -> None:  # noqa: ASYNC109 - a bounded shutdown wait
         """Wait (at most ``timeout`` seconds) for updates being handled to finish."""
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
+        for task in (self._sweeper, self._prompts):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._sweeper = self._prompts = None
         if self._busy:
             log.info("waiting for %d update(s) being handled", self._busy)
         try:

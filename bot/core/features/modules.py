@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.basics.buttons import Button, ButtonData
 from bot.core.context import Context
-from bot.core.features import menu
+from bot.core.features import menu, steps
 from bot.core.scope import Scope
 from bot.core.state import ConversationState, ModuleProgress
 from dialogs.engine import (
@@ -106,12 +106,8 @@ def show_step(dialog: Dialog, position: Position, scope: Scope) -> None:
         rows = [[StepButton(dialog.id, position.node_id, NEXT).button(label)]]
     else:
         rows = [[Button(label, data)] for label, data in view.choices]
-        if view.kind == "number":
-            text += "\n\n" + _("Type a number.")
-        elif view.kind == "date":
-            text += "\n\n" + _("Type a date, for example 31/12/2026.")
-        elif view.kind == "text":
-            text += "\n\n" + _("Type your answer.")
+        if hint := steps.typing_hint(view.kind, scope):
+            text += "\n\n" + hint
     scope.say(text, rows)
 
 
@@ -169,28 +165,13 @@ def _advance(
     )
 
 
-def _problem_text(problem: Problem, scope: Scope) -> str:
-    _ = scope._
-    texts = {
-        Problem.NOT_A_CHOICE: _("Please choose one of the options."),
-        Problem.NOT_A_NUMBER: _("Please type a number."),
-        Problem.OUT_OF_RANGE: _("Please type a number in the range shown."),
-        Problem.NOT_A_DATE: _("Please type a date, for example 31/12/2026."),
-        Problem.EMPTY: _("Please type an answer."),
-        Problem.STALE: _(
-            "This module has changed since you started it, so it starts again from the beginning."
-        ),
-    }
-    return texts[problem]
-
-
 def _apply(
     state: ConversationState, dialog: Dialog, position: Position, outcome: Outcome, scope: Scope
 ) -> ConversationState:
     _ = scope._
     progress = _progress(state, dialog.id)
     if outcome.problem is not None:
-        scope.say(_problem_text(outcome.problem, scope))
+        scope.say(steps.problem_text(outcome.problem, scope))
         if outcome.position is not None:
             if outcome.problem is Problem.STALE:
                 progress = progress.model_copy(update={"node_id": outcome.position.node_id, "categories": {}})

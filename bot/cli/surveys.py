@@ -1,0 +1,146 @@
+"""``dt4e-bot survey push|status|export``: send a survey to an audience, follow who answered,
+read the answers as a spreadsheet."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from bot.basics.errors import NotFound
+from bot.cli.common import Commands, UsageError, command
+from bot.core.state import Role
+from bot.service.participants import COUNTRIES
+from bot.service.pushes import SENT, SKIPPED, UNREACHABLE, Audience
+from bot.settings import Settings
+from dialogs.model import Dialog
+
+
+def add_commands(commands: Commands) -> None:
+    group = commands.add_parser("survey", help="follow-up surveys: push, status, export")
+    sub = group.add_subparsers(dest="survey_command", required=True, metavar="SURVEY_COMMAND")
+    push = command(sub, "push", _push, help="send a survey to participants (the running bot sends it)")
+    push.add_argument("survey", help="the survey id: talent-follow-up or employer-follow-up")
+    push.add_argument("--role", action="append", choices=[r.value for r in Role], default=[])
+    push.add_argument("--cohort", action="append", default=[])
+    push.add_argument("--country", action="append", choices=COUNTRIES, type=str.upper, default=[])
+    push.add_argument("--ref", action="append", default=[], metavar="REFERENCE")
+    push.add_argument("--dry-run", action="store_true", help="only count the recipients")
+    push.add_argument("--yes", action="store_true", help="no confirmation prompt (for scripts)")
+    status = command(sub, "status", _status, help="recent pushes: sent, failed, unreachable, answered")
+    status.add_argument("push", nargs="*", type=int, help="push ids (default: the latest ten)")
+    status.add_argument("--json", action="store_true")
+    export = command(sub, "export", _export, help="the answers as a spreadsheet")
+    export.add_argument("survey")
+    export.add_argument("--format", choices=["csv", "xlsx"], required=True)
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    export.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    export.add_argument(
+        "--until", type=date.fromisoformat, metavar="YYYY-MM-DD", help="up to this day, included"
+    )
+    export.add_argument("--cohort")
+
+
+def _survey(survey_id: str) -> Dialog:
+    from bot.app import load_content
+    from dialogs.model import DialogKind
+
+    library = load_content()
+    dialog = library.get(survey_id)
+    if dialog is None or dialog.kind is not DialogKind.SURVEY:
+        known = ", ".join(d.id for d in library.surveys())
+        raise NotFound(f"no survey {survey_id!r}; the surveys are {known}")
+    return dialog
+
+
+async def _push(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_store
+    from storage.pushes import SqlPushes
+
+    dialog = _survey(args.survey)
+    audience = Audience(tuple(args.role), tuple(args.cohort), tuple(args.country), tuple(args.ref))
+    if not audience.as_json():
+        raise UsageError("say who gets it: --role, --cohort, --country or --ref (each may be repeated)")
+    async with open_store(settings) as store:
+        pushes = SqlPushes(store)
+        total = await pushes.count(audience)
+        if args.dry_run:
+            print(f"{dialog.id} would go to {total} participants")
+            return 0
+        if total == 0:
+            raise NotFound("no participant matches; see dt4e-bot participants list")
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise UsageError("confirm with --yes when not typing at a terminal")
+            answer = await asyncio.to_thread(input, f"Send {dialog.id} to {total} participants? [y/N] ")
+            if answer.strip().lower() not in ("y", "yes", "o", "oui"):
+                print("nothing sent")
+                return 1
+        assert dialog.version is not None
+        push_id, recipients = await pushes.create(
+            dialog.id, dialog.version, audience, "cli", datetime.now(UTC)
+        )
+        [report] = await pushes.status([push_id])
+    print(f"push {push_id}: {recipients} recipients")
+    counts = report.counts
+    print(
+        f"{counts['pending']} to send by the running bot, {counts[SKIPPED]} skipped "
+        f"(not connected yet, or declined surveys), {counts[UNREACHABLE]} unreachable"
+    )
+    return 0
+
+
+async def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_store
+    from storage.pushes import SqlPushes
+
+    async with open_store(settings) as store:
+        reports = await SqlPushes(store).status(args.push or None)
+    if args.json:
+        for r in reports:
+            print(
+                json.dumps(
+                    {
+                        "push": r.push_id,
+                        "survey": r.survey_id,
+                        "created_at": r.created_at.isoformat(),
+                        **r.counts,
+                    }
+                )
+            )
+        return 0
+    print("push\tsurvey\tcreated\tpending\tsent\tfailed\tunreachable\tskipped\tstarted\tcompleted")
+    for r in reports:
+        c = r.counts
+        cells = [
+            r.push_id,
+            r.survey_id,
+            f"{r.created_at:%Y-%m-%d %H:%M}",
+            c["pending"] + c["sending"],
+            c[SENT],
+        ]
+        cells += [c["failed"], c[UNREACHABLE], c[SKIPPED], c["started"], c["completed"]]
+        print("\t".join(str(cell) for cell in cells))
+    return 0
+
+
+async def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_store
+    from bot.service.exports import question_keys, questions, table, write_csv, write_xlsx
+    from storage.surveys import responses
+
+    dialog = _survey(args.survey)
+    since = datetime.combine(args.since, time(), UTC) if args.since else None
+    until = datetime.combine(args.until, time.max, UTC) if args.until else None
+    async with open_store(settings) as store, store.session() as session:
+        found = await responses(session, dialog.id, since=since, until=until, cohort=args.cohort)
+    header, rows = table(dialog, found)
+    if args.format == "csv":
+        write_csv(args.output, header, rows)
+    else:
+        write_xlsx(args.output, header, rows, questions(dialog, question_keys(dialog, found)))
+    print(f"wrote {len(rows)} responses to {args.output}")
+    return 0

@@ -1,0 +1,307 @@
+"""Follow-up surveys in the conversation: the prompt with its Start button, consent before the
+first one, a question at a time (leave for a question or a module, come back, go back and change
+an answer), every answer recorded once per participant, survey, wave and key, and an alert to
+the staff chat when an answer asks for it.
+
+The dialog engine reads the answers (:mod:`dialogs.engine`); this feature keeps the participant's
+place in :class:`~bot.core.state.SurveyRun` and turns the engine's results into survey events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.basics.buttons import Button, ButtonData
+from bot.basics.lang import Lang
+from bot.core.context import Context
+from bot.core.events import (
+    ConsentGiven,
+    ReplyCreated,
+    StaffNotified,
+    SurveyAnswered,
+    SurveyCompleted,
+    SurveyStarted,
+)
+from bot.core.features import menu, steps
+from bot.core.scope import Scope, reply
+from bot.core.state import ConversationState, SurveyRun, run_key
+from dialogs.engine import (
+    COMPLETED,
+    Answer,
+    Outcome,
+    Position,
+    Problem,
+    StepButton,
+    advance,
+    begin,
+    is_stale,
+    screen,
+)
+from dialogs.model import AskType, Dialog, DialogKind
+
+ANSWERED_BY_BUTTONS = frozenset({AskType.CHOICE, AskType.MULTI, AskType.RATING, AskType.NPS, AskType.YES_NO})
+
+CONSENT_VERSION = "2026-12"
+"""The version of the consent text; a new text (new wording, a new right) asks again."""
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyButton(ButtonData, prefix="sv"):
+    """Start a wave of a survey, or continue it."""
+
+    survey_id: str
+    wave: int
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyBackButton(ButtonData, prefix="sb"):
+    survey_id: str
+    wave: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentButton(ButtonData, prefix="cs"):
+    """The answer to the consent question; with the survey to start when it is yes."""
+
+    agreed: bool
+    survey_id: str
+    wave: int
+
+
+def survey(ctx: Context, survey_id: str) -> Dialog | None:
+    dialog = ctx.dialogs.get(survey_id) if ctx.dialogs is not None else None
+    return dialog if dialog is not None and dialog.kind is DialogKind.SURVEY else None
+
+
+def prompt(ctx: Context, dialog: Dialog, wave: int, lang: Lang) -> ReplyCreated:
+    """The message a push sends: what the survey is, and its Start button."""
+    _ = ctx.i18n.for_lang(lang)
+    text = _("The DT4E team would like to hear from you: “{title}”. It takes about two minutes.").format(
+        title=dialog.title.get(lang)
+    )
+    return reply(lang, text, [[SurveyButton(dialog.id, wave).button(_("Start ▶"))]])
+
+
+def start(state: ConversationState, scope: Scope, survey_id: str, wave: int) -> ConversationState:
+    """The prompt's Start button (or Continue): consent first, then the survey where it was left."""
+    _ = scope._
+    dialog = survey(scope.ctx, survey_id)
+    if dialog is None:
+        scope.say(_("This survey is no longer open. Thank you all the same!"))
+        return state
+    if not state.participant:
+        scope.say(
+            _(
+                "The surveys are for programme participants. If you are one, open the personal link "
+                "the DT4E team sent you."
+            )
+        )
+        return state
+    if state.consent != "yes" or state.consent_version != CONSENT_VERSION:
+        return _ask_consent(state, scope, survey_id, wave)
+    run = state.surveys.get(run_key(survey_id, wave))
+    if run is not None and run.completed:
+        scope.say(_("You have already answered this survey. Thank you!"))
+        return state
+    if run is None or not run.node_id or is_stale(dialog, Position(dialog.id, run.node_id)):
+        if run is None:
+            assert dialog.version is not None
+            scope.record(SurveyStarted(dialog.id, dialog.version, wave))
+        run = SurveyRun(survey_id=dialog.id, wave=wave, node_id=begin(dialog).node_id)
+    state = _with_run(state, run).model_copy(update={"active_survey": run.key})
+    _show(dialog, run, scope)
+    return state
+
+
+def _ask_consent(state: ConversationState, scope: Scope, survey_id: str, wave: int) -> ConversationState:
+    _ = scope._
+    text = _(
+        "Before the first survey: may the DT4E team store your answers? They are kept with your "
+        "participant reference and read only by the DT4E programme team, to follow how the "
+        "placements are going. You can have them erased at any time: ask the team with /human."
+    )
+    buttons = [
+        [
+            ConsentButton(True, survey_id, wave).button(_("Yes, I agree")),
+            ConsentButton(False, survey_id, wave).button(_("No")),
+        ]
+    ]
+    scope.say(text, buttons)
+    return state
+
+
+def consent(state: ConversationState, scope: Scope, pressed: ConsentButton) -> ConversationState:
+    scope.record(ConsentGiven(CONSENT_VERSION, pressed.agreed))
+    state = state.model_copy(
+        update={"consent": "yes" if pressed.agreed else "no", "consent_version": CONSENT_VERSION}
+    )
+    if pressed.agreed:
+        return start(state, scope, pressed.survey_id, pressed.wave)
+    scope.say(
+        scope._(
+            "Understood: your answers will not be stored, and no more surveys will be sent to you. "
+            "If you change your mind, press Start on a survey again."
+        )
+    )
+    return state
+
+
+def _with_run(state: ConversationState, run: SurveyRun) -> ConversationState:
+    return state.model_copy(update={"surveys": {**state.surveys, run.key: run}})
+
+
+def _active(state: ConversationState, ctx: Context) -> tuple[Dialog, SurveyRun] | None:
+    run = state.surveys.get(state.active_survey)
+    if run is None or run.completed:
+        return None
+    dialog = survey(ctx, run.survey_id)
+    if dialog is None or is_stale(dialog, Position(dialog.id, run.node_id)):
+        return None
+    return dialog, run
+
+
+def _show(dialog: Dialog, run: SurveyRun, scope: Scope) -> None:
+    _ = scope._
+    labels = scope.ctx.dialogs.labels if scope.ctx.dialogs is not None else None
+    view = screen(
+        dialog,
+        Position(dialog.id, run.node_id),
+        scope.lang,
+        selection=run.selection,
+        now=scope.inbound.at,
+        labels=labels,
+    )
+    header = f"{dialog.title.get(scope.lang)} · " + _("step {step} of {total}").format(
+        step=view.step, total=view.total
+    )
+    text = f"{header}\n\n{view.text}"
+    if view.kind == "info":
+        label = _("Finish ✓") if view.is_last else _("Next ▶")
+        rows = [[StepButton(dialog.id, run.node_id, "next").button(label)]]
+    else:
+        rows = [[Button(label, data) for label, data in row] for row in view.rows]
+        if view.picker is None and (hint := steps.typing_hint(view.kind, scope)):
+            text += "\n\n" + hint
+    if run.history:
+        rows.append([SurveyBackButton(dialog.id, run.wave).button(_("◀ Back"))])
+    scope.say(text, rows)
+
+
+def answer_button(state: ConversationState, scope: Scope, step: StepButton) -> ConversationState:
+    """A survey step's button: counted only if it belongs to the step the participant is on now."""
+    current = _active(state, scope.ctx)
+    if current is None or (current[0].id, current[1].node_id) != (step.dialog_id, step.node_id):
+        scope.say(scope._("That button is from an earlier step, so I did not count it."))
+        if current is not None:
+            _show(*current, scope)
+        return state
+    dialog, run = current
+    return _apply(state, dialog, run, _advance(dialog, run, Answer(step.value, True), scope), scope)
+
+
+def answer_text(state: ConversationState, scope: Scope, text: str) -> ConversationState | None:
+    """A typed answer to the current question, or ``None`` when it is not one (so it is read as
+    a question to the FAQ)."""
+    current = _active(state, scope.ctx)
+    if current is None:
+        return None
+    dialog, run = current
+    ask = dialog.node(run.node_id).ask
+    if ask is None:
+        return None
+    outcome = _advance(dialog, run, Answer(text), scope)
+    if outcome.problem is not None and (
+        ask.type in ANSWERED_BY_BUTTONS or outcome.problem is Problem.NOT_A_CHOICE
+    ):
+        return None  # not an answer to a question with buttons: a question of its own
+    return _apply(state, dialog, run, outcome, scope)
+
+
+def back(state: ConversationState, scope: Scope, pressed: SurveyBackButton) -> ConversationState:
+    """One step back, to change an answer: the new answer replaces it (a change, not a second one)."""
+    current = _active(state, scope.ctx)
+    if current is None or (current[0].id, current[1].wave) != (pressed.survey_id, pressed.wave):
+        scope.say(scope._("That button is from an earlier step, so I did not count it."))
+        return state
+    dialog, run = current
+    if not run.history:
+        _show(dialog, run, scope)
+        return state
+    run = run.model_copy(update={"node_id": run.history[-1], "history": run.history[:-1], "selection": ()})
+    _show(dialog, run, scope)
+    return _with_run(state, run)
+
+
+def _advance(dialog: Dialog, run: SurveyRun, answer: Answer, scope: Scope) -> Outcome:
+    labels = scope.ctx.dialogs.labels if scope.ctx.dialogs is not None else None
+    position = Position(dialog.id, run.node_id)
+    return advance(
+        dialog, position, answer, scope.lang, scope.inbound.at, selection=run.selection, labels=labels
+    )
+
+
+def _apply(
+    state: ConversationState, dialog: Dialog, run: SurveyRun, outcome: Outcome, scope: Scope
+) -> ConversationState:
+    _ = scope._
+    if outcome.problem is not None:
+        scope.say(steps.problem_text(outcome.problem, scope))
+        if outcome.position is not None:
+            run = run.model_copy(update={"node_id": outcome.position.node_id, "history": (), "selection": ()})
+            _show(dialog, run, scope)
+        return _with_run(state, run)
+    assert dialog.version is not None
+    for result in outcome.results:
+        if result.key == COMPLETED:
+            scope.record(SurveyCompleted(dialog.id, run.wave))
+        else:
+            scope.record(
+                SurveyAnswered(dialog.id, dialog.version, run.wave, result.key, result.value, result.category)
+            )
+    if outcome.alert:
+        _alert(state, scope, dialog, run)
+    if outcome.position is None:
+        run = run.model_copy(update={"node_id": "", "selection": (), "completed": True})
+        scope.say(
+            _("Thank you! Your answers have reached the DT4E team."),
+            [[menu.button(scope, "main", _("Main menu"))]],
+        )
+        return _with_run(state, run).model_copy(update={"active_survey": ""})
+    if outcome.position.node_id == run.node_id and not outcome.results:
+        run = run.model_copy(update={"selection": outcome.selection})  # a choice ticked, a month picked
+    else:
+        history = (*run.history, run.node_id)
+        run = run.model_copy(
+            update={"node_id": outcome.position.node_id, "selection": (), "history": history}
+        )
+    _show(dialog, run, scope)
+    return _with_run(state, run)
+
+
+def _alert(state: ConversationState, scope: Scope, dialog: Dialog, run: SurveyRun) -> None:
+    """Tell the staff chat who needs attention (the reference and the question, never the text)."""
+    chat = scope.ctx.staff_chat
+    if chat is None:
+        return
+    lang = scope.ctx.default_language
+    _ = scope.ctx.i18n.for_lang(lang)
+    node = dialog.node(run.node_id)
+    text = _(
+        "Survey alert: participant {reference} asked for attention in “{survey}” (wave {wave}), "
+        "question {key}."
+    ).format(reference=state.participant, survey=dialog.title.get(lang), wave=run.wave, key=node.result)
+    scope.record(StaffNotified(chat, reply(lang, text)))
+
+
+def offer_to_continue(state: ConversationState, scope: Scope) -> bool:
+    """After an answer given mid-survey: "continue the survey?"; ``True`` if offered."""
+    current = _active(state, scope.ctx)
+    if current is None:
+        return False
+    dialog, run = current
+    _ = scope._
+    scope.say(
+        _("Continue the survey “{title}”?").format(title=dialog.title.get(scope.lang)),
+        [[SurveyButton(dialog.id, run.wave).button(_("Continue ▶"))]],
+    )
+    return True
