@@ -81,9 +81,12 @@ async def open_app(settings: Settings) -> AsyncIterator[App]:
         pruned = await store.prune_processed_updates(datetime.now(UTC) - PROCESSED_UPDATES_KEPT)
         if pruned:
             log.info("forgot %d processed update ids older than %s", pruned, PROCESSED_UPDATES_KEPT)
+        from bot.service.desk import StaffDesk
+        from storage.desk import SqlStaffData
         from storage.pushes import SqlPushes
 
-        service = ConversationService(store, context, pushes=SqlPushes(store))
+        desk = StaffDesk(SqlStaffData(store), context)
+        service = ConversationService(store, context, pushes=SqlPushes(store), desk=desk)
         yield App(settings=settings, service=service, store=store)
     finally:
         await store.close()

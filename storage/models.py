@@ -188,6 +188,7 @@ class SurveyPush(SQLModel, table=True):
     version: int
     audience: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
     created_by: str = Field(max_length=64)
+    request_key: str | None = Field(default=None, max_length=128, unique=True)  # one push per request
     created_at: datetime = _when()
 
 

@@ -12,7 +12,9 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from bot.basics.lang import Lang
+from bot.core.audience import Audience
 from bot.core.inbound import UserRef
+from bot.core.requests import AudienceCount, PushSummary
 from bot.service.pushes import (
     FAILED,
     INTERRUPTED,
@@ -22,9 +24,7 @@ from bot.service.pushes import (
     SKIPPED,
     STATUSES,
     UNREACHABLE,
-    Audience,
     Prompt,
-    PushStatus,
 )
 from storage.models import Participant, PushRecipient, SurveyPush, SurveyResponse, User
 
@@ -47,20 +47,48 @@ class SqlPushes:
         self._store = store
 
     async def count(self, audience: Audience) -> int:
-        query = sa.select(sa.func.count()).select_from(Participant).where(*_conditions(audience))
+        return (await self.reach(audience)).total
+
+    async def reach(self, audience: Audience) -> AudienceCount:
+        """How many participants match, and how many of them a prompt can reach now."""
+        reachable = sa.func.count(col(User.id)).filter(
+            col(User.unreachable_at).is_(None), sa.func.coalesce(col(User.consent_given), True).is_(True)
+        )
+        query = (
+            sa.select(sa.func.count(), reachable)
+            .select_from(Participant)
+            .outerjoin(User, col(User.id) == col(Participant.user_id))
+            .where(*_conditions(audience))
+        )
         async with self._store.session() as session:
-            return int((await session.execute(query)).scalar_one())
+            total, can = (await session.execute(query)).one()
+        return AudienceCount(int(total), int(can))
 
     async def create(
-        self, survey_id: str, version: int, audience: Audience, created_by: str, at: datetime
+        self,
+        survey_id: str,
+        version: int,
+        audience: Audience,
+        created_by: str,
+        at: datetime,
+        *,
+        request_key: str | None = None,
     ) -> tuple[int, int]:
-        """The push and its recipients, in one transaction; returns (push id, recipients)."""
+        """The push and its recipients, in one transaction; returns (push id, recipients). A push
+        with the same ``request_key`` is not made twice: the first one is returned."""
         async with self._store.session() as session:
+            if request_key is not None:
+                same = sa.select(col(SurveyPush.id)).where(col(SurveyPush.request_key) == request_key)
+                earlier = (await session.execute(same)).scalar_one_or_none()
+                if earlier is not None:
+                    count = sa.select(sa.func.count()).where(col(PushRecipient.push_id) == earlier)
+                    return int(earlier), int((await session.execute(count)).scalar_one())
             push = SurveyPush(
                 survey_id=survey_id,
                 version=version,
                 audience=audience.as_json(),
                 created_by=created_by,
+                request_key=request_key,
                 created_at=at,
             )
             session.add(push)
@@ -147,7 +175,7 @@ class SqlPushes:
                 .values(status=status, reason=reason[:200], sent_at=at if status == SENT else None)
             )
 
-    async def status(self, push_ids: Sequence[int] | None = None, *, latest: int = 10) -> list[PushStatus]:
+    async def status(self, push_ids: Sequence[int] | None = None, *, latest: int = 10) -> list[PushSummary]:
         """Counts per push (the given ones, else the latest): by status, then started and completed."""
         pushes = sa.select(SurveyPush).order_by(col(SurveyPush.id).desc())
         pushes = pushes.where(col(SurveyPush.id).in_(push_ids)) if push_ids else pushes.limit(latest)
@@ -170,5 +198,5 @@ class SqlPushes:
                 started, completed = answered.one()
                 counts.update(started=int(started), completed=int(completed))
                 assert push.id is not None
-                report.append(PushStatus(push.id, push.survey_id, push.created_at, counts))
+                report.append(PushSummary(push.id, push.survey_id, push.created_at, counts))
         return report

@@ -29,6 +29,7 @@ from bot.core.events import (
     ReachabilityChanged,
     ReplyCreated,
     ResultRecorded,
+    StaffAsked,
     StaffNotified,
     SurveyAnswered,
     SurveyCompleted,
@@ -212,6 +213,8 @@ class SqlTransaction:
                 )
             case SurveyStarted() | SurveyAnswered() | SurveyCompleted() | ConsentGiven():
                 await surveys.record(self._session, await self._user_id(user, at), event, at)
+            case StaffAsked():
+                return  # answered by the service after the turn (bot.service.desk)
             case StaffNotified(chat=chat, reply=message):
                 await self.enqueue(chat, [message], at)  # the outbox sweep delivers it
             case _:

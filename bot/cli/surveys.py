@@ -12,9 +12,9 @@ from pathlib import Path
 
 from bot.basics.errors import NotFound
 from bot.cli.common import Commands, UsageError, command
+from bot.core.audience import COUNTRIES, Audience
 from bot.core.state import Role
-from bot.service.participants import COUNTRIES
-from bot.service.pushes import SENT, SKIPPED, UNREACHABLE, Audience
+from bot.service.pushes import SENT, SKIPPED, UNREACHABLE
 from bot.settings import Settings
 from dialogs.model import Dialog
 

@@ -14,7 +14,7 @@ from bot.basics.lang import Lang
 from bot.core import commands
 from bot.core.context import Context
 from bot.core.events import ReachabilityChanged
-from bot.core.features import answers, invitations, menu, modules, onboarding, surveys
+from bot.core.features import answers, invitations, menu, modules, onboarding, staff, surveys
 from bot.core.inbound import (
     ButtonPressed,
     CommandSent,
@@ -40,6 +40,10 @@ Pressed = (
     | surveys.SurveyButton
     | surveys.SurveyBackButton
     | surveys.ConsentButton
+    | staff.PushSurveyButton
+    | staff.AudienceButton
+    | staff.PushConfirmButton
+    | staff.ResultsButton
 )
 """Every kind of button the core makes."""
 
@@ -76,6 +80,8 @@ def _on_text(state: ConversationState, scope: Scope, text: str) -> ConversationS
         return state
     if (typed := onboarding.typed_answer(state, scope, text)) is not None:
         return typed
+    if (audience := staff.audience_typed(state, scope, text)) is not None:
+        return audience
     if state.active_survey and (answered := surveys.answer_text(state, scope, text)) is not None:
         return answered
     if state.active_module and (answered := modules.answer_text(state, scope, text)) is not None:
@@ -111,6 +117,14 @@ def _on_press(state: ConversationState, scope: Scope, data: str) -> Conversation
             return surveys.back(state, scope, back)
         case surveys.ConsentButton() as consent:
             return surveys.consent(state, scope, consent)
+        case staff.PushSurveyButton() as chosen:
+            return staff.survey_chosen(state, scope, chosen)
+        case staff.AudienceButton() as audience:
+            return staff.audience_pressed(state, scope, audience)
+        case staff.PushConfirmButton() as confirm:
+            return staff.confirmed(state, scope, confirm)
+        case staff.ResultsButton() as results:
+            return staff.results_pressed(state, scope, results)
         case None:
             return menu.expired(state, scope)
         case unknown:

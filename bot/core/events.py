@@ -8,11 +8,15 @@ event (:mod:`dialogs.engine`), passed on as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.basics.buttons import Button
 from bot.basics.lang import Lang
 from bot.core.inbound import UserRef
 from dialogs.engine import ResultRecorded
+
+if TYPE_CHECKING:
+    from bot.core.requests import StaffRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,15 @@ class StaffNotified:
 
 
 @dataclass(frozen=True, slots=True)
+class StaffAsked:
+    """A staff command needs the programme's data; the service answers it after the turn, in
+    ``lang`` (see :mod:`bot.core.requests`)."""
+
+    request: StaffRequest
+    lang: Lang
+
+
+@dataclass(frozen=True, slots=True)
 class ReachabilityChanged:
     """Messages to the user fail for good from now on (they blocked the bot), or work again."""
 
@@ -115,6 +128,7 @@ __all__ = [
     "ReachabilityChanged",
     "ReplyCreated",
     "ResultRecorded",
+    "StaffAsked",
     "StaffNotified",
     "SurveyAnswered",
     "SurveyCompleted",
@@ -132,4 +146,5 @@ Event = (
     | SurveyCompleted
     | ConsentGiven
     | StaffNotified
+    | StaffAsked
 )

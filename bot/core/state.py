@@ -25,6 +25,7 @@ class Awaiting(StrEnum):
 
     LANGUAGE = "language"
     ROLE = "role"
+    AUDIENCE = "audience"  # staff: who should get the survey being pushed
 
 
 class ModuleProgress(BaseModel):
@@ -59,6 +60,18 @@ def run_key(survey_id: str, wave: int) -> str:
     return f"{survey_id}@{wave}"
 
 
+class PushDraft(BaseModel):
+    """Staff: the survey being pushed from Telegram, and its audience once chosen."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    survey_id: str
+    roles: tuple[str, ...] = ()
+    cohorts: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+
+
 class ConversationState(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -78,6 +91,7 @@ class ConversationState(BaseModel):
     active_survey: str = ""  # the run_key of the survey being answered now, if any
     consent: str = ""  # to store survey answers: "yes", "no", or "" (never asked)
     consent_version: str = ""  # the version of the text the answer was given to
+    push_draft: PushDraft | None = None  # staff: a push being prepared
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,31 +11,43 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.basics.errors import ConcurrentUpdate
 from bot.core.context import Context
 from bot.core.dispatch import handle
-from bot.core.events import ReplyCreated
+from bot.core.events import ReplyCreated, StaffAsked
 from bot.core.inbound import Inbound, UserRef
+from bot.core.scope import reply
 from bot.service import invitations
 from bot.service.locks import KeyedLocks
 from bot.service.ports import Store, Undelivered
 from bot.service.pushes import PushQueue
+
+if TYPE_CHECKING:
+    from bot.service.desk import StaffDesk
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Handled:
-    """The replies of a handled event, and their outbox entry when it was handled durably."""
+    """The replies of a handled event, and their outbox entries when it was handled durably
+    (the turn's, then the staff desk's answers, if any)."""
 
     replies: list[ReplyCreated]
-    outbox_id: int | None
+    outbox_ids: tuple[int, ...] = ()
 
 
 class ConversationService:
     def __init__(
-        self, store: Store, context: Context, *, attempts: int = 5, pushes: PushQueue | None = None
+        self,
+        store: Store,
+        context: Context,
+        *,
+        attempts: int = 5,
+        pushes: PushQueue | None = None,
+        desk: StaffDesk | None = None,
     ) -> None:
         self.store = store
         self.context = context
@@ -43,6 +55,8 @@ class ConversationService:
         self.locks = KeyedLocks()
         self.pushes = pushes
         """The survey prompts to send, when this service sends them (the running bot)."""
+        self.desk = desk
+        """Answers staff commands that need the programme's data; without it they get none."""
 
     async def handle(self, inbound: Inbound) -> list[ReplyCreated]:
         """Process one inbound event; an already processed delivery returns no replies."""
@@ -71,13 +85,44 @@ class ConversationService:
         async with self.locks.hold(inbound.user.key):
             for attempt in range(1, self.attempts + 1):
                 try:
-                    return await self._handle_once(inbound, durable)
+                    handled, asked = await self._handle_once(inbound, durable)
+                    break
                 except ConcurrentUpdate:
                     if attempt == self.attempts:
                         raise
                     log.info("conversation of %s changed concurrently; retrying", inbound.user.key)
                     await asyncio.sleep(0.01 * attempt)
-        raise AssertionError("unreachable")
+            else:  # pragma: no cover - the loop returns or raises
+                raise AssertionError("unreachable")
+            if asked:
+                handled = await self._answer_staff(inbound, asked, handled, durable)
+            return handled
+
+    async def _answer_staff(
+        self, inbound: Inbound, asked: list[StaffAsked], handled: Handled, durable: bool
+    ) -> Handled:
+        """After the turn (so that no transaction waits on the data or a chart): the desk's
+        answers, stored in the outbox like any reply. A request lost to a crash before this is
+        simply asked again; a push is made once per request all the same."""
+        answers: list[ReplyCreated] = []
+        for event in asked:
+            if self.desk is None:
+                continue
+            try:
+                answers.append(
+                    await self.desk.answer(event.request, event.lang, inbound.user.key, inbound.at)
+                )
+            except Exception:
+                log.exception("staff request %s of %s failed", type(event.request).__name__, inbound.user.key)
+                _ = self.context.i18n.for_lang(event.lang)
+                answers.append(
+                    reply(event.lang, _("I could not get that just now. Please try again in a minute."))
+                )
+        ids = handled.outbox_ids
+        if durable and answers:
+            async with self.store.transaction() as tx:
+                ids = (*ids, await tx.enqueue(inbound.user, answers, inbound.at))
+        return Handled(handled.replies + answers, ids)
 
     async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None:
         """A channel found the user unreachable (Telegram 403: blocked the bot), or reachable
@@ -85,20 +130,21 @@ class ConversationService:
         async with self.store.transaction() as tx:
             await tx.mark_reachable(user, reachable, at)
 
-    async def _handle_once(self, inbound: Inbound, durable: bool) -> Handled:
+    async def _handle_once(self, inbound: Inbound, durable: bool) -> tuple[Handled, list[StaffAsked]]:
         async with self.store.transaction() as tx:
             if inbound.update_id is not None and not await tx.claim_update(
                 inbound.user.channel, inbound.update_id, inbound.at
             ):
                 log.info("update %s:%s already processed", inbound.user.channel, inbound.update_id)
-                return Handled([], None)
+                return Handled([]), []
             stored = await tx.load_state(inbound.user)
             inbound = await invitations.resolve(tx, inbound)
             turn = handle(stored.state, inbound, self.context)
             await tx.save_state(inbound.user, turn.state, stored.version, inbound.at)
             for event in turn.events:
                 await tx.record(inbound.user, event, inbound.at)
-            outbox_id = None
+            ids: tuple[int, ...] = ()
             if durable and turn.replies:
-                outbox_id = await tx.enqueue(inbound.user, turn.replies, inbound.at)
-        return Handled(turn.replies, outbox_id)
+                ids = (await tx.enqueue(inbound.user, turn.replies, inbound.at),)
+        asked = [e for e in turn.events if isinstance(e, StaffAsked)]
+        return Handled(turn.replies, ids), asked

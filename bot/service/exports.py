@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from bot.basics.lang import Lang
 from dialogs.model import AskType, Dialog
@@ -94,11 +95,18 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) 
 
 
 def write_xlsx(
-    path: Path, header: Sequence[str], rows: Iterable[Sequence[str]], codebook: Sequence[Sequence[str]]
+    target: Path | BinaryIO,
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    codebook: Sequence[Sequence[str]],
 ) -> None:
+    """To a file in constant memory, or into ``target`` in memory (an attachment)."""
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    if isinstance(target, Path):
+        book = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False})
+    else:
+        book = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_numbers": False})
     try:
         bold = book.add_format({"bold": True})
         sheet = book.add_worksheet("answers")

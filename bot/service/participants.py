@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.basics.errors import ContentError
 from bot.basics.lang import Lang
+from bot.core.audience import COUNTRIES
 from bot.core.state import Role
 from bot.service.invitations import deep_link, new_token, token_hash
 
 COLUMNS = ("reference", "role", "cohort", "country", "start_date", "timezone", "language", "company")
 REQUIRED = ("reference", "role")
-COUNTRIES = ("BE", "FR", "SK")
 MAX_REFERENCE = 64
 MAX_TEXT = {"cohort": 64, "company": 200}
 

@@ -23,25 +23,6 @@ INTERRUPTED = "interrupted: the bot stopped while sending; not sent again, so th
 
 
 @dataclass(frozen=True, slots=True)
-class Audience:
-    """Who a push reaches: every filter given must hold; several values of one filter: any."""
-
-    roles: tuple[str, ...] = ()
-    cohorts: tuple[str, ...] = ()
-    countries: tuple[str, ...] = ()
-    references: tuple[str, ...] = ()
-
-    def as_json(self) -> dict[str, list[str]]:
-        named = (
-            ("role", self.roles),
-            ("cohort", self.cohorts),
-            ("country", self.countries),
-            ("ref", self.references),
-        )
-        return {name: list(values) for name, values in named if values}
-
-
-@dataclass(frozen=True, slots=True)
 class Prompt:
     """A claimed recipient: whom to send the survey's prompt, in which language."""
 
@@ -50,15 +31,6 @@ class Prompt:
     lang: Lang | None
     survey_id: str
     wave: int
-
-
-@dataclass(frozen=True, slots=True)
-class PushStatus:
-    push_id: int
-    survey_id: str
-    created_at: datetime
-    counts: dict[str, int]
-    """Recipients by status, and ``started`` and ``completed`` responses of the wave."""
 
 
 class PushQueue(Protocol):

@@ -33,7 +33,7 @@ async def test_replies_left_by_a_crash_are_sent_at_the_next_start(
     crashed = await service.handle_durably(
         inbound(UserRef("telegram", str(USER)), two_minutes_ago, text="/start", update_id="77")
     )
-    assert crashed.outbox_id is not None
+    assert crashed.outbox_ids
     assert await unsent(db) == 1
     async with running(channel, service, tg):
         sent = await tg.wait_for_sent(USER, 1)

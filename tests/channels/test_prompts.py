@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.basics.lang import Lang
+from bot.core.audience import Audience
 from bot.core.bidi import strip_bidi_controls
 from bot.core.context import Context
 from bot.core.inbound import UserRef
@@ -19,7 +20,6 @@ from bot.core.state import Role
 from bot.service import ConversationService
 from bot.service.invitations import token_hash
 from bot.service.participants import Participant
-from bot.service.pushes import Audience
 from storage.participants import SqlParticipants
 from storage.pushes import SqlPushes
 from storage.store import SqlStore

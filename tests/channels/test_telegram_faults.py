@@ -25,10 +25,10 @@ from bot.basics.errors import ConfigurationError, DatabaseUnavailable
 from bot.basics.lang import Lang
 from bot.channels.telegram.delivery import DeliveryFailed
 from bot.channels.telegram.render import render
-from bot.core.commands import Audience, ChatCommand
+from bot.core.commands import Audience
 from bot.core.context import Context
 from bot.core.events import ReplyCreated
-from bot.core.features import COMMANDS, menu
+from bot.core.features import COMMANDS
 from bot.core.inbound import Inbound, UserRef
 from bot.service import ConversationService, Handled
 from bot.service.ports import Undelivered
@@ -406,7 +406,7 @@ class LongReplies:
         self.pushes = None  # it sends no survey prompts
 
     async def handle_durably(self, inbound: Inbound) -> Handled:
-        return Handled([self.reply], None)
+        return Handled([self.reply])
 
     async def delivered(self, outbox_id: int, at: datetime) -> None:
         raise AssertionError("nothing is in an outbox here")
@@ -466,15 +466,9 @@ STAFF = 4242
 async def test_staff_commands_are_in_the_menu_of_staff_chats_only(
     channel: str, store: SqlStore, tg: FakeTelegram, context: Context
 ) -> None:
-    """A staff command in the table (as the staff features will add) reaches staff chats only,
-    through a chat scope, and is refused, as if unknown, to anyone else."""
-    status = ChatCommand(
-        "status", menu.show_help, help="follow the programme", menu_entry="follow the programme",
-        audience=Audience.STAFF,
-    )  # fmt: skip
-    staff_context = replace(
-        context, commands=(*COMMANDS, status), staff=frozenset({UserRef("telegram", str(STAFF))})
-    )
+    """The staff commands of the table reach staff chats only, through a chat scope, and are
+    refused, as if unknown, to anyone else."""
+    staff_context = replace(context, staff=frozenset({UserRef("telegram", str(STAFF))}))
     service = ConversationService(store, staff_context)
     tg.add_user(STAFF)
     async with running(channel, service, tg) as bot:
@@ -484,13 +478,16 @@ async def test_staff_commands_are_in_the_menu_of_staff_chats_only(
         await handled(bot, 1)
         tg.send_text(STAFF, "/help", language_code="en")
         [help_text] = await tg.wait_for_sent(STAFF, 1)
-    for code in ("", "ar", "en", "fr"):
+    staff_only = [c for c in COMMANDS if c.audience is Audience.STAFF]
+    assert [c.name for c in staff_only] == ["survey", "status", "results"]
+    for code, lang in [("", Lang.EN), *((lang.value, lang) for lang in Lang)]:
+        _ = context.i18n.for_lang(lang)
         everyone = tg.commands_for(language_code=code)
         staff = tg.commands_for(scope=f"chat:{STAFF}", language_code=code)
-        assert "status" not in [name for name, _ in everyone]
-        assert staff == [*everyone, ("status", "follow the programme")]
+        assert not {c.name for c in staff_only} & {name for name, _ in everyone}
+        assert staff == [*everyone, *((c.name, _(c.menu_entry)) for c in staff_only)]
     assert refused.text == "I do not know that command. Send /help to see what I can do."
-    assert "/status follow the programme" in (help_text.text or "")
+    assert "/status the recent survey pushes" in (help_text.text or "")
 
 
 # Start-up -----------------------------------------------------------------------------------

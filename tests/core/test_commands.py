@@ -43,7 +43,7 @@ def only_text(turn: Turn) -> str:
 
 def test_help_lists_the_commands_of_the_table_in_order(context: Context) -> None:
     lines = [line for line in only_text(run(context, "/help")).splitlines() if line.startswith("/")]
-    assert lines == [f"/{c.name} {c.help}" for c in COMMANDS if c.help]
+    assert lines == [f"/{c.name} {c.help}" for c in COMMANDS if c.help and c.audience is Audience.ANYONE]
     assert "/modules pre-departure orientation modules" in lines
 
 
@@ -53,7 +53,9 @@ def test_the_main_menu_has_the_buttons_of_the_table_on_their_rows(context: Conte
     assert rows == [["menu:ask"], ["menu:modules"], ["menu:language", "menu:help"]]
 
 
-@pytest.mark.parametrize("command", [c for c in COMMANDS if c.slash], ids=lambda c: c.name)
+@pytest.mark.parametrize(
+    "command", [c for c in COMMANDS if c.slash and c.audience is Audience.ANYONE], ids=lambda c: c.name
+)
 def test_every_command_answers_by_name_and_by_its_button(context: Context, command: ChatCommand) -> None:
     typed = run(context, f"/{command.name}")
     pressed = handle(
@@ -72,10 +74,10 @@ def test_an_unknown_command_says_so(context: Context) -> None:
 
 
 STATUS = ChatCommand(
-    "status", menu.show_help, help="follow the programme", menu_entry="follow", audience=Audience.STAFF
+    "review", menu.show_help, help="follow the programme", menu_entry="follow", audience=Audience.STAFF
 )
 RESULTS = ChatCommand(
-    "results", menu.show_help, help="my results", menu_entry="results", audience=Audience.PARTICIPANT
+    "mine", menu.show_help, help="my results", menu_entry="results", audience=Audience.PARTICIPANT
 )
 
 
@@ -85,28 +87,30 @@ def extended(context: Context) -> Context:
 
 
 def test_a_staff_command_is_refused_to_others_exactly_as_an_unknown_one(extended: Context) -> None:
-    assert only_text(run(extended, "/status")) == UNKNOWN
-    assert "/status" not in only_text(run(extended, "/help"))
-    assert "/status follow the programme" in only_text(run(extended, "/status", user=STAFF))
+    assert only_text(run(extended, "/review")) == UNKNOWN
+    assert "/review" not in only_text(run(extended, "/help"))
+    assert "/review follow the programme" in only_text(run(extended, "/review", user=STAFF))
 
 
 def test_staff_are_staff_on_their_channel_only(extended: Context) -> None:
     """A console user named like a staff member's Telegram id is not staff."""
-    assert only_text(run(extended, "/status", user=UserRef("console", STAFF.id))) == UNKNOWN
+    assert only_text(run(extended, "/review", user=UserRef("console", STAFF.id))) == UNKNOWN
 
 
 def test_a_participant_command_needs_a_bound_participant(extended: Context) -> None:
-    assert only_text(run(extended, "/results")) == UNKNOWN
+    assert only_text(run(extended, "/mine")) == UNKNOWN
     bound = ConversationState(language=Lang.EN, participant="BE-2026-014")
-    assert "/results my results" in only_text(run(extended, "/results", state=bound))
+    assert "/mine my results" in only_text(run(extended, "/mine", state=bound))
 
 
 def test_staff_menus_are_published_only_when_there_are_staff_commands(extended: Context) -> None:
-    shipped = command_menus(COMMANDS, extended.i18n.for_lang)
-    assert {audience for audience, _, _ in shipped} == {Audience.ANYONE}
+    anyone_only = tuple(c for c in COMMANDS if c.audience is Audience.ANYONE)
+    assert {audience for audience, _, _ in command_menus(anyone_only, extended.i18n.for_lang)} == {
+        Audience.ANYONE
+    }
     menus = command_menus(extended.commands, extended.i18n.for_lang)
     staff = [entries for audience, lang, entries in menus if audience is Audience.STAFF and lang is Lang.EN]
-    assert [name for name, _ in staff[0]][-2:] == ["status", "results"]
+    assert [name for name, _ in staff[0]][-5:] == ["survey", "status", "results", "review", "mine"]
 
 
 def test_old_menu_buttons_keep_working(context: Context) -> None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from bot.core.audience import Audience
 from bot.core.events import ConsentGiven
 from bot.core.inbound import UserRef
 from bot.core.state import Role
 from bot.service.invitations import token_hash
 from bot.service.participants import Participant
-from bot.service.pushes import FAILED, INTERRUPTED, SENT, UNREACHABLE, Audience
+from bot.service.pushes import FAILED, INTERRUPTED, SENT, UNREACHABLE
 from storage.participants import SqlParticipants
 from storage.pushes import SqlPushes
 from storage.store import SqlStore

@@ -156,8 +156,9 @@ class TelegramBridge:
             async with self._chats.hold(str(incoming.chat_id)):
                 handled = await self._handle_durably(inbound)
                 done = await self.send_replies(inbound.user, incoming.chat_id, handled.replies)
-                if done and handled.outbox_id is not None:
-                    await self.service.delivered(handled.outbox_id, self.clock())
+                if done:
+                    for outbox_id in handled.outbox_ids:
+                        await self.service.delivered(outbox_id, self.clock())
         except Exception:
             log.exception("update %s of %s failed", inbound.update_id, inbound.user.key)
         finally:

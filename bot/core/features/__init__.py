@@ -6,9 +6,12 @@ menu            the main menu, ``/help``, buttons that run a command
 answers         FAQ replies: answer, "did you mean", "I do not know", small talk, 👍 / 👎
 modules         the guided pre-departure modules, a step at a time
 handover        ``/human``: a person from the programme team
+invitations     personal links: a participant connected, staff joined
+surveys         follow-up surveys: prompt, consent, a question at a time, alerts
+staff           staff commands: ``/survey`` (push), ``/status``, ``/results``
 ==============  ================================================================================
 
-Surveys, staff commands and privacy get a module of their own here when they are built. A
+Privacy gets a module of its own here when it is built. A
 feature reads the state it needs and returns the new state; it says things and records events
 through its :class:`~bot.core.scope.Scope`, and uses other features only through their public
 functions.
@@ -20,9 +23,9 @@ text, the main menu, Telegram's command menus and the dispatch follow from the e
 from __future__ import annotations
 
 from bot.core.commands import N_, Audience, ChatCommand
-from bot.core.features import answers, handover, menu, modules, onboarding
+from bot.core.features import answers, handover, menu, modules, onboarding, staff, surveys
 
-__all__ = ["COMMANDS", "Audience", "answers", "handover", "menu", "modules", "onboarding"]
+__all__ = ["COMMANDS", "Audience", "answers", "handover", "menu", "modules", "onboarding", "staff", "surveys"]
 
 COMMANDS: tuple[ChatCommand, ...] = (
     ChatCommand("start", onboarding.start, menu_entry=N_("start again: language, role, menu")),
@@ -48,5 +51,26 @@ COMMANDS: tuple[ChatCommand, ...] = (
         row=1,
     ),
     ChatCommand("human", handover.ask_a_person, help=N_("ask a person"), menu_entry=N_("ask a person")),
+    ChatCommand(
+        "survey",
+        staff.push,
+        help=N_("send a survey to participants"),
+        menu_entry=N_("send a survey"),
+        audience=Audience.STAFF,
+    ),
+    ChatCommand(
+        "status",
+        staff.status,
+        help=N_("the recent survey pushes"),
+        menu_entry=N_("recent pushes"),
+        audience=Audience.STAFF,
+    ),
+    ChatCommand(
+        "results",
+        staff.results,
+        help=N_("a survey's results, with a chart and the spreadsheet"),
+        menu_entry=N_("survey results"),
+        audience=Audience.STAFF,
+    ),
 )
 """Every chat command, in the order of the help text and of Telegram's command menu."""

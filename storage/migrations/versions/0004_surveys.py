@@ -26,8 +26,10 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('audience', sa.JSON(), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('request_key', sa.String(length=128), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('request_key')
     )
     with op.batch_alter_table('survey_pushes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_survey_pushes_survey_id'), ['survey_id'], unique=False)

@@ -1,0 +1,250 @@
+"""Staff commands in Telegram: ``/survey`` (push a survey: which, to whom, confirm), ``/status``
+(recent pushes) and ``/results`` (response rate, distributions, a chart and the spreadsheet).
+
+Where the programme's data is needed, a command records a :class:`~bot.core.events.StaffAsked`
+and the service answers it after the turn through the renderers at the end of this module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.basics.buttons import ButtonData
+from bot.basics.lang import Lang
+from bot.core.audience import Audience, parse_audience
+from bot.core.context import Context
+from bot.core.events import ReplyCreated, StaffAsked
+from bot.core.features import menu
+from bot.core.requests import (
+    AudienceCount,
+    AudienceRequest,
+    PushRequest,
+    PushSummary,
+    ResultsReport,
+    ResultsRequest,
+    StaffRequest,
+    StatusRequest,
+)
+from bot.core.scope import Scope, reply
+from bot.core.state import Awaiting, ConversationState, PushDraft
+
+
+@dataclass(frozen=True, slots=True)
+class PushSurveyButton(ButtonData, prefix="ps"):
+    survey_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AudienceButton(ButtonData, prefix="pa"):
+    """Everyone of a role (the common audiences, one tap)."""
+
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class PushConfirmButton(ButtonData, prefix="pc"):
+    survey_id: str
+    send: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsButton(ButtonData, prefix="rs"):
+    survey_id: str
+
+
+def _ask(scope: Scope, request: StaffRequest) -> None:
+    scope.record(StaffAsked(request, scope.lang))
+
+
+def _surveys(scope: Scope) -> list[tuple[str, str]]:
+    library = scope.ctx.dialogs
+    return [(d.id, d.title.get(scope.lang)) for d in (library.surveys() if library is not None else ())]
+
+
+def _refused(state: ConversationState, scope: Scope) -> ConversationState:
+    """A staff button pressed by someone who is not staff: the same line as an unknown command."""
+    return menu.run(state, scope, None)
+
+
+def status(state: ConversationState, scope: Scope) -> ConversationState:
+    """``/status``."""
+    _ask(scope, StatusRequest())
+    return state
+
+
+def results(state: ConversationState, scope: Scope) -> ConversationState:
+    """``/results [SURVEY]``: the survey named, else a button for each."""
+    surveys = dict(_surveys(scope))
+    if scope.payload in surveys:
+        _ask(scope, ResultsRequest(scope.payload))
+        return state
+    rows = [[ResultsButton(survey_id).button(title)] for survey_id, title in surveys.items()]
+    scope.say(scope._("Results of which survey?"), rows)
+    return state
+
+
+def results_pressed(state: ConversationState, scope: Scope, pressed: ResultsButton) -> ConversationState:
+    if not scope.staff:
+        return _refused(state, scope)
+    _ask(scope, ResultsRequest(pressed.survey_id))
+    return state
+
+
+def push(state: ConversationState, scope: Scope) -> ConversationState:
+    """``/survey``: which survey to send."""
+    rows = [[PushSurveyButton(survey_id).button(title)] for survey_id, title in _surveys(scope)]
+    scope.say(scope._("Which survey do you want to send?"), rows)
+    return state
+
+
+def survey_chosen(state: ConversationState, scope: Scope, pressed: PushSurveyButton) -> ConversationState:
+    if not scope.staff:
+        return _refused(state, scope)
+    _ = scope._
+    rows = [
+        [
+            AudienceButton("talent").button(_("All talents")),
+            AudienceButton("employer").button(_("All employers")),
+        ]
+    ]
+    scope.say(
+        _(
+            "Who should get it? Choose, or type an audience, for example: talent cohort 2026-A "
+            "country BE, or the references T-0001 T-0002."
+        ),
+        rows,
+    )
+    draft = PushDraft(survey_id=pressed.survey_id)
+    return state.model_copy(update={"push_draft": draft, "awaiting": Awaiting.AUDIENCE})
+
+
+def audience_pressed(state: ConversationState, scope: Scope, pressed: AudienceButton) -> ConversationState:
+    if not scope.staff or state.push_draft is None:
+        return _refused(state, scope)
+    return _preview(state, scope, Audience(roles=(pressed.role,)))
+
+
+def audience_typed(state: ConversationState, scope: Scope, text: str) -> ConversationState | None:
+    """A typed audience while one was asked for, or ``None`` (then it is an ordinary message)."""
+    if state.awaiting is not Awaiting.AUDIENCE or state.push_draft is None or not scope.staff:
+        return None
+    audience = parse_audience(text)
+    if audience is None:
+        return None
+    return _preview(state, scope, audience)
+
+
+def _preview(state: ConversationState, scope: Scope, audience: Audience) -> ConversationState:
+    assert state.push_draft is not None
+    draft = PushDraft(
+        survey_id=state.push_draft.survey_id,
+        roles=audience.roles,
+        cohorts=audience.cohorts,
+        countries=audience.countries,
+        references=audience.references,
+    )
+    _ask(scope, AudienceRequest(draft.survey_id, audience))
+    return state.model_copy(update={"push_draft": draft, "awaiting": None})
+
+
+def confirmed(state: ConversationState, scope: Scope, pressed: PushConfirmButton) -> ConversationState:
+    """Send, or not: only the draft this staff member previewed, once."""
+    draft = state.push_draft
+    if not scope.staff or draft is None or draft.survey_id != pressed.survey_id:
+        scope.say(scope._("That button is from an earlier step, so I did not count it."))
+        return state
+    state = state.model_copy(update={"push_draft": None, "awaiting": None})
+    if not pressed.send:
+        scope.say(scope._("Nothing was sent."))
+        return state
+    audience = Audience(draft.roles, draft.cohorts, draft.countries, draft.references)
+    key = f"{scope.inbound.user.key}:{scope.inbound.update_id or scope.inbound.at.isoformat()}"
+    _ask(scope, PushRequest(draft.survey_id, audience, key))
+    return state
+
+
+# Renderers: the service calls them with the data of a request.
+
+
+def _title(ctx: Context, survey_id: str, lang: Lang) -> str:
+    dialog = ctx.dialogs.get(survey_id) if ctx.dialogs is not None else None
+    return dialog.title.get(lang) if dialog is not None else survey_id
+
+
+def preview_reply(ctx: Context, lang: Lang, request: AudienceRequest, count: AudienceCount) -> ReplyCreated:
+    _ = ctx.i18n.for_lang(lang)
+    title = _title(ctx, request.survey_id, lang)
+    if count.total == 0:
+        return reply(lang, _("No participant matches “{audience}”. Nothing was sent.").format(
+            audience=request.audience.describe()))  # fmt: skip
+    text = _(
+        "“{title}” would go to {total} participants ({audience}); {reachable} of them can get it "
+        "now (connected to the bot, and not declined surveys). Send it?"
+    ).format(title=title, total=count.total, audience=request.audience.describe(), reachable=count.reachable)
+    buttons = [
+        [
+            PushConfirmButton(request.survey_id, True).button(_("Send")),
+            PushConfirmButton(request.survey_id, False).button(_("Cancel")),
+        ]
+    ]
+    return reply(lang, text, buttons)
+
+
+def pushed_reply(ctx: Context, lang: Lang, request: PushRequest, push_id: int, total: int) -> ReplyCreated:
+    _ = ctx.i18n.for_lang(lang)
+    text = _(
+        "Push {push}: “{title}” to {total} participants. The prompts are being sent; /status follows them."
+    )
+    return reply(lang, text.format(push=push_id, title=_title(ctx, request.survey_id, lang), total=total))
+
+
+def status_reply(ctx: Context, lang: Lang, pushes: list[PushSummary]) -> ReplyCreated:
+    _ = ctx.i18n.for_lang(lang)
+    if not pushes:
+        return reply(lang, _("No survey has been pushed yet. Send /survey to push one."))
+    lines = [_("Recent pushes:")]
+    line = _(
+        "{push}. {title} ({date}): {sent} sent, {pending} to send, {failed} failed, {unreachable} "
+        "unreachable, {skipped} skipped; {started} started, {completed} completed"
+    )
+    for p in pushes:
+        c = p.counts
+        lines.append(
+            line.format(
+                push=p.push_id,
+                title=_title(ctx, p.survey_id, lang),
+                date=f"{p.created_at:%Y-%m-%d}",
+                sent=c.get("sent", 0),
+                pending=c.get("pending", 0) + c.get("sending", 0),
+                failed=c.get("failed", 0),
+                unreachable=c.get("unreachable", 0),
+                skipped=c.get("skipped", 0),
+                started=c.get("started", 0),
+                completed=c.get("completed", 0),
+            )
+        )
+    return reply(lang, "\n".join(lines))
+
+
+def results_reply(ctx: Context, lang: Lang, report: ResultsReport) -> ReplyCreated:
+    _ = ctx.i18n.for_lang(lang)
+    title = _title(ctx, report.survey_id, lang)
+    rate = f"{100 * report.completed / report.recipients:.0f}%" if report.recipients else "-"
+    lines = [
+        _(
+            "“{title}”: {completed} completed and {started} started, of {sent} sent ({rate} completed)."
+        ).format(
+            title=title,
+            completed=report.completed,
+            started=report.responses,
+            sent=report.recipients,
+            rate=rate,
+        )
+    ]
+    if report.nps is not None:
+        lines.append(_("Net promoter score: {nps}").format(nps=report.nps))
+    for question in report.questions:
+        shown = ", ".join(f"{value}: {n}" for value, n in question.counts.items())
+        lines.append(f"{question.key}: {shown}")
+    if report.files:
+        lines.append(_("The chart and the spreadsheet of every answer follow."))
+    return ReplyCreated(reply(lang, "\n".join(lines)).text, lang, attachments=report.files)

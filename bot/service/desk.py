@@ -1,0 +1,85 @@
+"""The staff desk: answers the requests staff commands record (:mod:`bot.core.requests`) with
+the programme's data, after the turn, in the staff member's language."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Protocol, assert_never
+
+from bot.basics.lang import Lang
+from bot.core.audience import Audience
+from bot.core.context import Context
+from bot.core.events import ReplyCreated
+from bot.core.features import staff
+from bot.core.features.surveys import survey
+from bot.core.requests import (
+    AudienceCount,
+    AudienceRequest,
+    PushRequest,
+    PushSummary,
+    ResultsRequest,
+    StaffRequest,
+    StatusRequest,
+)
+from bot.core.scope import reply
+from bot.service import reports
+from bot.service.exports import ExportedResponse
+
+
+class StaffData(Protocol):
+    """What the desk reads and writes (``storage.desk.SqlStaffData``)."""
+
+    async def push_status(self) -> list[PushSummary]: ...
+
+    async def reach(self, audience: Audience) -> AudienceCount: ...
+
+    async def create_push(
+        self,
+        survey_id: str,
+        version: int,
+        audience: Audience,
+        created_by: str,
+        at: datetime,
+        request_key: str,
+    ) -> tuple[int, int]: ...
+
+    async def responses(self, survey_id: str) -> list[ExportedResponse]: ...
+
+    async def prompts_sent(self, survey_id: str) -> int: ...
+
+
+class StaffDesk:
+    def __init__(self, data: StaffData, context: Context) -> None:
+        self.data = data
+        self.context = context
+
+    async def answer(self, request: StaffRequest, lang: Lang, by: str, at: datetime) -> ReplyCreated:
+        ctx = self.context
+        match request:
+            case StatusRequest():
+                return staff.status_reply(ctx, lang, await self.data.push_status())
+            case AudienceRequest(audience=audience):
+                return staff.preview_reply(ctx, lang, request, await self.data.reach(audience))
+            case PushRequest(survey_id=survey_id, audience=audience, key=key):
+                dialog = survey(ctx, survey_id)
+                if dialog is None or dialog.version is None:
+                    return reply(
+                        lang,
+                        ctx.i18n.for_lang(lang)("This survey is no longer open. Thank you all the same!"),
+                    )
+                push_id, total = await self.data.create_push(survey_id, dialog.version, audience, by, at, key)
+                return staff.pushed_reply(ctx, lang, request, push_id, total)
+            case ResultsRequest(survey_id=survey_id):
+                dialog = survey(ctx, survey_id)
+                if dialog is None:
+                    return reply(
+                        lang,
+                        ctx.i18n.for_lang(lang)("This survey is no longer open. Thank you all the same!"),
+                    )
+                responses = await self.data.responses(survey_id)
+                report = reports.summarise(dialog, responses, await self.data.prompts_sent(survey_id))
+                report = dataclasses.replace(report, files=reports.attachments(dialog, responses, report))
+                return staff.results_reply(ctx, lang, report)
+            case _:
+                assert_never(request)

@@ -1,0 +1,59 @@
+"""The staff desk's data on SQLAlchemy (:class:`bot.service.desk.StaffData`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from bot.core.audience import Audience
+from bot.core.requests import AudienceCount, PushSummary
+from bot.service.exports import ExportedResponse
+from bot.service.pushes import SENT
+from storage import surveys
+from storage.models import PushRecipient, SurveyPush
+from storage.pushes import SqlPushes
+
+if TYPE_CHECKING:
+    from storage.store import SqlStore
+
+
+class SqlStaffData:
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+        self._pushes = SqlPushes(store)
+
+    async def push_status(self) -> list[PushSummary]:
+        return await self._pushes.status()
+
+    async def reach(self, audience: Audience) -> AudienceCount:
+        return await self._pushes.reach(audience)
+
+    async def create_push(
+        self,
+        survey_id: str,
+        version: int,
+        audience: Audience,
+        created_by: str,
+        at: datetime,
+        request_key: str,
+    ) -> tuple[int, int]:
+        return await self._pushes.create(
+            survey_id, version, audience, created_by, at, request_key=request_key
+        )
+
+    async def responses(self, survey_id: str) -> list[ExportedResponse]:
+        async with self._store.session() as session:
+            return await surveys.responses(session, survey_id)
+
+    async def prompts_sent(self, survey_id: str) -> int:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(PushRecipient)
+            .join(SurveyPush, col(SurveyPush.id) == col(PushRecipient.push_id))
+            .where(col(SurveyPush.survey_id) == survey_id, col(PushRecipient.status) == SENT)
+        )
+        async with self._store.session() as session:
+            return int((await session.execute(query)).scalar_one())

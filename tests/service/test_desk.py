@@ -1,0 +1,149 @@
+"""Staff commands over the real service and database: /survey pushes once after a preview,
+/status counts, /results has the right numbers, a valid chart and the spreadsheet; nobody else
+gets anything from them."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from openpyxl import load_workbook
+
+from bot.basics.lang import Lang
+from bot.core.context import Context
+from bot.core.events import ReplyCreated
+from bot.core.features.staff import AudienceButton, PushConfirmButton, PushSurveyButton
+from bot.core.features.surveys import ConsentButton, SurveyButton
+from bot.core.inbound import UserRef
+from bot.core.state import Role
+from bot.service import ConversationService
+from bot.service.desk import StaffDesk
+from bot.service.invitations import token_hash
+from bot.service.participants import Participant
+from bot.service.reports import summarise
+from dialogs.engine import StepButton
+from storage.desk import SqlStaffData
+from storage.participants import SqlParticipants
+from storage.pushes import SqlPushes
+from storage.store import SqlStore
+from tests.inputs import inbound
+
+AT = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
+STAFF, GUEST = UserRef("telegram", "900"), UserRef("telegram", "901")
+SURVEY = "talent-follow-up"
+UNKNOWN = "I do not know that command. Send /help to see what I can do."
+
+
+class Desk:
+    def __init__(self, store: SqlStore, context: Context) -> None:
+        context = replace(context, staff=frozenset({STAFF}))
+        self.service = ConversationService(store, context, desk=StaffDesk(SqlStaffData(store), context))
+        self.at = AT
+        self.update = 0
+
+    async def send(self, user: UserRef, **kwargs: str) -> list[ReplyCreated]:
+        self.at += timedelta(seconds=1)
+        self.update += 1
+        return await self.service.handle(
+            inbound(user, self.at, hint="en", update_id=str(self.update), **kwargs)
+        )
+
+
+async def people(store: SqlStore, desk: Desk) -> None:
+    """Three talents in 2026-A (two connected and answering), one in 2026-B."""
+    participants = SqlParticipants(store)
+    await participants.save(
+        [Participant(f"T-{n}", Role.TALENT, cohort="2026-A" if n < 3 else "2026-B") for n in range(4)], AT
+    )
+    for n, (job, recommend) in enumerate([("5", "10"), ("2", "3")]):
+        user = UserRef("telegram", str(40 + n))
+        await participants.invite(f"T-{n}", token_hash(f"t{n}"), AT, AT + timedelta(days=9))
+        await desk.send(user, text=f"/start t{n}")
+        await desk.send(user, press=SurveyButton(SURVEY, 1).pack())
+        await desk.send(user, press=ConsentButton(True, SURVEY, 1).pack())
+        await desk.send(user, press=StepButton(SURVEY, "intro", "next").pack())
+        await desk.send(user, press=StepButton(SURVEY, "satisfaction_job", job).pack())
+        if job == "2":
+            await desk.send(user, press=StepButton(SURVEY, "job_what_went_wrong", "skip").pack())
+        for node, value in [
+            ("satisfaction_life", "4"),
+            ("support_helpful", "skip"),
+            ("support_missing", "skip"),
+        ]:
+            await desk.send(user, press=StepButton(SURVEY, node, value).pack())
+        await desk.send(user, press=StepButton(SURVEY, "challenges", "skip").pack())
+        await desk.send(user, press=StepButton(SURVEY, "recommend", recommend).pack())
+
+
+async def test_a_push_from_telegram_is_previewed_confirmed_and_made_once(
+    store: SqlStore, context: Context
+) -> None:
+    desk = Desk(store, context)
+    await people(store, desk)
+    [which] = await desk.send(STAFF, text="/survey")
+    assert [b.data for row in which.buttons for b in row] == [
+        PushSurveyButton("talent-follow-up").pack(),
+        PushSurveyButton("employer-follow-up").pack(),
+    ]
+    [who] = await desk.send(STAFF, press=PushSurveyButton(SURVEY).pack())
+    assert who.text.startswith("Who should get it?")
+    [preview] = await desk.send(STAFF, text="talent cohort 2026-A")
+    assert preview.text.startswith("“Follow-up: your job and new life” would go to 3 participants")
+    assert "2 of them can get it now" in preview.text
+    [done] = await desk.send(STAFF, press=PushConfirmButton(SURVEY, True).pack())
+    assert done.text.startswith("Push 1: “Follow-up: your job and new life” to 3 participants.")
+    [again] = await desk.send(STAFF, press=PushConfirmButton(SURVEY, True).pack())
+    assert again.text == "That button is from an earlier step, so I did not count it."
+    [status] = await SqlPushes(store).status()
+    assert (status.push_id, status.counts["pending"], status.counts["skipped"]) == (1, 2, 1)
+    [listed] = await desk.send(STAFF, text="/status")
+    assert "1. Follow-up: your job and new life" in listed.text
+    assert "0 sent, 2 to send, 0 failed, 0 unreachable, 1 skipped; 2 started, 0 completed" in listed.text
+
+
+async def test_the_same_confirmation_answered_twice_makes_one_push(store: SqlStore, context: Context) -> None:
+    from bot.core.audience import Audience
+    from bot.core.requests import PushRequest
+
+    desk = StaffDesk(SqlStaffData(store), context)
+    request = PushRequest(SURVEY, Audience(roles=("talent",)), key="telegram:900:77")
+    first = await desk.answer(request, Lang.EN, STAFF.key, AT)
+    second = await desk.answer(request, Lang.EN, STAFF.key, AT)
+    assert first.text == second.text
+    assert len(await SqlPushes(store).status()) == 1
+
+
+async def test_results_have_the_numbers_a_chart_and_the_spreadsheet(
+    store: SqlStore, context: Context
+) -> None:
+    desk = Desk(store, context)
+    await people(store, desk)
+    [report] = await desk.send(STAFF, text=f"/results {SURVEY}")
+    assert "0 completed and 2 started" in report.text
+    assert "Net promoter score: 0" in report.text, "one promoter (10), one detractor (3)"
+    assert "satisfaction_job: 1: 0, 2: 1, 3: 0, 4: 0, 5: 1" in report.text
+    chart, sheet = report.attachments
+    assert (chart.kind, chart.filename) == ("image", "talent-follow-up.png")
+    assert chart.content.startswith(b"\x89PNG\r\n\x1a\n")
+    rows = list(
+        load_workbook(io.BytesIO(sheet.content), read_only=True)["answers"].iter_rows(values_only=True)
+    )
+    assert [row[0] for row in rows] == ["reference", "T-0", "T-1"]
+    library = context.dialogs
+    assert library is not None
+    dialog = library.get(SURVEY)
+    assert dialog is not None
+    data = await SqlStaffData(store).responses(SURVEY)
+    counts = {q.key: q.counts for q in summarise(dialog, data, 0).questions}
+    assert counts["recommend"]["10"] == counts["recommend"]["3"] == 1
+    assert sum(counts["satisfaction_life"].values()) == 2
+
+
+async def test_staff_commands_and_buttons_give_others_nothing(store: SqlStore, context: Context) -> None:
+    desk = Desk(store, context)
+    for command in ("/survey", "/status", f"/results {SURVEY}"):
+        assert [r.text for r in await desk.send(GUEST, text=command)] == [UNKNOWN]
+    assert [r.text for r in await desk.send(GUEST, press=PushSurveyButton(SURVEY).pack())] == [UNKNOWN]
+    assert [r.text for r in await desk.send(GUEST, press=AudienceButton("talent").pack())] == [UNKNOWN]
+    assert await SqlPushes(store).status() == []
