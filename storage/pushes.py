@@ -149,7 +149,18 @@ class SqlPushes:
             .limit(limit)
             .with_for_update(skip_locked=True, of=PushRecipient)
         )
+        declined = (
+            sa.select(col(Participant.id))
+            .join(User, col(User.id) == col(Participant.user_id))
+            .where(col(User.consent_given).is_(False))
+        )
         async with self._store.session() as session:
+            # Someone who withdrew their consent since the push was made gets no prompt.
+            await session.execute(
+                sa.update(PushRecipient)
+                .where(col(PushRecipient.status) == PENDING, col(PushRecipient.participant_id).in_(declined))
+                .values(status=SKIPPED, reason="declined surveys")
+            )
             rows = (await session.execute(query)).all()
             if rows:
                 await session.execute(

@@ -291,6 +291,13 @@ class SqlStore:
             for row in rows
         ]
 
+    async def invited_staff(self, channel: str) -> list[str]:
+        query = sa.select(col(User.external_id)).where(
+            col(User.channel) == channel, col(User.staff_at).is_not(None)
+        )
+        async with self.session() as session:
+            return list((await session.execute(query)).scalars())
+
     async def prune_processed_updates(self, before: datetime) -> int:
         """Forget update ids processed before ``before``: Telegram redelivers an update for a day
         at most, so older ids only take space. Returns how many were removed."""

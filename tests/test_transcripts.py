@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from bot.core.context import Context
+from bot.core.inbound import UserRef
 from bot.service import ConversationService
 from storage.engine import create_engine, upgrade
 from storage.store import SqlStore
@@ -29,7 +30,9 @@ from tests.transcript import (
     Transcript,
     all_transcripts,
     compare,
+    connect,
     load,
+    prompt_of,
     record,
     rewrite,
 )
@@ -76,8 +79,13 @@ class TelegramDriver:
     async def play(self, transcript: Transcript) -> list[list[Seen]]:
         user, hint = TELEGRAM_USER, transcript.language_hint
         seen: list[list[Seen]] = []
+        await connect(self.service, UserRef("telegram", str(user)), transcript)
         async with FakeTelegram() as tg, running(self.channel, self.service, tg) as channel:
             shown: list[SentMessage] = []
+            if (pushed := prompt_of(self.service, transcript)) is not None:
+                tg.add_user(user)
+                assert await channel.bridge.send_prompt(UserRef("telegram", str(user)), pushed) is None
+                shown = await tg.wait_for_sent(user, 1)
             for number, step in enumerate(transcript.steps, 1):
                 before = len(tg.sent(user))
                 if step.action == "tap":
@@ -128,6 +136,8 @@ def parse_console(output: str) -> list[list[Seen]]:
 @pytest.mark.parametrize("transcript", TRANSCRIPTS, ids=[t.name for t in TRANSCRIPTS])
 async def test_transcript(channel: str, transcript: Transcript, sqlite_url: str, context: Context) -> None:
     if channel == "console":
+        if transcript.participant is not None or transcript.prompt is not None:
+            pytest.skip("the console chat cannot open an invitation link or receive a pushed prompt")
         compare(transcript, await ConsoleDriver(sqlite_url).play(transcript))
         return
     engine = create_engine(sqlite_url)

@@ -18,16 +18,26 @@ import asyncio
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
 
 from bot.app import build_context
+from bot.basics.lang import Lang
 from bot.channels.console import ConsoleChannel
 from bot.core.bidi import strip_bidi_controls
+from bot.core.events import ReplyCreated
+from bot.core.features.surveys import prompt, survey
+from bot.core.inbound import UserRef
+from bot.core.state import Role
 from bot.service import ConversationService
+from bot.service.invitations import token_hash
+from bot.service.participants import Participant
 from bot.settings import Settings
+from storage.store import SqlStore
+from tests.inputs import inbound
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"
 
@@ -51,6 +61,49 @@ class Transcript:
     description: str
     language_hint: str | None
     steps: tuple[Step, ...]
+    participant: dict[str, str] | None = None
+    """Connected before the conversation: ``{reference, role, language}`` of the participant."""
+    prompt: dict[str, Any] | None = None
+    """A survey prompt pushed before the first step: ``{survey, wave}``."""
+
+
+SETUP_TOKEN = "transcript-invitation"
+SETUP_AT = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+
+async def connect(service: ConversationService, user: UserRef, transcript: Transcript) -> None:
+    """The transcript's participant opened their invitation link before the conversation."""
+    if transcript.participant is None:
+        return
+    from storage.participants import SqlParticipants
+
+    store = service.store
+    assert isinstance(store, SqlStore)
+    person = transcript.participant
+    language = Lang(person["language"]) if person.get("language") else None
+    participants = SqlParticipants(store)
+    await participants.save(
+        [Participant(person["reference"], Role(person["role"]), language=language)], SETUP_AT
+    )
+    await participants.invite(
+        person["reference"], token_hash(SETUP_TOKEN), SETUP_AT, SETUP_AT + timedelta(days=30)
+    )
+    link = f"/start {SETUP_TOKEN}"
+    await service.handle(inbound(user, SETUP_AT, text=link, hint=transcript.language_hint))
+
+
+def prompt_of(service: ConversationService, transcript: Transcript) -> ReplyCreated | None:
+    """The survey prompt the push sends, in the participant's language."""
+    if transcript.prompt is None:
+        return None
+    context = service.context
+    dialog = survey(context, transcript.prompt["survey"])
+    assert dialog is not None, transcript.prompt
+    person = transcript.participant or {}
+    lang = (
+        Lang.parse(person.get("language")) or Lang.parse(transcript.language_hint) or context.default_language
+    )
+    return prompt(context, dialog, int(transcript.prompt["wave"]), lang)
 
 
 @dataclass
@@ -88,7 +141,14 @@ def load(path: Path) -> Transcript:
             for item in raw.get("bot") or []
         )
         steps.append(Step(actions[0], str(raw[actions[0]]), expected))
-    return Transcript(path.stem, data.get("description", ""), data.get("language_hint"), tuple(steps))
+    return Transcript(
+        path.stem,
+        data.get("description", ""),
+        data.get("language_hint"),
+        tuple(steps),
+        participant=data.get("participant"),
+        prompt=data.get("prompt"),
+    )
 
 
 def all_transcripts() -> list[Transcript]:
@@ -120,6 +180,9 @@ class CoreDriver:
 
     async def play(self, transcript: Transcript) -> list[list[Seen]]:
         channel = ConsoleChannel(self.service, "transcript", language_hint=transcript.language_hint)
+        await connect(self.service, channel.user, transcript)
+        if (pushed := prompt_of(self.service, transcript)) is not None:
+            channel.buttons = [b for row in pushed.buttons for b in row]
         seen = []
         for number, step in enumerate(transcript.steps, 1):
             if step.action == "tap":

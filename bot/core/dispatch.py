@@ -14,7 +14,7 @@ from bot.basics.lang import Lang
 from bot.core import commands
 from bot.core.context import Context
 from bot.core.events import ReachabilityChanged
-from bot.core.features import answers, invitations, menu, modules, onboarding, staff, surveys
+from bot.core.features import answers, invitations, menu, modules, onboarding, privacy, staff, surveys
 from bot.core.inbound import (
     ButtonPressed,
     CommandSent,
@@ -44,6 +44,7 @@ Pressed = (
     | staff.AudienceButton
     | staff.PushConfirmButton
     | staff.ResultsButton
+    | privacy.SurveyConsentButton
 )
 """Every kind of button the core makes."""
 
@@ -125,6 +126,8 @@ def _on_press(state: ConversationState, scope: Scope, data: str) -> Conversation
             return staff.confirmed(state, scope, confirm)
         case staff.ResultsButton() as results:
             return staff.results_pressed(state, scope, results)
+        case privacy.SurveyConsentButton() as consent_change:
+            return privacy.change_consent(state, scope, consent_change)
         case None:
             return menu.expired(state, scope)
         case unknown:

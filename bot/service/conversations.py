@@ -74,6 +74,11 @@ class ConversationService:
     async def undelivered(self, channel: str, created_before: datetime) -> list[Undelivered]:
         return await self.store.undelivered(channel, created_before)
 
+    async def staff_ids(self, channel: str) -> set[str]:
+        """Programme staff on ``channel``: configured, and joined through an invitation."""
+        configured = {user.id for user in self.context.staff if user.channel == channel}
+        return configured | set(await self.store.invited_staff(channel))
+
     async def claim(self, outbox_id: int, at: datetime) -> bool:
         """Take an outbox entry to send it again; ``False`` if another instance has it."""
         return await self.store.claim(outbox_id, at)

@@ -60,3 +60,18 @@ async def test_results_and_a_push_from_a_staff_chat(
     assert (pushed.text or "").startswith("Push 1: ")
     [status] = await SqlPushes(store).status()
     assert status.counts["pending"] + status.counts["sent"] + status.counts["sending"] == 1
+
+
+async def test_someone_invited_as_staff_gets_the_staff_menu(
+    channel: str, db: AsyncEngine, context: Context, tg: FakeTelegram
+) -> None:
+    store = SqlStore(db)
+    service = ConversationService(store, context)
+    await SqlParticipants(store).invite(None, token_hash("staff-link"), NOW, NOW + timedelta(days=1))
+    invited = 777
+    await service.handle(inbound(UserRef("telegram", str(invited)), NOW, text="/start staff-link"))
+    tg.add_user(invited)
+    async with running(channel, service, tg):
+        await tg.wait_for_calls("setMyCommands", 8)
+    names = [name for name, _ in tg.commands_for(scope=f"chat:{invited}", language_code="en")]
+    assert names[-3:] == ["survey", "status", "results"]

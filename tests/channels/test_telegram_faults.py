@@ -405,6 +405,9 @@ class LongReplies:
         self.reply = reply
         self.pushes = None  # it sends no survey prompts
 
+    async def staff_ids(self, channel: str) -> set[str]:
+        return set()
+
     async def handle_durably(self, inbound: Inbound) -> Handled:
         return Handled([self.reply])
 
@@ -455,7 +458,7 @@ async def test_the_command_menu_is_published_in_every_language(
         _ = context.i18n.for_lang(lang)
         assert tg.commands_for(language_code=code) == [(c.name, _(c.menu_entry)) for c in shown], code
     names = [name for name, _ in tg.commands_for(language_code="fr")]
-    assert names == ["start", "menu", "language", "help", "modules", "human"]
+    assert names == ["start", "menu", "language", "help", "modules", "human", "privacy"]
     assert tg.commands_for(language_code="ar") != tg.commands_for(language_code="en")
     assert all("scope" not in c for c in tg.calls_to("setMyCommands")), "no staff: no staff menus"
 

@@ -72,7 +72,7 @@ async def answered(tmp_path: Path, context: Context) -> dict[str, str]:
     ]:
         await send(rania, press=StepButton(SURVEY, node, value).pack())
     await send(rania, text="الطقس بارد")  # challenges, typed
-    for node, value in [("recommend", "10"), ("meeting", "no"), ("thanks", "next")]:
+    for node, value in [("recommend", "10"), ("meeting", "no")]:
         await send(rania, press=StepButton(SURVEY, node, value).pack())
     await send(karim, press=StepButton(SURVEY, "satisfaction_job", "4").pack())
     await engine.dispose()

@@ -66,6 +66,8 @@ class Conversations(Protocol):
 
     async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None: ...
 
+    async def staff_ids(self, channel: str) -> set[str]: ...
+
     @property
     def pushes(self) -> PushQueue | None: ...
 
@@ -131,10 +133,11 @@ class TelegramBridge:
 
     async def publish_commands(self) -> None:
         """setMyCommands from the command table: for everyone, then for each staff member's
-        chat when there are staff commands; each in English for clients in other languages,
-        then in each language."""
+        chat when there are staff commands (configured staff, and those invited so far: someone
+        invited later gets theirs at the next start); each in English for clients in other
+        languages, then in each language."""
         context = self.service.context
-        staff = sorted(int(user.id) for user in context.staff if user.channel == CHANNEL)
+        staff = sorted(int(user_id) for user_id in await self.service.staff_ids(CHANNEL))
         for audience, lang, menu in command_menus(context.commands, context.i18n.for_lang):
             chats: list[int | None] = [None] if audience is Audience.ANYONE else list(staff)
             code = lang.value if lang is not None else None

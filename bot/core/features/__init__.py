@@ -9,10 +9,10 @@ handover        ``/human``: a person from the programme team
 invitations     personal links: a participant connected, staff joined
 surveys         follow-up surveys: prompt, consent, a question at a time, alerts
 staff           staff commands: ``/survey`` (push), ``/status``, ``/results``
+privacy         ``/privacy``: what is kept, and the consent to store survey answers
 ==============  ================================================================================
 
-Privacy gets a module of its own here when it is built. A
-feature reads the state it needs and returns the new state; it says things and records events
+A feature reads the state it needs and returns the new state; it says things and records events
 through its :class:`~bot.core.scope.Scope`, and uses other features only through their public
 functions.
 
@@ -23,9 +23,20 @@ text, the main menu, Telegram's command menus and the dispatch follow from the e
 from __future__ import annotations
 
 from bot.core.commands import N_, Audience, ChatCommand
-from bot.core.features import answers, handover, menu, modules, onboarding, staff, surveys
+from bot.core.features import answers, handover, menu, modules, onboarding, privacy, staff, surveys
 
-__all__ = ["COMMANDS", "Audience", "answers", "handover", "menu", "modules", "onboarding", "staff", "surveys"]
+__all__ = [
+    "COMMANDS",
+    "Audience",
+    "answers",
+    "handover",
+    "menu",
+    "modules",
+    "onboarding",
+    "privacy",
+    "staff",
+    "surveys",
+]
 
 COMMANDS: tuple[ChatCommand, ...] = (
     ChatCommand("start", onboarding.start, menu_entry=N_("start again: language, role, menu")),
@@ -51,6 +62,12 @@ COMMANDS: tuple[ChatCommand, ...] = (
         row=1,
     ),
     ChatCommand("human", handover.ask_a_person, help=N_("ask a person"), menu_entry=N_("ask a person")),
+    ChatCommand(
+        "privacy",
+        privacy.show,
+        help=N_("what I keep about you, and your consent to surveys"),
+        menu_entry=N_("what I keep about you"),
+    ),
     ChatCommand(
         "survey",
         staff.push,

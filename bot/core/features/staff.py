@@ -12,7 +12,7 @@ from bot.basics.buttons import ButtonData
 from bot.basics.lang import Lang
 from bot.core.audience import Audience, parse_audience
 from bot.core.context import Context
-from bot.core.events import ReplyCreated, StaffAsked
+from bot.core.events import ReplyCreated, StaffAsked, StaffNotified
 from bot.core.features import menu
 from bot.core.requests import (
     AudienceCount,
@@ -160,6 +160,21 @@ def confirmed(state: ConversationState, scope: Scope, pressed: PushConfirmButton
     key = f"{scope.inbound.user.key}:{scope.inbound.update_id or scope.inbound.at.isoformat()}"
     _ask(scope, PushRequest(draft.survey_id, audience, key))
     return state
+
+
+def alert(scope: Scope, reference: str, survey_title: str, wave: int, key: str) -> None:
+    """Tell the staff chat, in the deployment's language, who needs attention: the participant's
+    reference and the question, never what they wrote. Nothing without a staff chat."""
+    chat = scope.ctx.staff_chat
+    if chat is None:
+        return
+    lang = scope.ctx.default_language
+    _ = scope.ctx.i18n.for_lang(lang)
+    text = _(
+        "Survey alert: participant {reference} asked for attention in “{survey}” (wave {wave}), "
+        "question {key}."
+    ).format(reference=reference, survey=survey_title, wave=wave, key=key)
+    scope.record(StaffNotified(chat, reply(lang, text)))
 
 
 # Renderers: the service calls them with the data of a request.

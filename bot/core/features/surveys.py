@@ -17,16 +17,16 @@ from bot.core.context import Context
 from bot.core.events import (
     ConsentGiven,
     ReplyCreated,
-    StaffNotified,
     SurveyAnswered,
     SurveyCompleted,
     SurveyStarted,
 )
-from bot.core.features import menu, steps
+from bot.core.features import menu, staff, steps
 from bot.core.scope import Scope, reply
 from bot.core.state import ConversationState, SurveyRun, run_key
 from dialogs.engine import (
     COMPLETED,
+    NEXT,
     Answer,
     Outcome,
     Position,
@@ -140,7 +140,7 @@ def consent(state: ConversationState, scope: Scope, pressed: ConsentButton) -> C
     scope.say(
         scope._(
             "Understood: your answers will not be stored, and no more surveys will be sent to you. "
-            "If you change your mind, press Start on a survey again."
+            "You can change your mind at any time with /privacy."
         )
     )
     return state
@@ -259,38 +259,37 @@ def _apply(
                 SurveyAnswered(dialog.id, dialog.version, run.wave, result.key, result.value, result.category)
             )
     if outcome.alert:
-        _alert(state, scope, dialog, run)
-    if outcome.position is None:
-        run = run.model_copy(update={"node_id": "", "selection": (), "completed": True})
-        scope.say(
-            _("Thank you! Your answers have reached the DT4E team."),
-            [[menu.button(scope, "main", _("Main menu"))]],
-        )
-        return _with_run(state, run).model_copy(update={"active_survey": ""})
+        lang = scope.ctx.default_language
+        node = dialog.node(run.node_id)
+        staff.alert(scope, state.participant, dialog.title.get(lang), run.wave, node.result or node.id)
+    if outcome.position is None:  # a survey without closing words
+        scope.say(_("Thank you! Your answers have reached the DT4E team."), [[_main_menu(scope)]])
+        return _completed(state, run)
     if outcome.position.node_id == run.node_id and not outcome.results:
         run = run.model_copy(update={"selection": outcome.selection})  # a choice ticked, a month picked
-    else:
-        history = (*run.history, run.node_id)
-        run = run.model_copy(
-            update={"node_id": outcome.position.node_id, "selection": (), "history": history}
-        )
+        _show(dialog, run, scope)
+        return _with_run(state, run)
+    history = (*run.history, run.node_id)
+    run = run.model_copy(update={"node_id": outcome.position.node_id, "selection": (), "history": history})
+    closing = dialog.node(run.node_id)
+    if closing.ask is None and next(closing.exits(), None) is None:
+        # The closing words end the survey: shown with the menu, no "Finish" to press.
+        for result in _advance(dialog, run, Answer(NEXT, True), scope).results:
+            if result.key == COMPLETED:
+                scope.record(SurveyCompleted(dialog.id, run.wave))
+        scope.say(closing.say.get(scope.lang), [[_main_menu(scope)]])
+        return _completed(state, run)
     _show(dialog, run, scope)
     return _with_run(state, run)
 
 
-def _alert(state: ConversationState, scope: Scope, dialog: Dialog, run: SurveyRun) -> None:
-    """Tell the staff chat who needs attention (the reference and the question, never the text)."""
-    chat = scope.ctx.staff_chat
-    if chat is None:
-        return
-    lang = scope.ctx.default_language
-    _ = scope.ctx.i18n.for_lang(lang)
-    node = dialog.node(run.node_id)
-    text = _(
-        "Survey alert: participant {reference} asked for attention in “{survey}” (wave {wave}), "
-        "question {key}."
-    ).format(reference=state.participant, survey=dialog.title.get(lang), wave=run.wave, key=node.result)
-    scope.record(StaffNotified(chat, reply(lang, text)))
+def _main_menu(scope: Scope) -> Button:
+    return menu.button(scope, "main", scope._("Main menu"))
+
+
+def _completed(state: ConversationState, run: SurveyRun) -> ConversationState:
+    run = run.model_copy(update={"node_id": "", "selection": (), "completed": True})
+    return _with_run(state, run).model_copy(update={"active_survey": ""})
 
 
 def offer_to_continue(state: ConversationState, scope: Scope) -> bool:
