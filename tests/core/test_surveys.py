@@ -166,3 +166,20 @@ async def test_a_guest_cannot_answer_a_survey(store: SqlStore, context: Context)
     assert texts(await guest.press(SurveyButton(SURVEY, WAVE).pack()))[0].startswith(
         "The surveys are for programme participants."
     )
+
+
+async def test_a_redelivered_answer_is_recorded_once(
+    store: SqlStore, engine: AsyncEngine, context: Context
+) -> None:
+    service = ConversationService(store, context)
+    talent = await bound(store, service)
+    await talent.press(SurveyButton(SURVEY, WAVE).pack())
+    await talent.press(ConsentButton(True, SURVEY, WAVE).pack())
+    await talent.step("intro", "next")
+    data = StepButton(SURVEY, "satisfaction_job", "4").pack()
+    pressed = inbound(RANIA, AT + timedelta(hours=1), press=data, update_id="5001")
+    first = await service.handle(pressed)
+    again = await service.handle(pressed)  # Telegram sends the same update again
+    assert first
+    assert again == []
+    assert await answers(engine) == [("satisfaction_job", "4", "", 0)]
