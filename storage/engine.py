@@ -22,13 +22,16 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the engine. For SQLite: make the file's folder; turn on WAL, a busy timeout and
     foreign keys; and take transactions into our own hands (``BEGIN IMMEDIATE``), because the
     sqlite3 driver otherwise starts them late and lets a SAVEPOINT's release commit early. Each
-    transaction then holds the write lock from its start, so concurrent turns wait in line."""
+    transaction then holds the write lock from its start, so concurrent turns wait in line.
+
+    Statement parameters (what people wrote) never appear in SQLAlchemy's error messages, so no
+    logged error carries them."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, **kwargs)
+        engine = create_async_engine(url, hide_parameters=True, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -44,7 +47,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
 def alembic_config() -> Config:

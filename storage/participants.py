@@ -156,11 +156,19 @@ async def redeem(session: AsyncSession, token_hash: str, user_id: int, at: datet
     )
     taken = used.one_or_none()
     if taken is None:
-        query = sa.select(col(InvitationRow.used_at)).where(col(InvitationRow.token_hash) == token_hash)
+        query = (
+            sa.select(col(InvitationRow.used_at), ParticipantRow)
+            .outerjoin(ParticipantRow, col(ParticipantRow.id) == col(InvitationRow.participant_id))
+            .where(col(InvitationRow.token_hash) == token_hash)
+        )
         found = (await session.execute(query)).one_or_none()
         if found is None:
             return InvitationRefused(Refusal.UNKNOWN)
-        return InvitationRefused(Refusal.USED if found.used_at is not None else Refusal.EXPIRED)
+        used_at, participant = found
+        if used_at is not None and participant is not None and participant.user_id == user_id:
+            # Their own link, opened again: still connected, nothing changes.
+            return JoinedAsParticipant(participant.reference, participant.role, _language(participant))
+        return InvitationRefused(Refusal.USED if used_at is not None else Refusal.EXPIRED)
     kind, participant_id = taken
     if kind == STAFF:
         await session.execute(sa.update(User).where(col(User.id) == user_id).values(staff_at=at))
@@ -179,4 +187,8 @@ async def redeem(session: AsyncSession, token_hash: str, user_id: int, at: datet
     row = (
         await session.execute(sa.select(ParticipantRow).where(col(ParticipantRow.id) == participant_id))
     ).scalar_one()
-    return JoinedAsParticipant(row.reference, row.role, Lang(row.language) if row.language else None)
+    return JoinedAsParticipant(row.reference, row.role, _language(row))
+
+
+def _language(row: ParticipantRow) -> Lang | None:
+    return Lang(row.language) if row.language else None

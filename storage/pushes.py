@@ -5,7 +5,7 @@ SKIP LOCKED`` on PostgreSQL, so several bot instances share a push; SQLite has o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -30,6 +30,10 @@ from storage.models import Participant, PushRecipient, SurveyPush, SurveyRespons
 
 if TYPE_CHECKING:
     from storage.store import SqlStore
+
+
+STUCK_AFTER = timedelta(minutes=2)
+"""A claim this old belongs to no live sender: its send was cut short."""
 
 
 def _conditions(audience: Audience) -> list[sa.ColumnElement[bool]]:
@@ -75,7 +79,11 @@ class SqlPushes:
         request_key: str | None = None,
     ) -> tuple[int, int]:
         """The push and its recipients, in one transaction; returns (push id, recipients). A push
-        with the same ``request_key`` is not made twice: the first one is returned."""
+        with the same ``request_key`` is not made twice: the first one is returned. An audience
+        without any filter is refused (:class:`ValueError`): a push never goes to everyone by
+        accident."""
+        if not audience.as_json():
+            raise ValueError("a push needs an audience: a role, a cohort, a country or references")
         async with self._store.session() as session:
             if request_key is not None:
                 same = sa.select(col(SurveyPush.id)).where(col(SurveyPush.request_key) == request_key)
@@ -96,12 +104,14 @@ class SqlPushes:
             assert push.id is not None
             status = sa.case(
                 (col(Participant.user_id).is_(None), SKIPPED),
+                (col(User.channel) != "telegram", SKIPPED),
                 (col(User.consent_given).is_(False), SKIPPED),
                 (col(User.unreachable_at).is_not(None), UNREACHABLE),
                 else_=PENDING,
             )
             reason = sa.case(
                 (col(Participant.user_id).is_(None), "not connected to the bot yet (send their invitation)"),
+                (col(User.channel) != "telegram", "connected outside Telegram, where no prompt can be sent"),
                 (col(User.consent_given).is_(False), "declined surveys"),
                 (col(User.unreachable_at).is_not(None), "blocked the bot"),
                 else_="",
@@ -120,16 +130,17 @@ class SqlPushes:
             return push.id, int(inserted.rowcount)  # type: ignore[attr-defined]
 
     async def recover(self, at: datetime) -> int:
-        """Mark what a crash left "sending" as failed (see the module docstring)."""
+        """Mark what a crash left "sending" as failed (see :mod:`bot.service.pushes`): claims
+        older than two minutes, so that another instance's prompts in flight are left alone."""
         async with self._store.session() as session:
             result = await session.execute(
                 sa.update(PushRecipient)
-                .where(col(PushRecipient.status) == SENDING)
+                .where(col(PushRecipient.status) == SENDING, col(PushRecipient.claimed_at) < at - STUCK_AFTER)
                 .values(status=FAILED, reason=INTERRUPTED)
             )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def claim(self, limit: int, at: datetime) -> list[Prompt]:
+    async def claim(self, limit: int, at: datetime, *, channel: str = "telegram") -> list[Prompt]:
         """Up to ``limit`` pending recipients, oldest push first, now "sending"."""
         query = (
             sa.select(
@@ -144,7 +155,7 @@ class SqlPushes:
             .join(SurveyPush, col(SurveyPush.id) == col(PushRecipient.push_id))
             .join(Participant, col(Participant.id) == col(PushRecipient.participant_id))
             .join(User, col(User.id) == col(Participant.user_id))
-            .where(col(PushRecipient.status) == PENDING)
+            .where(col(PushRecipient.status) == PENDING, col(User.channel) == channel)
             .order_by(col(PushRecipient.id))
             .limit(limit)
             .with_for_update(skip_locked=True, of=PushRecipient)

@@ -43,6 +43,7 @@ from storage.models import (
     ConversationStateRow,
     Feedback,
     OutboxEntry,
+    Participant,
     ProcessedUpdate,
     Result,
     UnansweredQuestion,
@@ -100,21 +101,36 @@ class SqlTransaction:
         return user_id
 
     async def load_state(self, user: UserRef) -> StoredState:
+        """The conversation, with who the person is in the programme taken from the database
+        (the participant bound to the account, staff by invitation), not from the saved state:
+        a link opened on another account, or a revoked staff member, shows at the next turn."""
         query = (
-            sa.select(col(ConversationStateRow.data), col(ConversationStateRow.version))
-            .join(User, col(User.id) == col(ConversationStateRow.user_id))
+            sa.select(
+                col(ConversationStateRow.data),
+                col(ConversationStateRow.version),
+                col(User.staff_at),
+                col(Participant.reference),
+            )
+            .select_from(User)
+            .outerjoin(ConversationStateRow, col(ConversationStateRow.user_id) == col(User.id))
+            .outerjoin(Participant, col(Participant.user_id) == col(User.id))
             .where(col(User.channel) == user.channel, col(User.external_id) == user.id)
         )
         row = (await self._session.execute(query)).one_or_none()
         if row is None:
             return StoredState(ConversationState(), 0)
-        try:
-            state = ConversationState.model_validate(row.data)
-        except ValidationError:
-            # A value written by another version that this one cannot read: start afresh
-            # rather than failing every turn of this user.
-            state = ConversationState()
-        return StoredState(state, row.version)
+        state = ConversationState()
+        if row.data is not None:
+            try:
+                state = ConversationState.model_validate(row.data)
+            except ValidationError:
+                # A value written by another version that this one cannot read: start afresh
+                # rather than failing every turn of this user.
+                state = ConversationState()
+        state = state.model_copy(
+            update={"participant": row.reference or "", "staff": row.staff_at is not None}
+        )
+        return StoredState(state, row.version or 0)
 
     async def save_state(
         self, user: UserRef, state: ConversationState, expected_version: int, at: datetime
@@ -297,6 +313,20 @@ class SqlStore:
         )
         async with self.session() as session:
             return list((await session.execute(query)).scalars())
+
+    async def revoke_staff(self, channel: str, external_id: str) -> bool:
+        """Someone who joined the staff by invitation is no longer staff; ``False`` if they were not."""
+        async with self.session() as session:
+            result = await session.execute(
+                sa.update(User)
+                .where(
+                    col(User.channel) == channel,
+                    col(User.external_id) == external_id,
+                    col(User.staff_at).is_not(None),
+                )
+                .values(staff_at=None)
+            )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def prune_processed_updates(self, before: datetime) -> int:
         """Forget update ids processed before ``before``: Telegram redelivers an update for a day

@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from bot.core.events import ConsentGiven, SurveyAnswered, SurveyCompleted, SurveyStarted
 from bot.service.exports import ExportedResponse
-from storage.models import Participant, SurveyAnswer, SurveyResponse, User
+from storage.models import Participant, PushRecipient, SurveyAnswer, SurveyPush, SurveyResponse, User
 
 SurveyEvent = SurveyStarted | SurveyAnswered | SurveyCompleted | ConsentGiven
 
@@ -29,6 +29,10 @@ async def record(session: AsyncSession, user_id: int, event: SurveyEvent, at: da
     ).scalar_one_or_none()
     if participant_id is None:
         return  # the account was unbound meanwhile: nothing to tie the answer to
+    if not isinstance(event, SurveyCompleted) and not await _may_store(
+        session, user_id, participant_id, event
+    ):
+        return
     if isinstance(event, SurveyStarted):
         await _response(session, participant_id, event.survey_id, event.wave, event.version, at)
     elif isinstance(event, SurveyAnswered):
@@ -45,6 +49,28 @@ async def record(session: AsyncSession, user_id: int, event: SurveyEvent, at: da
             )
             .values(completed_at=at)
         )
+
+
+async def _may_store(
+    session: AsyncSession, user_id: int, participant_id: int, event: SurveyStarted | SurveyAnswered
+) -> bool:
+    """Only with the person's consent, and only for a wave that was pushed to them: the wave comes
+    from a button, which a modified client could forge."""
+    consent = (
+        await session.execute(sa.select(col(User.consent_given)).where(col(User.id) == user_id))
+    ).scalar_one()
+    if consent is not True:
+        return False
+    sent_to_them = (
+        sa.select(col(PushRecipient.id))
+        .join(SurveyPush, col(SurveyPush.id) == col(PushRecipient.push_id))
+        .where(
+            col(PushRecipient.push_id) == event.wave,
+            col(PushRecipient.participant_id) == participant_id,
+            col(SurveyPush.survey_id) == event.survey_id,
+        )
+    )
+    return (await session.execute(sent_to_them)).first() is not None
 
 
 async def _response(

@@ -79,10 +79,10 @@ class TelegramDriver:
     async def play(self, transcript: Transcript) -> list[list[Seen]]:
         user, hint = TELEGRAM_USER, transcript.language_hint
         seen: list[list[Seen]] = []
-        await connect(self.service, UserRef("telegram", str(user)), transcript)
+        wave = await connect(self.service, UserRef("telegram", str(user)), transcript)
         async with FakeTelegram() as tg, running(self.channel, self.service, tg) as channel:
             shown: list[SentMessage] = []
-            if (pushed := prompt_of(self.service, transcript)) is not None:
+            if (pushed := prompt_of(self.service, transcript, wave)) is not None:
                 tg.add_user(user)
                 assert await channel.bridge.send_prompt(UserRef("telegram", str(user)), pushed) is None
                 shown = await tg.wait_for_sent(user, 1)

@@ -27,6 +27,7 @@ import yaml
 from bot.app import build_context
 from bot.basics.lang import Lang
 from bot.channels.console import ConsoleChannel
+from bot.core.audience import Audience
 from bot.core.bidi import strip_bidi_controls
 from bot.core.events import ReplyCreated
 from bot.core.features.surveys import prompt, survey
@@ -64,17 +65,18 @@ class Transcript:
     participant: dict[str, str] | None = None
     """Connected before the conversation: ``{reference, role, language}`` of the participant."""
     prompt: dict[str, Any] | None = None
-    """A survey prompt pushed before the first step: ``{survey, wave}``."""
+    """A survey pushed to the participant before the first step: ``{survey}``."""
 
 
 SETUP_TOKEN = "transcript-invitation"
 SETUP_AT = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
-async def connect(service: ConversationService, user: UserRef, transcript: Transcript) -> None:
-    """The transcript's participant opened their invitation link before the conversation."""
+async def connect(service: ConversationService, user: UserRef, transcript: Transcript) -> int | None:
+    """The transcript's participant opened their invitation link before the conversation, and,
+    with a ``prompt``, the survey was pushed to them; returns the push's id (its wave)."""
     if transcript.participant is None:
-        return
+        return None
     from storage.participants import SqlParticipants
 
     store = service.store
@@ -90,11 +92,21 @@ async def connect(service: ConversationService, user: UserRef, transcript: Trans
     )
     link = f"/start {SETUP_TOKEN}"
     await service.handle(inbound(user, SETUP_AT, text=link, hint=transcript.language_hint))
-
-
-def prompt_of(service: ConversationService, transcript: Transcript) -> ReplyCreated | None:
-    """The survey prompt the push sends, in the participant's language."""
     if transcript.prompt is None:
+        return None
+    from storage.pushes import SqlPushes
+
+    dialog = survey(service.context, transcript.prompt["survey"])
+    assert dialog is not None
+    assert dialog.version is not None
+    audience = Audience(references=(person["reference"],))
+    push_id, _ = await SqlPushes(store).create(dialog.id, dialog.version, audience, "transcript", SETUP_AT)
+    return push_id
+
+
+def prompt_of(service: ConversationService, transcript: Transcript, wave: int | None) -> ReplyCreated | None:
+    """The survey prompt the push sends, in the participant's language."""
+    if transcript.prompt is None or wave is None:
         return None
     context = service.context
     dialog = survey(context, transcript.prompt["survey"])
@@ -103,7 +115,7 @@ def prompt_of(service: ConversationService, transcript: Transcript) -> ReplyCrea
     lang = (
         Lang.parse(person.get("language")) or Lang.parse(transcript.language_hint) or context.default_language
     )
-    return prompt(context, dialog, int(transcript.prompt["wave"]), lang)
+    return prompt(context, dialog, wave, lang)
 
 
 @dataclass
@@ -180,8 +192,8 @@ class CoreDriver:
 
     async def play(self, transcript: Transcript) -> list[list[Seen]]:
         channel = ConsoleChannel(self.service, "transcript", language_hint=transcript.language_hint)
-        await connect(self.service, channel.user, transcript)
-        if (pushed := prompt_of(self.service, transcript)) is not None:
+        wave = await connect(self.service, channel.user, transcript)
+        if (pushed := prompt_of(self.service, transcript, wave)) is not None:
             channel.buttons = [b for row in pushed.buttons for b in row]
         seen = []
         for number, step in enumerate(transcript.steps, 1):

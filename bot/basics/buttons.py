@@ -19,12 +19,15 @@ many bytes of data a channel carries is the channel's business (Telegram: 64).
 
 from __future__ import annotations
 
+import re
 import typing
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 
 SEP = ":"
+_INT = re.compile(r"-?[0-9]{1,9}")
+"""An int field: ASCII digits only, small enough for any database's integer column."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +102,7 @@ def _decode(kind: Any, text: str) -> object | None:
     if kind is bool:
         return {"1": True, "0": False}.get(text)
     if kind is int:
-        return int(text) if text.lstrip("-").isdigit() else None
+        return int(text) if _INT.fullmatch(text) else None
     if isinstance(kind, type) and issubclass(kind, StrEnum):
         try:
             return kind(text)

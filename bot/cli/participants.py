@@ -41,6 +41,11 @@ def add_commands(commands: Commands) -> None:
     staff = commands.add_parser("staff", help="programme staff")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="STAFF_COMMAND")
     command(staff_sub, "invite", _invite_staff, help="a link that makes whoever opens it programme staff")
+    command(staff_sub, "list", _list_staff, help="programme staff: configured, and joined by invitation")
+    revoke = command(
+        staff_sub, "revoke", _revoke_staff, help="no longer staff (someone who joined by invitation)"
+    )
+    revoke.add_argument("telegram_id")
 
 
 def _now() -> datetime:
@@ -179,4 +184,29 @@ async def _invite_staff(args: argparse.Namespace, settings: Settings) -> int:
         "programme staff, so send it only to a colleague:"
     )
     print(link)
+    return 0
+
+
+async def _list_staff(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_store
+
+    async with open_store(settings) as store:
+        invited = await store.invited_staff("telegram")
+    for user_id in sorted(str(i) for i in settings.staff_ids):
+        print(f"{user_id}\tDT4E_STAFF_IDS")
+    for user_id in sorted(invited):
+        print(f"{user_id}\tinvitation")
+    return 0
+
+
+async def _revoke_staff(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_store
+
+    if args.telegram_id in {str(i) for i in settings.staff_ids}:
+        raise UsageError(f"{args.telegram_id} is in DT4E_STAFF_IDS: remove it there")
+    async with open_store(settings) as store:
+        revoked = await store.revoke_staff("telegram", args.telegram_id)
+    if not revoked:
+        raise NotFound(f"{args.telegram_id} did not join the staff by invitation; see dt4e-bot staff list")
+    print(f"{args.telegram_id} is no longer programme staff (from their next message)")
     return 0

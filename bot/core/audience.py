@@ -42,13 +42,15 @@ _WORD = {
 
 def parse_audience(text: str) -> Audience | None:
     """``talent cohort 2026-A country BE``, ``employers``, ``T-0001, T-0002`` ...; ``None`` when
-    nothing in it names an audience."""
+    the text is not an audience (any other word: then it is an ordinary message).
+
+    A reference is a word with a digit in it (``T-0001``, ``1042``), or any word after ``ref``."""
     roles: list[str] = []
     cohorts: list[str] = []
     countries: list[str] = []
     references: list[str] = []
     words = [w for w in re.split(r"[\s,;]+", text.strip()) if w]
-    index = 0
+    index, naming = 0, False
     while index < len(words):
         word, folded = words[index], words[index].casefold()
         following = words[index + 1] if index + 1 < len(words) else None
@@ -62,8 +64,12 @@ def parse_audience(text: str) -> Audience | None:
             index += 1
         elif word.upper() in COUNTRIES and len(word) == 2:
             countries.append(word.upper())
-        else:
+        elif folded in ("ref", "refs", "reference", "references", "référence", "références"):
+            naming = True
+        elif naming or any(c.isdigit() for c in word):
             references.append(word)
+        else:
+            return None
         index += 1
     audience = Audience(tuple(dict.fromkeys(roles)), tuple(cohorts), tuple(countries), tuple(references))
     return audience if audience.as_json() else None

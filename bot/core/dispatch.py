@@ -14,7 +14,17 @@ from bot.basics.lang import Lang
 from bot.core import commands
 from bot.core.context import Context
 from bot.core.events import ReachabilityChanged
-from bot.core.features import answers, invitations, menu, modules, onboarding, privacy, staff, surveys
+from bot.core.features import (
+    answers,
+    consent,
+    invitations,
+    menu,
+    modules,
+    onboarding,
+    privacy,
+    staff,
+    surveys,
+)
 from bot.core.inbound import (
     ButtonPressed,
     CommandSent,
@@ -39,7 +49,7 @@ Pressed = (
     | StepButton
     | surveys.SurveyButton
     | surveys.SurveyBackButton
-    | surveys.ConsentButton
+    | consent.ConsentButton
     | staff.PushSurveyButton
     | staff.AudienceButton
     | staff.PushConfirmButton
@@ -56,7 +66,7 @@ def handle(state: ConversationState, inbound: Inbound, ctx: Context) -> Turn:
         case TextSent(text=text):
             state = _on_text(state, scope, clean_text(text))
         case CommandSent(name=name):
-            state = menu.run(state, scope, commands.by_name(ctx.commands, name))
+            state = menu.run(staff.forget_draft(state), scope, commands.by_name(ctx.commands, name))
         case ButtonPressed(data=data):
             state = _on_press(state, scope, data)
         case MediaSent():
@@ -116,8 +126,11 @@ def _on_press(state: ConversationState, scope: Scope, data: str) -> Conversation
             return surveys.start(state, scope, survey_id, wave)
         case surveys.SurveyBackButton() as back:
             return surveys.back(state, scope, back)
-        case surveys.ConsentButton() as consent:
-            return surveys.consent(state, scope, consent)
+        case consent.ConsentButton() as given:
+            state = consent.answer(state, scope, given)
+            if given.agreed or not state.participant:  # a guest hears that surveys are for participants
+                return surveys.start(state, scope, given.survey_id, given.wave)
+            return state
         case staff.PushSurveyButton() as chosen:
             return staff.survey_chosen(state, scope, chosen)
         case staff.AudienceButton() as audience:

@@ -27,10 +27,12 @@ class ResultsRequest:
 
 @dataclass(frozen=True, slots=True)
 class AudienceRequest:
-    """How many participants a push of ``survey_id`` to ``audience`` would reach."""
+    """How many participants a push of ``survey_id`` to ``audience`` would reach (the staff
+    member's preview number ``preview``, which its Send button carries)."""
 
     survey_id: str
     audience: Audience
+    preview: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ class SurveyRun(BaseModel):
     node_id: str = ""  # the node waiting for an answer; empty once completed
     selection: tuple[str, ...] = ()  # the engine's selection at that node (ticked choices ...)
     history: tuple[str, ...] = ()  # the nodes answered on the way, for "Back"
+    alerted: tuple[str, ...] = ()  # the keys the staff were alerted about, once each
     completed: bool = False
 
     @property
@@ -70,6 +71,7 @@ class PushDraft(BaseModel):
     cohorts: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
+    preview: int = 0  # names the preview shown; its Send button carries it
 
 
 class ConversationState(BaseModel):

@@ -107,8 +107,9 @@ class ConversationService:
         self, inbound: Inbound, asked: list[StaffAsked], handled: Handled, durable: bool
     ) -> Handled:
         """After the turn (so that no transaction waits on the data or a chart): the desk's
-        answers, stored in the outbox like any reply. A request lost to a crash before this is
-        simply asked again; a push is made once per request all the same."""
+        answers, stored in the outbox like any reply (without their files: a reply sent again
+        after a crash comes without the chart). A request cut short by a crash before this gets
+        no answer and is to be asked again; a push is made once per confirmation all the same."""
         answers: list[ReplyCreated] = []
         for event in asked:
             if self.desk is None:

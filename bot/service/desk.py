@@ -3,6 +3,7 @@ the programme's data, after the turn, in the staff member's language."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import datetime
 from typing import Protocol, assert_never
@@ -22,7 +23,6 @@ from bot.core.requests import (
     StaffRequest,
     StatusRequest,
 )
-from bot.core.scope import reply
 from bot.service import reports
 from bot.service.exports import ExportedResponse
 
@@ -64,22 +64,18 @@ class StaffDesk:
             case PushRequest(survey_id=survey_id, audience=audience, key=key):
                 dialog = survey(ctx, survey_id)
                 if dialog is None or dialog.version is None:
-                    return reply(
-                        lang,
-                        ctx.i18n.for_lang(lang)("This survey is no longer open. Thank you all the same!"),
-                    )
+                    return staff.no_survey_reply(ctx, lang, survey_id)
                 push_id, total = await self.data.create_push(survey_id, dialog.version, audience, by, at, key)
                 return staff.pushed_reply(ctx, lang, request, push_id, total)
             case ResultsRequest(survey_id=survey_id):
                 dialog = survey(ctx, survey_id)
                 if dialog is None:
-                    return reply(
-                        lang,
-                        ctx.i18n.for_lang(lang)("This survey is no longer open. Thank you all the same!"),
-                    )
+                    return staff.no_survey_reply(ctx, lang, survey_id)
                 responses = await self.data.responses(survey_id)
                 report = reports.summarise(dialog, responses, await self.data.prompts_sent(survey_id))
-                report = dataclasses.replace(report, files=reports.attachments(dialog, responses, report))
+                # The chart and the workbook take a moment: drawn in a thread, the bot keeps answering.
+                files = await asyncio.to_thread(reports.attachments, dialog, responses, report)
+                report = dataclasses.replace(report, files=files)
                 return staff.results_reply(ctx, lang, report)
             case _:
                 assert_never(request)

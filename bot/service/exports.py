@@ -3,7 +3,8 @@ key (the columns of ``DESIGN.md``), as CSV (UTF-8 with a BOM, so spreadsheet pro
 Arabic) or XLSX (written in constant memory, with a second sheet that says what each key asks).
 
 A choice is exported as its id and its English label ("housing (Housing)"), never as the label
-the person saw alone; several choices are joined with "; "; a skipped question reads "(skipped)".
+the person saw alone; several choices are joined with "; "; a skipped question reads
+"(skipped)". A cell never becomes a formula or a link.
 """
 
 from __future__ import annotations
@@ -87,11 +88,20 @@ def questions(dialog: Dialog, keys: Iterable[str]) -> list[list[str]]:
     return lines
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(cell: str) -> str:
+    """A cell a spreadsheet program shows as text, never runs as a formula: free-text answers
+    come from anyone (``=HYPERLINK(...)``), so a leading ``= + - @`` is escaped with ``'``."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
     with path.open("w", newline="", encoding="utf-8-sig") as out:
         writer = csv.writer(out)
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([inert(cell) for cell in row] for row in rows)
 
 
 def write_xlsx(
@@ -103,10 +113,12 @@ def write_xlsx(
     """To a file in constant memory, or into ``target`` in memory (an attachment)."""
     import xlsxwriter
 
+    # Strings stay strings: never numbers, formulas or links (free text comes from anyone).
+    options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     if isinstance(target, Path):
-        book = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False})
+        book = xlsxwriter.Workbook(str(target), {"constant_memory": True, **options})
     else:
-        book = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_numbers": False})
+        book = xlsxwriter.Workbook(target, {"in_memory": True, **options})
     try:
         bold = book.add_format({"bold": True})
         sheet = book.add_worksheet("answers")

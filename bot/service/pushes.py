@@ -40,8 +40,9 @@ class PushQueue(Protocol):
         """Mark recipients a crash left "sending" as failed; returns how many."""
         ...
 
-    async def claim(self, limit: int, at: datetime) -> list[Prompt]:
-        """Up to ``limit`` pending recipients, now "sending" (no other instance gets them)."""
+    async def claim(self, limit: int, at: datetime, *, channel: str) -> list[Prompt]:
+        """Up to ``limit`` pending recipients reached on ``channel``, now "sending" (no other
+        instance gets them)."""
         ...
 
     async def finish(self, recipient_id: int, status: str, reason: str, at: datetime) -> None: ...

@@ -1,8 +1,8 @@
 """A survey's results for staff: counts per question, the net promoter score, a chart (PNG) and
 the spreadsheet (XLSX), as attachments for ``/results``.
 
-The chart is drawn with matplotlib's Agg backend (no screen), in English like the export, one
-bar chart per question with choices, scores or yes/no."""
+The chart is drawn with matplotlib (no screen needed), in English like the export, one bar chart
+per question with choices, scores or yes/no."""
 
 from __future__ import annotations
 
@@ -62,17 +62,16 @@ def summarise(dialog: Dialog, responses: Sequence[ExportedResponse], sent: int) 
 
 
 def chart_png(dialog: Dialog, report: ResultsReport) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    """The chart, drawn on its own Figure (not pyplot's global state), so it can be drawn in a
+    worker thread while the bot goes on answering."""
+    from matplotlib.figure import Figure
 
     charted = [q for q in report.questions if q.counts]
     rows = max(len(charted), 1)
-    figure, axes = plt.subplots(rows, 1, figsize=(8, 2.2 * rows), squeeze=False)
+    figure = Figure(figsize=(8, 2.2 * rows))
+    axes = figure.subplots(rows, 1, squeeze=False)
     for axis, question in zip(axes[:, 0], charted, strict=False):
-        labels = _labels(dialog, question)
-        axis.barh(labels, list(question.counts.values()), color="#1f5fa8")
+        axis.barh(_labels(dialog, question), list(question.counts.values()), color="#1f5fa8")
         axis.invert_yaxis()
         axis.set_title(question.key, loc="left", fontsize=10)
         axis.tick_params(labelsize=8)
@@ -84,7 +83,6 @@ def chart_png(dialog: Dialog, report: ResultsReport) -> bytes:
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=110)
-    plt.close(figure)
     return out.getvalue()
 
 

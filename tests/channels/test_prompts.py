@@ -85,3 +85,21 @@ async def test_a_push_is_sent_once_to_each_and_started_from_its_button(
         [french] = tg.sent(KARIM)
         assert (french.text or "").startswith("L'équipe DT4E aimerait avoir de vos nouvelles")
     assert len(tg.sent(RANIA)) == 3, "one prompt, however long the bot ran"
+
+
+async def test_a_prompt_that_may_have_been_sent_is_not_sent_again(
+    channel: str, db: AsyncEngine, context: Context, tg: FakeTelegram
+) -> None:
+    """A 5xx, a timeout or a dropped connection may come after Telegram sent the message: the
+    prompt is reported failed, never tried again (a 429, which sends nothing, is waited out)."""
+    store = SqlStore(db)
+    pushes = SqlPushes(store)
+    service = ConversationService(store, context, pushes=pushes)
+    await connect(service, store, "T-1", RANIA, Lang.EN)
+    tg.add_user(RANIA)
+    tg.fail("sendMessage", chat_id=RANIA, error_code=502, description="Bad Gateway")
+    push_id, _ = await pushes.create("talent-follow-up", 1, Audience(references=("T-1",)), "test", NOW)
+    async with running(channel, service, tg):
+        counts = await settled(pushes, push_id)
+    assert counts["failed"] == 1
+    assert len([c for c in tg.requests if c.method == "sendMessage"]) == 1, "one try only"

@@ -56,7 +56,7 @@ async def test_results_and_a_push_from_a_staff_chat(
     assert (text.text or "").startswith("“Follow-up: your job and new life”: 0 completed")
     assert (chart.kind, sheet.kind, sheet.filename) == ("photo", "document", "talent-follow-up.xlsx")
     assert (sheet.file_size or 0) > 0
-    assert "would go to 1 participants" in (preview.text or "")
+    assert "Participants matching (talent): 1." in (preview.text or "")
     assert (pushed.text or "").startswith("Push 1: ")
     [status] = await SqlPushes(store).status()
     assert status.counts["pending"] + status.counts["sent"] + status.counts["sending"] == 1

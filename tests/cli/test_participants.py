@@ -123,3 +123,31 @@ def test_invite_needs_a_reference_or_csv(env: dict[str, str]) -> None:
     result = dt4e("participants", "invite", env=env)
     assert result.returncode == 2
     assert "REFERENCE, or --csv FILE" in result.stderr
+
+
+def test_staff_joined_by_invitation_can_be_listed_and_revoked(tmp_path: Path, env: dict[str, str]) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from bot.core.inbound import UserRef
+    from bot.service.invitations import token_hash
+    from storage.engine import create_engine, upgrade
+    from storage.participants import SqlParticipants
+    from storage.store import SqlStore
+
+    async def join() -> None:
+        engine = create_engine(env["DT4E_DATABASE_URL"])
+        await upgrade(engine)
+        store = SqlStore(engine)
+        now = datetime.now(UTC)
+        await SqlParticipants(store).invite(None, token_hash("s"), now, now.replace(year=now.year + 1))
+        async with store.transaction() as tx:
+            await tx.redeem_invitation(token_hash("s"), UserRef("telegram", "555"), now)
+        await engine.dispose()
+
+    asyncio.run(join())
+    listed = dt4e("staff", "list", env={**env, "DT4E_STAFF_IDS": "111"})
+    assert listed.stdout.splitlines() == ["111\tDT4E_STAFF_IDS", "555\tinvitation"]
+    assert dt4e("staff", "revoke", "555", env=env).returncode == 0
+    assert dt4e("staff", "revoke", "555", env=env).returncode == 1, "not staff any more"
+    assert dt4e("staff", "list", env=env).stdout == ""

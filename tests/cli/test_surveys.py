@@ -12,8 +12,10 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.basics.lang import Lang
+from bot.core.audience import Audience
 from bot.core.context import Context
-from bot.core.features.surveys import ConsentButton, SurveyButton
+from bot.core.features.consent import ConsentButton
+from bot.core.features.surveys import SurveyButton
 from bot.core.inbound import UserRef
 from bot.core.state import Role
 from bot.service import ConversationService
@@ -22,6 +24,7 @@ from bot.service.participants import Participant
 from dialogs.engine import StepButton
 from storage.engine import create_engine, upgrade
 from storage.participants import SqlParticipants
+from storage.pushes import SqlPushes
 from storage.store import SqlStore
 from tests.inputs import inbound
 from tests.test_cli import dt4e
@@ -57,6 +60,7 @@ async def answered(tmp_path: Path, context: Context) -> dict[str, str]:
     for reference, chat in (("T-1", "41"), ("T-2", "42"), ("E-1", "43")):
         await participants.invite(reference, token_hash(reference), AT, AT + timedelta(days=9))
         await send(UserRef("telegram", chat), text=f"/start {reference}")
+    await SqlPushes(store).create(SURVEY, 1, Audience(references=("T-1", "T-2")), "test", AT)  # wave 1
     rania, karim = UserRef("telegram", "41"), UserRef("telegram", "42")
     for user in (rania, karim):
         await send(user, press=SurveyButton(SURVEY, 1).pack())
@@ -85,13 +89,15 @@ def test_a_push_from_the_command_line(answered: dict[str, str]) -> None:
     pushed = dt4e("survey", "push", SURVEY, "--role", "talent", "--yes", env=answered)
     assert pushed.returncode == 0, pushed.stderr
     lines = pushed.stdout.splitlines()
-    assert lines[0] == "push 1: 3 recipients"
+    assert lines[0] == "push 2: 3 recipients"
     assert lines[1].startswith("2 to send by the running bot, 1 skipped")
-    status = dt4e("survey", "status", "1", "--json", env=answered)
-    assert json.loads(status.stdout) | {"created_at": ""} == {
-        "push": 1, "survey": SURVEY, "created_at": "", "pending": 2, "sending": 0, "sent": 0, "failed": 0,
-        "unreachable": 0, "skipped": 1, "started": 2, "completed": 1,
+    status = dt4e("survey", "status", "1", "2", "--json", env=answered)
+    second, first = (json.loads(line) | {"created_at": ""} for line in status.stdout.splitlines())
+    assert second == {
+        "push": 2, "survey": SURVEY, "created_at": "", "pending": 2, "sending": 0, "sent": 0, "failed": 0,
+        "unreachable": 0, "skipped": 1, "started": 0, "completed": 0,
     }  # fmt: skip
+    assert (first["push"], first["started"], first["completed"]) == (1, 2, 1)
 
 
 def test_a_push_needs_an_audience_and_a_known_survey(answered: dict[str, str]) -> None:

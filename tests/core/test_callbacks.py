@@ -52,6 +52,12 @@ def test_any_data_whatsoever_is_read_without_raising(data: str) -> None:
     assert button is None or button.pack() == data
 
 
+@pytest.mark.parametrize("number", ["²", "--5", "٣", "1e3", "99999999999", " 7", "+4"])
+@given(prefix=st.sampled_from(["sv:talent-follow-up:", "sb:talent-follow-up:", "cs:1:talent-follow-up:"]))
+def test_an_integer_field_takes_ascii_digits_of_a_sane_size_only(prefix: str, number: str) -> None:
+    assert pressed(prefix + number) is None
+
+
 def test_a_field_that_could_not_be_read_back_is_refused_when_built() -> None:
     with pytest.raises(ValueError, match="cannot be button data"):
         FaqButton("a:b").pack()

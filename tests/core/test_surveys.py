@@ -12,9 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.basics.lang import Lang
+from bot.core.audience import Audience
 from bot.core.context import Context
 from bot.core.events import ReplyCreated
-from bot.core.features.surveys import ConsentButton, SurveyBackButton, SurveyButton
+from bot.core.features.consent import ConsentButton
+from bot.core.features.surveys import SurveyBackButton, SurveyButton
 from bot.core.inbound import UserRef
 from bot.core.state import Role
 from bot.service import ConversationService
@@ -22,13 +24,14 @@ from bot.service.invitations import token_hash
 from bot.service.participants import Participant
 from dialogs.engine import StepButton
 from storage.participants import SqlParticipants
+from storage.pushes import SqlPushes
 from storage.store import SqlStore
 from tests.inputs import inbound
 
 AT = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 RANIA = UserRef("telegram", "42")
 STAFF_CHAT = UserRef("telegram", "-1001")
-SURVEY, WAVE = "talent-follow-up", 7
+SURVEY, WAVE = "talent-follow-up", 1  # the first push
 
 
 class Talent:
@@ -57,6 +60,8 @@ async def bound(store: SqlStore, service: ConversationService, language: Lang | 
     await participants.invite("T-1", token_hash("tok"), AT, AT + timedelta(days=30))
     talent = Talent(service, hint="ar" if language is Lang.AR else "en")
     await talent.say("/start tok")
+    push_id, _ = await SqlPushes(store).create(SURVEY, 1, Audience(references=("T-1",)), "test", AT)
+    assert push_id == WAVE
     return talent
 
 
@@ -183,3 +188,48 @@ async def test_a_redelivered_answer_is_recorded_once(
     assert first
     assert again == []
     assert await answers(engine) == [("satisfaction_job", "4", "", 0)]
+
+
+async def test_answers_stop_being_stored_the_moment_consent_is_withdrawn(
+    store: SqlStore, engine: AsyncEngine, context: Context
+) -> None:
+    from bot.core.features.privacy import SurveyConsentButton
+
+    talent = await bound(store, ConversationService(store, context))
+    await talent.press(SurveyButton(SURVEY, WAVE).pack())
+    await talent.press(ConsentButton(True, SURVEY, WAVE).pack())
+    await talent.step("intro", "next")
+    await talent.step("satisfaction_job", "5")
+    await talent.press(SurveyConsentButton(False).pack())  # from /privacy, in the middle
+    after = await talent.step("satisfaction_life", "4")
+    assert texts(after) == ["That button is from an earlier step, so I did not count it."]
+    assert await answers(engine) == [("satisfaction_job", "5", "", 0)]
+    [asked] = await talent.press(SurveyButton(SURVEY, WAVE).pack())
+    assert asked.text.startswith("Before the first survey"), "Start asks for consent again"
+
+
+async def test_a_wave_never_pushed_to_them_stores_nothing(
+    store: SqlStore, engine: AsyncEngine, context: Context
+) -> None:
+    """The wave comes from button data, which a modified client could forge."""
+    talent = await bound(store, ConversationService(store, context))
+    forged = 424242
+    await talent.press(SurveyButton(SURVEY, forged).pack())
+    await talent.press(ConsentButton(True, SURVEY, forged).pack())
+    await talent.press(StepButton(SURVEY, "intro", "next").pack())
+    await talent.step("satisfaction_job", "1")
+    await talent.press(SurveyButton("employer-follow-up", WAVE).pack())  # not their survey either
+    async with engine.connect() as conn:
+        stored = (await conn.execute(sa.text("SELECT count(*) FROM survey_responses"))).scalar_one()
+    assert (stored, await answers(engine)) == (0, [])
+
+
+async def test_a_guest_cannot_give_survey_consent(
+    store: SqlStore, engine: AsyncEngine, context: Context
+) -> None:
+    guest = Talent(ConversationService(store, context), UserRef("telegram", "99"))
+    [reply] = await guest.press(ConsentButton(True, SURVEY, WAVE).pack())
+    assert reply.text.startswith("The surveys are for programme participants.")
+    async with engine.connect() as conn:
+        consent = (await conn.execute(sa.text("SELECT consent_given FROM users"))).all()
+    assert all(row[0] is None for row in consent)

@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 from openpyxl import load_workbook
 
 from bot.basics.lang import Lang
+from bot.core.audience import Audience
 from bot.core.context import Context
 from bot.core.events import ReplyCreated
-from bot.core.features.staff import AudienceButton, PushConfirmButton, PushSurveyButton
-from bot.core.features.surveys import ConsentButton, SurveyButton
+from bot.core.features.consent import ConsentButton
+from bot.core.features.staff import AudienceButton, PushConfirmButton, PushSurveyButton, ResultsButton
+from bot.core.features.surveys import SurveyButton
 from bot.core.inbound import UserRef
 from bot.core.state import Role
 from bot.service import ConversationService
@@ -33,6 +35,11 @@ AT = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 STAFF, GUEST = UserRef("telegram", "900"), UserRef("telegram", "901")
 SURVEY = "talent-follow-up"
 UNKNOWN = "I do not know that command. Send /help to see what I can do."
+
+
+def button(message: ReplyCreated, label: str) -> str:
+    [data] = [b.data for row in message.buttons for b in row if b.label == label]
+    return data
 
 
 class Desk:
@@ -56,10 +63,13 @@ async def people(store: SqlStore, desk: Desk) -> None:
     await participants.save(
         [Participant(f"T-{n}", Role.TALENT, cohort="2026-A" if n < 3 else "2026-B") for n in range(4)], AT
     )
+    earlier = Audience(references=("T-0", "T-1"))  # wave 1, pushed before the staff's own push
     for n, (job, recommend) in enumerate([("5", "10"), ("2", "3")]):
         user = UserRef("telegram", str(40 + n))
         await participants.invite(f"T-{n}", token_hash(f"t{n}"), AT, AT + timedelta(days=9))
         await desk.send(user, text=f"/start t{n}")
+        if n == 0:
+            await SqlPushes(store).create(SURVEY, 1, earlier, "test", AT)
         await desk.send(user, press=SurveyButton(SURVEY, 1).pack())
         await desk.send(user, press=ConsentButton(True, SURVEY, 1).pack())
         await desk.send(user, press=StepButton(SURVEY, "intro", "next").pack())
@@ -89,17 +99,38 @@ async def test_a_push_from_telegram_is_previewed_confirmed_and_made_once(
     [who] = await desk.send(STAFF, press=PushSurveyButton(SURVEY).pack())
     assert who.text.startswith("Who should get it?")
     [preview] = await desk.send(STAFF, text="talent cohort 2026-A")
-    assert preview.text.startswith("“Follow-up: your job and new life” would go to 3 participants")
-    assert "2 of them can get it now" in preview.text
-    [done] = await desk.send(STAFF, press=PushConfirmButton(SURVEY, True).pack())
-    assert done.text.startswith("Push 1: “Follow-up: your job and new life” to 3 participants.")
-    [again] = await desk.send(STAFF, press=PushConfirmButton(SURVEY, True).pack())
+    assert preview.text.startswith("“Follow-up: your job and new life”")
+    assert "(talent cohort 2026-A): 3" in preview.text
+    assert "Can get it now: 2" in preview.text
+    send = button(preview, "Send")
+    [done] = await desk.send(STAFF, press=send)
+    assert done.text.startswith("Push 2: “Follow-up: your job and new life”, participants: 3.")
+    [again] = await desk.send(STAFF, press=send)
     assert again.text == "That button is from an earlier step, so I did not count it."
-    [status] = await SqlPushes(store).status()
-    assert (status.push_id, status.counts["pending"], status.counts["skipped"]) == (1, 2, 1)
+    mine, _first = await SqlPushes(store).status()
+    assert (mine.push_id, mine.counts["pending"], mine.counts["skipped"]) == (2, 2, 1)
     [listed] = await desk.send(STAFF, text="/status")
-    assert "1. Follow-up: your job and new life" in listed.text
-    assert "0 sent, 2 to send, 0 failed, 0 unreachable, 1 skipped; 2 started, 0 completed" in listed.text
+    assert "2. Follow-up: your job and new life" in listed.text
+    assert "0 sent, 2 to send, 0 failed, 0 unreachable, 1 skipped; 0 started, 0 completed" in listed.text
+    assert "2 started, 0 completed" in listed.text, "the earlier wave's answers"
+
+
+async def test_an_older_previews_send_button_sends_nothing(store: SqlStore, context: Context) -> None:
+    """Every preview's Send names that preview: pressed later, an older one counts for nothing,
+    and a new /survey does not make it send to everyone."""
+    desk = Desk(store, context)
+    await people(store, desk)
+    await desk.send(STAFF, text="/survey")
+    await desk.send(STAFF, press=PushSurveyButton(SURVEY).pack())
+    [first] = await desk.send(STAFF, press=AudienceButton("talent").pack())
+    await desk.send(STAFF, text="/survey")
+    await desk.send(STAFF, press=PushSurveyButton(SURVEY).pack())
+    [stale] = await desk.send(STAFF, press=button(first, "Send"))
+    assert stale.text == "That button is from an earlier step, so I did not count it."
+    await desk.send(STAFF, text="T-3")
+    [stale] = await desk.send(STAFF, press=button(first, "Send"))
+    assert stale.text == "That button is from an earlier step, so I did not count it."
+    assert len(await SqlPushes(store).status()) == 1, "only the earlier wave"
 
 
 async def test_the_same_confirmation_answered_twice_makes_one_push(store: SqlStore, context: Context) -> None:
@@ -146,4 +177,20 @@ async def test_staff_commands_and_buttons_give_others_nothing(store: SqlStore, c
         assert [r.text for r in await desk.send(GUEST, text=command)] == [UNKNOWN]
     assert [r.text for r in await desk.send(GUEST, press=PushSurveyButton(SURVEY).pack())] == [UNKNOWN]
     assert [r.text for r in await desk.send(GUEST, press=AudienceButton("talent").pack())] == [UNKNOWN]
+    assert [r.text for r in await desk.send(GUEST, press=ResultsButton(SURVEY).pack())] == [UNKNOWN]
+    forged = await desk.send(GUEST, press=PushConfirmButton(SURVEY, 1, True).pack())
+    assert [r.text for r in forged] == ["That button is from an earlier step, so I did not count it."]
     assert await SqlPushes(store).status() == []
+
+
+async def test_a_message_that_is_not_an_audience_is_an_ordinary_question(
+    store: SqlStore, context: Context
+) -> None:
+    desk = Desk(store, context)
+    await desk.send(STAFF, text="/survey")
+    await desk.send(STAFF, press=PushSurveyButton(SURVEY).pack())
+    answered = await desk.send(STAFF, text="which visa does DT4E use?")
+    assert "single permit" in answered[0].text
+    await desk.send(STAFF, text="/menu")  # a command leaves the push being prepared
+    later = await desk.send(STAFF, text="T-0001")
+    assert not any("Participants matching" in r.text for r in later)

@@ -100,3 +100,24 @@ async def test_a_staff_link_opens_the_staff_commands(store: SqlStore, context: C
 
 def test_links_are_telegram_deep_links() -> None:
     assert deep_link("@dt4e_bot", "abc_-9") == "https://t.me/dt4e_bot?start=abc_-9"
+
+
+async def test_opening_ones_own_link_again_is_still_a_welcome(store: SqlStore, context: Context) -> None:
+    token = await invite(store, Participant("T-1", Role.TALENT))
+    service = ConversationService(store, context)
+    await start(service, ANN, token)
+    again = await start(service, ANN, token)
+    assert again[0].startswith("Welcome! This chat is now linked to your place")
+
+
+async def test_a_link_opened_on_another_account_moves_the_participant(
+    store: SqlStore, context: Context
+) -> None:
+    """Someone with a new phone gets a new link: the old account is no longer that participant."""
+    participant = Participant("T-1", Role.TALENT)
+    service = ConversationService(store, context)
+    await start(service, ANN, await invite(store, participant))
+    await start(service, BOB, await invite(store, participant))
+    async with store.transaction() as tx:
+        assert (await tx.load_state(ANN)).state.participant == ""
+        assert (await tx.load_state(BOB)).state.participant == "T-1"

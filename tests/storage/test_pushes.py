@@ -71,9 +71,30 @@ async def test_what_a_crash_left_in_flight_is_reported_not_sent_again(store: Sql
     pushes = SqlPushes(store)
     push_id, _ = await pushes.create("talent-follow-up", 1, Audience(roles=("talent",)), "cli", AT)
     await pushes.claim(1, AT)  # ... and the process is killed before it says how the send went
-    assert await pushes.recover(AT) == 1
+    assert await pushes.recover(AT + timedelta(seconds=30)) == 0, "maybe another instance, still sending"
+    assert await pushes.recover(AT + timedelta(minutes=3)) == 1
     [status] = await pushes.status([push_id])
     assert (status.counts[FAILED], status.counts["sending"], status.counts["pending"]) == (1, 0, 1)
     [left] = await pushes.claim(5, AT)
     assert left.user.id in {"100", "106"}
     assert INTERRUPTED.startswith("interrupted")
+
+
+async def test_someone_connected_outside_telegram_is_skipped_not_claimed(store: SqlStore) -> None:
+    participants = SqlParticipants(store)
+    await participants.save([Participant("C-1", Role.TALENT)], AT)
+    await participants.invite("C-1", token_hash("c1"), AT, AT + timedelta(days=9))
+    async with store.transaction() as tx:
+        await tx.redeem_invitation(token_hash("c1"), UserRef("console", "ann"), AT)
+    pushes = SqlPushes(store)
+    push_id, _ = await pushes.create("talent-follow-up", 1, Audience(references=("C-1",)), "cli", AT)
+    [status] = await pushes.status([push_id])
+    assert status.counts["skipped"] == 1
+    assert await pushes.claim(5, AT) == []
+
+
+async def test_a_push_never_goes_to_everyone_by_accident(store: SqlStore) -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="needs an audience"):
+        await SqlPushes(store).create("talent-follow-up", 1, Audience(), "cli", AT)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -208,13 +209,17 @@ class TelegramBridge:
         return True
 
     async def send_prompt(self, user: UserRef, reply: ReplyCreated) -> DeliveryFailed | None:
-        """One message outside a turn (a survey prompt), in order with the chat's replies;
-        ``None`` when delivered, else why not (an unreachable user is marked so)."""
+        """One message outside a turn (a survey prompt), in order with the chat's replies, sent
+        at most once: only a 429 (Telegram did not send it) is retried, never a timeout, a
+        dropped connection or a 5xx, after which Telegram may have sent it. ``None`` when
+        delivered, else why not (an unreachable user is marked so)."""
+        once = dataclasses.replace(self.policy, attempts=1)
         async with self._chats.hold(user.id):
             for message in render(reply):
+                call = partial(self.api.send, int(user.id), message)
                 try:
-                    await self.call(
-                        partial(self.api.send, int(user.id), message), f"sendMessage to {user.key}"
+                    await deliver(
+                        call, self.api.classify, once, what=f"sendMessage to {user.key}", sleep=self.sleep
                     )
                 except DeliveryFailed as exc:
                     await self._undelivered(user, exc)

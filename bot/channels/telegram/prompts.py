@@ -4,16 +4,19 @@ about 30 messages a second (one prompt per chat per push, so the per-chat limit 
 
 Several instances on one PostgreSQL share a push without duplicates (the queue's claims skip
 locked rows). A prompt is sent at most once: what a crash left in flight is reported as failed
-("interrupted") at the next start instead of being sent again.
+("interrupted") once its claim is two minutes old, instead of being sent again; a timeout or a
+dropped connection while sending is a failure too, since Telegram may have sent it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.channels.telegram.delivery import Failure
+from bot.channels.telegram.translate import CHANNEL
 from bot.core.features.surveys import prompt, survey
 from bot.service.pushes import FAILED, SENT, UNREACHABLE, PushQueue
 
@@ -25,6 +28,8 @@ log = logging.getLogger(__name__)
 BATCH = 25
 IDLE = 2.0
 """Seconds between looks at the queue while it is empty."""
+RECOVER_EVERY = timedelta(minutes=1)
+"""How often prompts cut short by a stopped instance are looked for."""
 
 
 class PromptSender:
@@ -34,13 +39,16 @@ class PromptSender:
         self.pause = 1.0 / rate
 
     async def run(self) -> None:
-        interrupted = await self.queue.recover(self.bridge.clock())
-        if interrupted:
-            log.warning(
-                "survey prompts: %d were being sent when the bot stopped; reported as failed", interrupted
-            )
+        checked = None
         while True:
             try:
+                now = self.bridge.clock()
+                if checked is None or now - checked > RECOVER_EVERY:
+                    checked = now
+                    if interrupted := await self.queue.recover(now):
+                        log.warning(
+                            "survey prompts: %d were cut short by a stop; reported as failed", interrupted
+                        )
                 sent = await self.send_batch()
             except Exception:
                 log.exception("survey prompts: sending failed; trying again later")
@@ -49,7 +57,7 @@ class PromptSender:
 
     async def send_batch(self) -> int:
         """Send one batch; returns how many prompts were handled."""
-        batch = await self.queue.claim(BATCH, self.bridge.clock())
+        batch = await self.queue.claim(BATCH, self.bridge.clock(), channel=CHANNEL)
         context = self.bridge.service.context
         for item in batch:
             dialog = survey(context, item.survey_id)
@@ -59,7 +67,14 @@ class PromptSender:
                 )
                 continue
             message = prompt(context, dialog, item.wave, item.lang or context.default_language)
-            failed = await self.bridge.send_prompt(item.user, message)
+            try:
+                failed = await self.bridge.send_prompt(item.user, message)
+            except Exception as exc:  # one recipient's trouble does not stop the others
+                log.exception("survey prompts: recipient %s failed", item.recipient_id)
+                await self.queue.finish(
+                    item.recipient_id, FAILED, f"error: {type(exc).__name__}", self.bridge.clock()
+                )
+                continue
             if failed is None:
                 status, reason = SENT, ""
             elif failed.failure.kind is Failure.UNREACHABLE:

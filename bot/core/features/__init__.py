@@ -7,7 +7,8 @@ answers         FAQ replies: answer, "did you mean", "I do not know", small talk
 modules         the guided pre-departure modules, a step at a time
 handover        ``/human``: a person from the programme team
 invitations     personal links: a participant connected, staff joined
-surveys         follow-up surveys: prompt, consent, a question at a time, alerts
+surveys         follow-up surveys: prompt, a question at a time, alerts
+consent         the consent to store survey answers
 staff           staff commands: ``/survey`` (push), ``/status``, ``/results``
 privacy         ``/privacy``: what is kept, and the consent to store survey answers
 ==============  ================================================================================

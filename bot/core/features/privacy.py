@@ -7,8 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.basics.buttons import ButtonData
-from bot.core.events import ConsentGiven
-from bot.core.features.surveys import CONSENT_VERSION
+from bot.core.features.consent import consented, set_consent
 from bot.core.scope import Scope
 from bot.core.state import ConversationState
 
@@ -26,7 +25,13 @@ def show(state: ConversationState, scope: Scope) -> ConversationState:
         "the answers; and your survey answers, if you agreed. Only the DT4E programme team reads "
         "them. To have them erased, ask the team with /human."
     )
-    if state.consent == "yes" and state.consent_version == CONSENT_VERSION:
+    if not state.participant:
+        scope.say(
+            f"{text}\n\n"
+            + _("Surveys: they are for programme participants, who join with their personal link.")
+        )
+        return state
+    if consented(state):
         status = _("Surveys: you agreed that your answers are stored.")
         button = SurveyConsentButton(False).button(_("Stop storing my survey answers"))
     elif state.consent == "no":
@@ -40,7 +45,9 @@ def show(state: ConversationState, scope: Scope) -> ConversationState:
 
 
 def change_consent(state: ConversationState, scope: Scope, pressed: SurveyConsentButton) -> ConversationState:
-    scope.record(ConsentGiven(CONSENT_VERSION, pressed.agreed))
+    if not state.participant:
+        return show(state, scope)
+    state = set_consent(state, scope, pressed.agreed)
     _ = scope._
     if pressed.agreed:
         scope.say(_("Thank you: your survey answers will be stored for the DT4E team."))
@@ -51,6 +58,4 @@ def change_consent(state: ConversationState, scope: Scope, pressed: SurveyConsen
                 "will be sent to you."
             )
         )
-    return state.model_copy(
-        update={"consent": "yes" if pressed.agreed else "no", "consent_version": CONSENT_VERSION}
-    )
+    return state

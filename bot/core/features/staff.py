@@ -42,7 +42,10 @@ class AudienceButton(ButtonData, prefix="pa"):
 
 @dataclass(frozen=True, slots=True)
 class PushConfirmButton(ButtonData, prefix="pc"):
+    """Send or cancel the preview numbered ``preview``: an older preview's button counts for nothing."""
+
     survey_id: str
+    preview: int
     send: bool
 
 
@@ -104,7 +107,8 @@ def survey_chosen(state: ConversationState, scope: Scope, pressed: PushSurveyBut
         [
             AudienceButton("talent").button(_("All talents")),
             AudienceButton("employer").button(_("All employers")),
-        ]
+        ],
+        [PushConfirmButton(pressed.survey_id, 0, False).button(_("Cancel"))],
     ]
     scope.say(
         _(
@@ -121,6 +125,14 @@ def audience_pressed(state: ConversationState, scope: Scope, pressed: AudienceBu
     if not scope.staff or state.push_draft is None:
         return _refused(state, scope)
     return _preview(state, scope, Audience(roles=(pressed.role,)))
+
+
+def forget_draft(state: ConversationState) -> ConversationState:
+    """Any command leaves the push being prepared (so a later message is not read as its audience)."""
+    if state.push_draft is None and state.awaiting is not Awaiting.AUDIENCE:
+        return state
+    awaiting = None if state.awaiting is Awaiting.AUDIENCE else state.awaiting
+    return state.model_copy(update={"push_draft": None, "awaiting": awaiting})
 
 
 def audience_typed(state: ConversationState, scope: Scope, text: str) -> ConversationState | None:
@@ -141,15 +153,18 @@ def _preview(state: ConversationState, scope: Scope, audience: Audience) -> Conv
         cohorts=audience.cohorts,
         countries=audience.countries,
         references=audience.references,
+        # A number no earlier preview has: the time of this one, in milliseconds (9 digits).
+        preview=int(scope.inbound.at.timestamp() * 1000) % 1_000_000_000,
     )
-    _ask(scope, AudienceRequest(draft.survey_id, audience))
+    _ask(scope, AudienceRequest(draft.survey_id, audience, draft.preview))
     return state.model_copy(update={"push_draft": draft, "awaiting": None})
 
 
 def confirmed(state: ConversationState, scope: Scope, pressed: PushConfirmButton) -> ConversationState:
     """Send, or not: only the draft this staff member previewed, once."""
     draft = state.push_draft
-    if not scope.staff or draft is None or draft.survey_id != pressed.survey_id:
+    current = draft is not None and (draft.survey_id, draft.preview) == (pressed.survey_id, pressed.preview)
+    if not scope.staff or draft is None or not current:
         scope.say(scope._("That button is from an earlier step, so I did not count it."))
         return state
     state = state.model_copy(update={"push_draft": None, "awaiting": None})
@@ -157,6 +172,9 @@ def confirmed(state: ConversationState, scope: Scope, pressed: PushConfirmButton
         scope.say(scope._("Nothing was sent."))
         return state
     audience = Audience(draft.roles, draft.cohorts, draft.countries, draft.references)
+    if not audience.as_json():  # pragma: no cover - a preview always has an audience
+        scope.say(scope._("Nothing was sent."))
+        return state
     key = f"{scope.inbound.user.key}:{scope.inbound.update_id or scope.inbound.at.isoformat()}"
     _ask(scope, PushRequest(draft.survey_id, audience, key))
     return state
@@ -171,8 +189,8 @@ def alert(scope: Scope, reference: str, survey_title: str, wave: int, key: str) 
     lang = scope.ctx.default_language
     _ = scope.ctx.i18n.for_lang(lang)
     text = _(
-        "Survey alert: participant {reference} asked for attention in “{survey}” (wave {wave}), "
-        "question {key}."
+        "Survey alert: participant {reference} gave an answer to follow up in “{survey}” (wave "
+        "{wave}), question {key}."
     ).format(reference=reference, survey=survey_title, wave=wave, key=key)
     scope.record(StaffNotified(chat, reply(lang, text)))
 
@@ -192,22 +210,27 @@ def preview_reply(ctx: Context, lang: Lang, request: AudienceRequest, count: Aud
         return reply(lang, _("No participant matches “{audience}”. Nothing was sent.").format(
             audience=request.audience.describe()))  # fmt: skip
     text = _(
-        "“{title}” would go to {total} participants ({audience}); {reachable} of them can get it "
-        "now (connected to the bot, and not declined surveys). Send it?"
+        "“{title}”. Participants matching ({audience}): {total}. Can get it now: {reachable} "
+        "(connected to the bot, and not declined surveys). Send it?"
     ).format(title=title, total=count.total, audience=request.audience.describe(), reachable=count.reachable)
     buttons = [
         [
-            PushConfirmButton(request.survey_id, True).button(_("Send")),
-            PushConfirmButton(request.survey_id, False).button(_("Cancel")),
+            PushConfirmButton(request.survey_id, request.preview, True).button(_("Send")),
+            PushConfirmButton(request.survey_id, request.preview, False).button(_("Cancel")),
         ]
     ]
     return reply(lang, text, buttons)
 
 
+def no_survey_reply(ctx: Context, lang: Lang, survey_id: str) -> ReplyCreated:
+    _ = ctx.i18n.for_lang(lang)
+    return reply(lang, _("There is no survey {survey} any more.").format(survey=survey_id))
+
+
 def pushed_reply(ctx: Context, lang: Lang, request: PushRequest, push_id: int, total: int) -> ReplyCreated:
     _ = ctx.i18n.for_lang(lang)
     text = _(
-        "Push {push}: “{title}” to {total} participants. The prompts are being sent; /status follows them."
+        "Push {push}: “{title}”, participants: {total}. The prompts are being sent; /status follows them."
     )
     return reply(lang, text.format(push=push_id, title=_title(ctx, request.survey_id, lang), total=total))
 

@@ -1,7 +1,7 @@
 """Follow-up surveys in the conversation: the prompt with its Start button, consent before the
-first one, a question at a time (leave for a question or a module, come back, go back and change
-an answer), every answer recorded once per participant, survey, wave and key, and an alert to
-the staff chat when an answer asks for it.
+first one (:mod:`.consent`), a question at a time (leave for a question or a module, come back,
+go back and change an answer), every answer recorded once per participant, survey, wave and key,
+and an alert to the staff chat when an answer asks for it.
 
 The dialog engine reads the answers (:mod:`dialogs.engine`); this feature keeps the participant's
 place in :class:`~bot.core.state.SurveyRun` and turns the engine's results into survey events.
@@ -15,13 +15,12 @@ from bot.basics.buttons import Button, ButtonData
 from bot.basics.lang import Lang
 from bot.core.context import Context
 from bot.core.events import (
-    ConsentGiven,
     ReplyCreated,
     SurveyAnswered,
     SurveyCompleted,
     SurveyStarted,
 )
-from bot.core.features import menu, staff, steps
+from bot.core.features import consent, menu, staff, steps
 from bot.core.scope import Scope, reply
 from bot.core.state import ConversationState, SurveyRun, run_key
 from dialogs.engine import (
@@ -41,9 +40,6 @@ from dialogs.model import AskType, Dialog, DialogKind
 
 ANSWERED_BY_BUTTONS = frozenset({AskType.CHOICE, AskType.MULTI, AskType.RATING, AskType.NPS, AskType.YES_NO})
 
-CONSENT_VERSION = "2026-12"
-"""The version of the consent text; a new text (new wording, a new right) asks again."""
-
 
 @dataclass(frozen=True, slots=True)
 class SurveyButton(ButtonData, prefix="sv"):
@@ -55,15 +51,6 @@ class SurveyButton(ButtonData, prefix="sv"):
 
 @dataclass(frozen=True, slots=True)
 class SurveyBackButton(ButtonData, prefix="sb"):
-    survey_id: str
-    wave: int
-
-
-@dataclass(frozen=True, slots=True)
-class ConsentButton(ButtonData, prefix="cs"):
-    """The answer to the consent question; with the survey to start when it is yes."""
-
-    agreed: bool
     survey_id: str
     wave: int
 
@@ -97,52 +84,23 @@ def start(state: ConversationState, scope: Scope, survey_id: str, wave: int) -> 
             )
         )
         return state
-    if state.consent != "yes" or state.consent_version != CONSENT_VERSION:
-        return _ask_consent(state, scope, survey_id, wave)
+    if not consent.consented(state):
+        return consent.ask(state, scope, survey_id, wave)
     run = state.surveys.get(run_key(survey_id, wave))
     if run is not None and run.completed:
         scope.say(_("You have already answered this survey. Thank you!"))
         return state
-    if run is None or not run.node_id or is_stale(dialog, Position(dialog.id, run.node_id)):
+    if run is not None and run.node_id and is_stale(dialog, Position(dialog.id, run.node_id)):
+        scope.say(_("This survey has changed since you started it, so it starts again from the beginning."))
+        run = None
+    if run is None or not run.node_id:
         if run is None:
             assert dialog.version is not None
             scope.record(SurveyStarted(dialog.id, dialog.version, wave))
-        run = SurveyRun(survey_id=dialog.id, wave=wave, node_id=begin(dialog).node_id)
+        alerted = run.alerted if run is not None else ()
+        run = SurveyRun(survey_id=dialog.id, wave=wave, node_id=begin(dialog).node_id, alerted=alerted)
     state = _with_run(state, run).model_copy(update={"active_survey": run.key})
     _show(dialog, run, scope)
-    return state
-
-
-def _ask_consent(state: ConversationState, scope: Scope, survey_id: str, wave: int) -> ConversationState:
-    _ = scope._
-    text = _(
-        "Before the first survey: may the DT4E team store your answers? They are kept with your "
-        "participant reference and read only by the DT4E programme team, to follow how the "
-        "placements are going. You can have them erased at any time: ask the team with /human."
-    )
-    buttons = [
-        [
-            ConsentButton(True, survey_id, wave).button(_("Yes, I agree")),
-            ConsentButton(False, survey_id, wave).button(_("No")),
-        ]
-    ]
-    scope.say(text, buttons)
-    return state
-
-
-def consent(state: ConversationState, scope: Scope, pressed: ConsentButton) -> ConversationState:
-    scope.record(ConsentGiven(CONSENT_VERSION, pressed.agreed))
-    state = state.model_copy(
-        update={"consent": "yes" if pressed.agreed else "no", "consent_version": CONSENT_VERSION}
-    )
-    if pressed.agreed:
-        return start(state, scope, pressed.survey_id, pressed.wave)
-    scope.say(
-        scope._(
-            "Understood: your answers will not be stored, and no more surveys will be sent to you. "
-            "You can change your mind at any time with /privacy."
-        )
-    )
     return state
 
 
@@ -151,8 +109,10 @@ def _with_run(state: ConversationState, run: SurveyRun) -> ConversationState:
 
 
 def _active(state: ConversationState, ctx: Context) -> tuple[Dialog, SurveyRun] | None:
+    """The survey being answered, where; ``None`` when there is none, or when it cannot go on
+    (the consent withdrawn, the survey gone or changed under the participant's feet)."""
     run = state.surveys.get(state.active_survey)
-    if run is None or run.completed:
+    if run is None or run.completed or not consent.consented(state) or not state.participant:
         return None
     dialog = survey(ctx, run.survey_id)
     if dialog is None or is_stale(dialog, Position(dialog.id, run.node_id)):
@@ -190,6 +150,12 @@ def _show(dialog: Dialog, run: SurveyRun, scope: Scope) -> None:
 def answer_button(state: ConversationState, scope: Scope, step: StepButton) -> ConversationState:
     """A survey step's button: counted only if it belongs to the step the participant is on now."""
     current = _active(state, scope.ctx)
+    if (
+        current is None
+        and (stale := state.surveys.get(state.active_survey)) is not None
+        and not stale.completed
+    ):
+        return start(state, scope, stale.survey_id, stale.wave)  # it changed, or consent is needed
     if current is None or (current[0].id, current[1].node_id) != (step.dialog_id, step.node_id):
         scope.say(scope._("That button is from an earlier step, so I did not count it."))
         if current is not None:
@@ -224,10 +190,11 @@ def back(state: ConversationState, scope: Scope, pressed: SurveyBackButton) -> C
         scope.say(scope._("That button is from an earlier step, so I did not count it."))
         return state
     dialog, run = current
-    if not run.history:
+    history = tuple(node_id for node_id in run.history if node_id in dialog)  # the survey may have changed
+    if not history:
         _show(dialog, run, scope)
         return state
-    run = run.model_copy(update={"node_id": run.history[-1], "history": run.history[:-1], "selection": ()})
+    run = run.model_copy(update={"node_id": history[-1], "history": history[:-1], "selection": ()})
     _show(dialog, run, scope)
     return _with_run(state, run)
 
@@ -246,9 +213,9 @@ def _apply(
     _ = scope._
     if outcome.problem is not None:
         scope.say(steps.problem_text(outcome.problem, scope))
-        if outcome.position is not None:
+        if outcome.problem is Problem.STALE and outcome.position is not None:
             run = run.model_copy(update={"node_id": outcome.position.node_id, "history": (), "selection": ()})
-            _show(dialog, run, scope)
+        _show(dialog, run, scope)
         return _with_run(state, run)
     assert dialog.version is not None
     for result in outcome.results:
@@ -258,10 +225,10 @@ def _apply(
             scope.record(
                 SurveyAnswered(dialog.id, dialog.version, run.wave, result.key, result.value, result.category)
             )
-    if outcome.alert:
-        lang = scope.ctx.default_language
-        node = dialog.node(run.node_id)
-        staff.alert(scope, state.participant, dialog.title.get(lang), run.wave, node.result or node.id)
+    key = dialog.node(run.node_id).result or run.node_id
+    if outcome.alert and key not in run.alerted:  # once per question, however often it is changed
+        staff.alert(scope, state.participant, dialog.title.get(scope.ctx.default_language), run.wave, key)
+        run = run.model_copy(update={"alerted": (*run.alerted, key)})
     if outcome.position is None:  # a survey without closing words
         scope.say(_("Thank you! Your answers have reached the DT4E team."), [[_main_menu(scope)]])
         return _completed(state, run)
