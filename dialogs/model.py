@@ -495,6 +495,11 @@ class Dialog(StrictModel):
     def __contains__(self, node_id: object) -> bool:
         return node_id in self._by_id
 
+    def asking(self, key: str) -> Node | None:
+        """The node whose answers are stored under result ``key`` (``None``: no question of this
+        version has it, such as a retired one)."""
+        return next((node for node in self.nodes if node.result == key), None)
+
     def node(self, node_id: str) -> Node:
         """The node with this id; :class:`KeyError` if there is none (see :func:`dialogs.engine.is_stale`)."""
         try:

@@ -48,7 +48,7 @@ def _cell(dialog: Dialog, key: str, answer: tuple[str, str] | None) -> str:
     value, category = answer
     if category == "skipped":
         return SKIPPED
-    node = next((n for n in dialog.nodes if n.result == key), None)
+    node = dialog.asking(key)
     if node is None or node.ask is None or node.ask.type not in (AskType.CHOICE, AskType.MULTI):
         return value
     labels = {choice.id: choice.label.get(Lang.EN) for choice in node.ask.choices}
@@ -79,7 +79,7 @@ def questions(dialog: Dialog, keys: Iterable[str]) -> list[list[str]]:
     """What each key asks, in English, with its type and its choices."""
     lines = [["key", "type", "question", "choices"]]
     for key in keys:
-        node = next((n for n in dialog.nodes if n.result == key), None)
+        node = dialog.asking(key)
         if node is None or node.ask is None:
             lines.append([key, "", "(a question of an earlier version of the survey)", ""])
             continue

@@ -20,7 +20,7 @@ CHARTED = (AskType.RATING, AskType.NPS, AskType.CHOICE, AskType.MULTI, AskType.Y
 
 def _values(dialog: Dialog, key: str) -> tuple[AskType, list[str]] | None:
     """The possible answers of a charted question, in its order."""
-    node = next((n for n in dialog.nodes if n.result == key), None)
+    node = dialog.asking(key)
     if node is None or node.ask is None or node.ask.type not in CHARTED:
         return None
     ask = node.ask
@@ -87,7 +87,7 @@ def chart_png(dialog: Dialog, report: ResultsReport) -> bytes:
 
 
 def _labels(dialog: Dialog, question: QuestionCounts) -> list[str]:
-    node = next((n for n in dialog.nodes if n.result == question.key), None)
+    node = dialog.asking(question.key)
     names = {c.id: c.label.get(Lang.EN) for c in node.ask.choices} if node and node.ask else {}
     if (
         question.kind == AskType.RATING.value
