@@ -28,6 +28,7 @@ from faq.assistant import FaqAssistant
 
 if TYPE_CHECKING:
     from bot.channels.telegram.webhook import Mode
+    from storage.schedules import FollowUpRules
     from storage.store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -82,14 +83,40 @@ async def open_app(settings: Settings) -> AsyncIterator[App]:
         if pruned:
             log.info("forgot %d processed update ids older than %s", pruned, PROCESSED_UPDATES_KEPT)
         from bot.service.desk import StaffDesk
+        from bot.service.pushes import Broadcasting
         from storage.desk import SqlStaffData
+        from storage.leases import lease_for
         from storage.pushes import SqlPushes
+        from storage.schedules import SqlSchedules
 
         desk = StaffDesk(SqlStaffData(store), context)
-        service = ConversationService(store, context, pushes=SqlPushes(store), desk=desk)
+        versions = {d.id: d.version or 1 for d in context.dialogs.surveys()} if context.dialogs else {}
+        broadcasting = Broadcasting(
+            SqlPushes(store, default_zone=settings.timezone),
+            lease_for(engine),
+            SqlSchedules(store, follow_up_rules(settings, versions)),
+            rate=settings.send_rate,
+        )
+        service = ConversationService(store, context, broadcasting=broadcasting, desk=desk)
         yield App(settings=settings, service=service, store=store)
     finally:
         await store.close()
+
+
+def follow_up_rules(settings: Settings, versions: dict[str, int] | None = None) -> FollowUpRules:
+    """The follow-up schedule as the settings say (``versions``: each survey's, for the jobs)."""
+    from bot.basics.calendar import Daytime
+    from storage.schedules import FollowUpRules
+
+    return FollowUpRules(
+        months={"talent": settings.follow_up_months_talent, "employer": settings.follow_up_months_employer},
+        hour=settings.follow_up_hour,
+        grace=timedelta(days=settings.follow_up_grace_days),
+        reminder_after=timedelta(days=settings.reminder_days) if settings.reminder_days else None,
+        default_zone=settings.timezone,
+        daytime=Daytime.parse(settings.daytime),
+        versions=versions or {},
+    )
 
 
 @asynccontextmanager

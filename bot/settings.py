@@ -46,6 +46,70 @@ class Settings(BaseSettings):
         default="", description="the bot's @username, for invitation links (else asked from Telegram)"
     )
     invitation_days: int = Field(default=30, ge=1, le=365, description="how long an invitation link works")
+    send_rate: float = Field(
+        default=25.0,
+        gt=0,
+        le=1000,
+        description="messages a second for the whole bot, replies and broadcasts (Telegram allows about 30)",
+    )
+    daytime: str = Field(
+        default="08-21", description="local hours in which broadcasts and follow-ups may reach people"
+    )
+    timezone: str = Field(
+        default="Europe/Brussels", description="time zone of participants imported without one"
+    )
+    follow_up_months_talent: Annotated[tuple[int, ...], NoDecode] = Field(
+        default=(1, 3, 6, 12), description="months after the job start when talents get their follow-up"
+    )
+    follow_up_months_employer: Annotated[tuple[int, ...], NoDecode] = Field(
+        default=(1, 3, 6, 12), description="months after the job start when employers get theirs"
+    )
+    follow_up_hour: int = Field(default=10, description="local hour at which a follow-up goes out")
+    follow_up_grace_days: int = Field(
+        default=3, ge=0, le=60, description="a follow-up missed while the bot was down goes out this late"
+    )
+    reminder_days: int = Field(
+        default=7, ge=0, le=60, description="days before one reminder of an unanswered follow-up (0: none)"
+    )
+
+    @field_validator("daytime")
+    @classmethod
+    def _daytime(cls, value: str) -> str:
+        from bot.basics.calendar import Daytime
+
+        return str(Daytime.parse(value))
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "expected an IANA time zone name, such as Europe/Brussels or Asia/Amman"
+            ) from None
+        return value
+
+    @field_validator("follow_up_months_talent", "follow_up_months_employer", mode="before")
+    @classmethod
+    def _months(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.isdigit() and 0 < int(p) <= 120 for p in parts):
+                raise ValueError("expected comma-separated months from 1 to 120, such as 1,3,6,12")
+            return tuple(sorted({int(p) for p in parts}))
+        return value
+
+    @field_validator("follow_up_hour")
+    @classmethod
+    def _hour(cls, value: int) -> int:
+        from bot.basics.calendar import DAYTIME
+
+        if not DAYTIME.start <= value < DAYTIME.end:
+            raise ValueError(f"expected a daytime hour, from {DAYTIME.start} to {DAYTIME.end - 1}")
+        return value
 
     @field_validator("bot_username")
     @classmethod

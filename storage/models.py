@@ -7,7 +7,7 @@ never a column per question, so answers survive edits of a survey.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,8 +16,25 @@ from sqlmodel import Field, SQLModel
 metadata = SQLModel.metadata
 
 
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A moment, stored in UTC and read back aware on every backend (SQLite keeps no zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 def _when(nullable: bool = False, index: bool = False) -> Any:
-    return Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index))
+    return Field(sa_column=sa.Column(UtcDateTime(), nullable=nullable, index=index))
 
 
 class User(SQLModel, table=True):
@@ -179,26 +196,37 @@ def _participant_fk(nullable: bool = False) -> Any:
 
 
 class SurveyPush(SQLModel, table=True):
-    """A survey sent to an audience: one wave of answers. Its id is the wave."""
+    """A broadcast job: a survey's prompt (its id is the wave), a reminder of earlier waves, or an
+    announcement, sent to its recipients by the running bot. ``state``: running, paused,
+    cancelled or done; ``daytime`` ("08-21"): sent only in those local hours of each recipient."""
 
     __tablename__ = "survey_pushes"
 
     id: int | None = Field(default=None, primary_key=True)
-    survey_id: str = Field(max_length=64, index=True)
+    kind: str = Field(default="survey", max_length=16)  # survey | reminder | announcement
+    survey_id: str | None = Field(default=None, max_length=64, index=True)
     version: int
+    message: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON, nullable=True))
     audience: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
     created_by: str = Field(max_length=64)
     request_key: str | None = Field(default=None, max_length=128, unique=True)  # one push per request
+    state: str = Field(default="running", max_length=16, index=True)
+    daytime: str | None = Field(default=None, max_length=5)
     created_at: datetime = _when()
+    started_at: datetime | None = _when(nullable=True)  # the first message sent
+    finished_at: datetime | None = _when(nullable=True)  # done or cancelled
 
 
 class PushRecipient(SQLModel, table=True):
-    """One participant of a push: pending, then sent, failed (with its reason), unreachable or
-    skipped. ``claimed_at`` is set just before the prompt is handed to Telegram."""
+    """One participant of a job: pending, claimed by the sender (``owner``), sending (handed to
+    Telegram), then sent, failed (with its reason), unreachable or skipped. ``wave`` is the
+    survey wave the message opens (a reminder's is the first push's)."""
 
     __tablename__ = "push_recipients"
     __table_args__ = (
         sa.UniqueConstraint("push_id", "participant_id", name="uq_push_recipients_push_participant"),
+        sa.Index("ix_push_recipients_push_status", "push_id", "status"),
+        sa.Index("ix_push_recipients_status_id", "status", "id"),  # the sender's claims, in order
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -206,10 +234,44 @@ class PushRecipient(SQLModel, table=True):
         sa_column=sa.Column(sa.Integer, sa.ForeignKey("survey_pushes.id", ondelete="CASCADE"), nullable=False)
     )
     participant_id: int = _participant_fk()
-    status: str = Field(default="pending", max_length=16, index=True)
+    wave: int | None = Field(default=None, index=True)
+    status: str = Field(default="pending", max_length=16)
     reason: str = Field(default="", max_length=200)
+    owner: str | None = Field(default=None, max_length=64)
     claimed_at: datetime | None = _when(nullable=True)
     sent_at: datetime | None = _when(nullable=True)
+
+
+class FollowUp(SQLModel, table=True):
+    """A participant's follow-up survey due ``months`` after their job start: planned, then
+    queued (in the push ``push_id``), past (already past when planned: never sent) or missed
+    (the bot was down longer than the grace window); ``reminder_id`` is the reminder's push."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        sa.UniqueConstraint("participant_id", "survey_id", "months", name="uq_follow_ups_participant_wave"),
+        sa.Index("ix_follow_ups_state_due", "state", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = _participant_fk()
+    survey_id: str = Field(max_length=64)
+    months: int
+    due_at: datetime = _when()
+    state: str = Field(default="planned", max_length=16)
+    push_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("survey_pushes.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    reminder_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("survey_pushes.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    updated_at: datetime = _when()
 
 
 class SurveyResponse(SQLModel, table=True):

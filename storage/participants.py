@@ -17,6 +17,7 @@ from bot.service.participants import Participant, ParticipantView
 from storage.models import Invitation as InvitationRow
 from storage.models import Participant as ParticipantRow
 from storage.models import User
+from storage.schedules import FollowUpRules, plan
 
 if TYPE_CHECKING:
     from storage.store import SqlStore
@@ -52,11 +53,15 @@ def _participant(row: ParticipantRow) -> Participant:
 class SqlParticipants:
     """:class:`bot.service.participants.ParticipantStore` on the bot's database."""
 
-    def __init__(self, store: SqlStore) -> None:
+    def __init__(self, store: SqlStore, *, follow_ups: FollowUpRules | None = None) -> None:
         self._store = store
+        self.follow_ups = follow_ups
+        """Plan each new or changed participant's follow-ups with these rules (in the same
+        transaction as the import)."""
 
     async def save(self, participants: Sequence[Participant], at: datetime) -> tuple[int, int, int]:
         added = updated = unchanged = 0
+        changed: list[ParticipantRow] = []
         async with self._store.session() as session:
             for start in range(0, len(participants), _CHUNK):
                 chunk = participants[start : start + _CHUNK]
@@ -72,12 +77,19 @@ class SqlParticipants:
                         _write(row, participant, at)
                         session.add(row)
                         added += 1
+                        changed.append(row)
                     elif _participant(row) == participant:
                         unchanged += 1
                     else:
+                        before = (row.role, row.start_date, row.timezone)
                         _write(row, participant, at)
                         updated += 1
+                        if before != (row.role, row.start_date, row.timezone):
+                            changed.append(row)
                 await session.flush()
+            if self.follow_ups is not None and changed:
+                ids = [row.id for row in changed if row.id is not None]
+                await plan(session, ids, self.follow_ups, at)
         return added, updated, unchanged
 
     async def get(self, reference: str) -> ParticipantView | None:

@@ -65,7 +65,7 @@ async def _may_store(
         sa.select(col(PushRecipient.id))
         .join(SurveyPush, col(SurveyPush.id) == col(PushRecipient.push_id))
         .where(
-            col(PushRecipient.push_id) == event.wave,
+            col(PushRecipient.wave) == event.wave,  # the wave's push, or a reminder of it
             col(PushRecipient.participant_id) == participant_id,
             col(SurveyPush.survey_id) == event.survey_id,
         )

@@ -6,6 +6,7 @@ run                 ``chat`` (the assistant in the terminal) and ``run`` (the Te
 content             ``ask``, ``check``, ``faq eval``, ``dialogs list|diagram``, ``db upgrade``
 participants        ``participants import|list|show|invite`` and ``staff invite``
 surveys             ``survey push|status|export``
+broadcasts          ``broadcast send|list|status|pause|resume|cancel|retry``, ``schedule list``
 ==================  ===========================================================================
 
 Errors print one line, ``dt4e-bot: error: ...``, and exit non-zero: 2 for a bad setting or
@@ -22,7 +23,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.basics.errors import AssistantError, ConfigurationError
-from bot.cli import content, participants, run, surveys
+from bot.cli import broadcasts, content, participants, run, surveys
 from bot.cli.common import UsageError
 from bot.settings import load_settings
 
@@ -35,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A trilingual assistant for labour-mobility programmes (Arabic, English, French).",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (run, content, participants, surveys):
+    for group in (run, content, participants, surveys, broadcasts):
         group.add_commands(commands)
     return parser
 

@@ -6,8 +6,11 @@ import argparse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.basics.calendar import Daytime
 from bot.basics.errors import ConfigurationError
 from bot.basics.lang import Lang
+from bot.core.audience import COUNTRIES, Audience
+from bot.core.state import Role
 from bot.settings import Settings
 
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
@@ -24,3 +27,38 @@ def command(commands: Commands, name: str, handler: Handler, **kwargs: Any) -> a
     parser: argparse.ArgumentParser = commands.add_parser(name, **kwargs)
     parser.set_defaults(handler=handler)
     return parser
+
+
+def add_audience(parser: argparse.ArgumentParser) -> None:
+    """Who gets a broadcast, and when it may reach them."""
+    parser.add_argument("--role", action="append", choices=[r.value for r in Role], default=[])
+    parser.add_argument("--cohort", action="append", default=[])
+    parser.add_argument("--country", action="append", choices=COUNTRIES, type=str.upper, default=[])
+    parser.add_argument("--ref", action="append", default=[], metavar="REFERENCE")
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument(
+        "--daytime",
+        metavar="HH-HH",
+        help="send only in these local hours of each recipient (default: DT4E_DAYTIME, 08-21)",
+    )
+    when.add_argument(
+        "--any-time", action="store_true", help="send at once, whatever the hour where they are"
+    )
+    parser.add_argument("--dry-run", action="store_true", help="only count the recipients")
+    parser.add_argument("--yes", action="store_true", help="no confirmation prompt (for scripts)")
+
+
+def audience_of(args: argparse.Namespace) -> Audience:
+    audience = Audience(tuple(args.role), tuple(args.cohort), tuple(args.country), tuple(args.ref))
+    if not audience.as_json():
+        raise UsageError("say who gets it: --role, --cohort, --country or --ref (each may be repeated)")
+    return audience
+
+
+def daytime_of(args: argparse.Namespace, settings: Settings) -> Daytime | None:
+    if args.any_time:
+        return None
+    try:
+        return Daytime.parse(args.daytime or settings.daytime)
+    except ValueError as exc:
+        raise UsageError(f"--daytime: {exc}") from None

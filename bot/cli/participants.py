@@ -53,17 +53,20 @@ def _now() -> datetime:
 
 
 async def _import(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import open_store
+    from bot.app import follow_up_rules, open_store
     from storage.participants import SqlParticipants
 
     header, rows = read_table(args.file)
     names = check_header(header, str(args.file))
     async with open_store(settings) as store:
-        report = await Participants(SqlParticipants(store)).import_rows(rows, names, _now())
+        participants = SqlParticipants(store, follow_ups=follow_up_rules(settings))
+        report = await Participants(participants).import_rows(rows, names, _now())
     print(
         f"{args.file}: {report.accepted} rows accepted ({report.added} added, {report.updated} updated, "
         f"{report.unchanged} unchanged), {len(report.rejected)} rejected"
     )
+    if report.added or report.updated:
+        print("follow-up surveys are planned from each start_date: see dt4e-bot schedule list")
     for rejected in report.rejected:
         print(f"line {rejected.line}: {rejected.reason}")
     return 1 if report.rejected else 0

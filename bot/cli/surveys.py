@@ -10,11 +10,10 @@ import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from bot.basics.calendar import Daytime
 from bot.basics.errors import NotFound
-from bot.cli.common import Commands, UsageError, command
-from bot.core.audience import COUNTRIES, Audience
-from bot.core.state import Role
-from bot.service.pushes import SENT, SKIPPED, UNREACHABLE
+from bot.cli.common import Commands, UsageError, add_audience, audience_of, command, daytime_of
+from bot.service.pushes import CLAIMED, PENDING, SENT, SKIPPED, UNREACHABLE
 from bot.settings import Settings
 from dialogs.model import Dialog
 
@@ -24,12 +23,7 @@ def add_commands(commands: Commands) -> None:
     sub = group.add_subparsers(dest="survey_command", required=True, metavar="SURVEY_COMMAND")
     push = command(sub, "push", _push, help="send a survey to participants (the running bot sends it)")
     push.add_argument("survey", help="the survey id: talent-follow-up or employer-follow-up")
-    push.add_argument("--role", action="append", choices=[r.value for r in Role], default=[])
-    push.add_argument("--cohort", action="append", default=[])
-    push.add_argument("--country", action="append", choices=COUNTRIES, type=str.upper, default=[])
-    push.add_argument("--ref", action="append", default=[], metavar="REFERENCE")
-    push.add_argument("--dry-run", action="store_true", help="only count the recipients")
-    push.add_argument("--yes", action="store_true", help="no confirmation prompt (for scripts)")
+    add_audience(push)
     status = command(sub, "status", _status, help="recent pushes: sent, failed, unreachable, answered")
     status.add_argument("push", nargs="*", type=int, help="push ids (default: the latest ten)")
     status.add_argument("--json", action="store_true")
@@ -61,36 +55,46 @@ async def _push(args: argparse.Namespace, settings: Settings) -> int:
     from storage.pushes import SqlPushes
 
     dialog = _survey(args.survey)
-    audience = Audience(tuple(args.role), tuple(args.cohort), tuple(args.country), tuple(args.ref))
-    if not audience.as_json():
-        raise UsageError("say who gets it: --role, --cohort, --country or --ref (each may be repeated)")
+    audience, daytime = audience_of(args), daytime_of(args, settings)
     async with open_store(settings) as store:
-        pushes = SqlPushes(store)
+        pushes = SqlPushes(store, default_zone=settings.timezone)
         total = await pushes.count(audience)
-        if args.dry_run:
-            print(f"{dialog.id} would go to {total} participants")
-            return 0
-        if total == 0:
-            raise NotFound("no participant matches; see dt4e-bot participants list")
-        if not args.yes:
-            if not sys.stdin.isatty():
-                raise UsageError("confirm with --yes when not typing at a terminal")
-            answer = await asyncio.to_thread(input, f"Send {dialog.id} to {total} participants? [y/N] ")
-            if answer.strip().lower() not in ("y", "yes", "o", "oui"):
-                print("nothing sent")
-                return 1
+        if not await confirmed(args, dialog.id, total):
+            return 0 if args.dry_run else 1
         assert dialog.version is not None
         push_id, recipients = await pushes.create(
-            dialog.id, dialog.version, audience, "cli", datetime.now(UTC)
+            dialog.id, dialog.version, audience, "cli", datetime.now(UTC), daytime=daytime
         )
         [report] = await pushes.status([push_id])
     print(f"push {push_id}: {recipients} recipients")
-    counts = report.counts
-    print(
-        f"{counts['pending']} to send by the running bot, {counts[SKIPPED]} skipped "
+    print(queued(report.counts, daytime))
+    return 0
+
+
+async def confirmed(args: argparse.Namespace, what: str, total: int) -> bool:
+    """``--dry-run`` counts; else ask before sending ``what`` to ``total`` people (``--yes``: no)."""
+    if args.dry_run:
+        print(f"{what} would go to {total} participants")
+        return False
+    if total == 0:
+        raise NotFound("no participant matches; see dt4e-bot participants list")
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        raise UsageError("confirm with --yes when not typing at a terminal")
+    answer = await asyncio.to_thread(input, f"Send {what} to {total} participants? [y/N] ")
+    if answer.strip().lower() in ("y", "yes", "o", "oui"):
+        return True
+    print("nothing sent")
+    return False
+
+
+def queued(counts: dict[str, int], daytime: Daytime | None) -> str:
+    when = f", between {daytime} local time" if daytime is not None else ""
+    return (
+        f"{counts[PENDING]} to send by the running bot{when}, {counts[SKIPPED]} skipped "
         f"(not connected yet, or declined surveys), {counts[UNREACHABLE]} unreachable"
     )
-    return 0
 
 
 async def _status(args: argparse.Namespace, settings: Settings) -> int:
@@ -99,6 +103,8 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
 
     async with open_store(settings) as store:
         reports = await SqlPushes(store).status(args.push or None)
+    for r in reports:  # a claimed recipient is still to send
+        r.counts[PENDING] += r.counts.pop(CLAIMED, 0)
     if args.json:
         for r in reports:
             print(

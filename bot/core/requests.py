@@ -12,6 +12,10 @@ from datetime import datetime
 from bot.core.audience import Audience
 from bot.core.events import Attachment
 
+STATUSES = ("pending", "claimed", "sending", "sent", "failed", "unreachable", "skipped")
+"""A broadcast recipient's statuses (``bot.service.pushes`` defines them; the core cannot import
+the service)."""
+
 
 @dataclass(frozen=True, slots=True)
 class StatusRequest:
@@ -50,12 +54,37 @@ StaffRequest = StatusRequest | ResultsRequest | AudienceRequest | PushRequest
 
 @dataclass(frozen=True, slots=True)
 class PushSummary:
+    """A broadcast job and where it stands."""
+
     push_id: int
-    survey_id: str
+    survey_id: str  # "" for an announcement
     created_at: datetime
     counts: dict[str, int]
-    """Recipients by status (pending, sending, sent, failed, unreachable, skipped), and the
-    wave's ``started`` and ``completed`` responses."""
+    """Recipients by status (pending, claimed, sending, sent, failed, unreachable, skipped), and
+    the wave's ``started`` and ``completed`` responses."""
+    kind: str = "survey"  # survey | reminder | announcement
+    state: str = "running"  # running | paused | cancelled | done
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.get(status, 0) for status in STATUSES)
+
+    @property
+    def waiting(self) -> int:
+        """Recipients still to send (pending, claimed or being sent)."""
+        return sum(self.counts.get(status, 0) for status in ("pending", "claimed", "sending"))
+
+    @property
+    def done(self) -> int:
+        return self.total - self.waiting
+
+    def duration(self, now: datetime) -> float | None:
+        """Seconds from the first message to the end (or to ``now`` while it runs)."""
+        if self.started_at is None:
+            return None
+        return max(0.0, ((self.finished_at or now) - self.started_at).total_seconds())
 
 
 @dataclass(frozen=True, slots=True)

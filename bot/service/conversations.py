@@ -22,7 +22,7 @@ from bot.core.scope import reply
 from bot.service import invitations
 from bot.service.locks import KeyedLocks
 from bot.service.ports import Store, Undelivered
-from bot.service.pushes import PushQueue
+from bot.service.pushes import Broadcasting
 
 if TYPE_CHECKING:
     from bot.service.desk import StaffDesk
@@ -46,15 +46,15 @@ class ConversationService:
         context: Context,
         *,
         attempts: int = 5,
-        pushes: PushQueue | None = None,
+        broadcasting: Broadcasting | None = None,
         desk: StaffDesk | None = None,
     ) -> None:
         self.store = store
         self.context = context
         self.attempts = attempts
         self.locks = KeyedLocks()
-        self.pushes = pushes
-        """The survey prompts to send, when this service sends them (the running bot)."""
+        self.broadcasting = broadcasting
+        """The broadcast queue and its lease, when this service sends them (the running bot)."""
         self.desk = desk
         """Answers staff commands that need the programme's data; without it they get none."""
 

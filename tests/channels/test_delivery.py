@@ -160,7 +160,7 @@ async def test_ptb_errors_are_logged_without_the_users_message(caplog: pytest.Lo
     from telegram import Update
 
     channel = ptb_channel.PtbChannel(
-        SimpleNamespace(),
+        SimpleNamespace(broadcasting=None),
         token="123456:TEST",
         api_base="http://127.0.0.1:9",
     )

@@ -403,7 +403,7 @@ class LongReplies:
     def __init__(self, context: Context, reply: ReplyCreated) -> None:
         self.context = context
         self.reply = reply
-        self.pushes = None  # it sends no survey prompts
+        self.broadcasting = None  # it sends no broadcasts
 
     async def staff_ids(self, channel: str) -> set[str]:
         return set()

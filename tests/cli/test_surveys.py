@@ -90,7 +90,7 @@ def test_a_push_from_the_command_line(answered: dict[str, str]) -> None:
     assert pushed.returncode == 0, pushed.stderr
     lines = pushed.stdout.splitlines()
     assert lines[0] == "push 2: 3 recipients"
-    assert lines[1].startswith("2 to send by the running bot, 1 skipped")
+    assert lines[1].startswith("2 to send by the running bot, between 08-21 local time, 1 skipped")
     status = dt4e("survey", "status", "1", "2", "--json", env=answered)
     second, first = (json.loads(line) | {"created_at": ""} for line in status.stdout.splitlines())
     assert second == {

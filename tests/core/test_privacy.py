@@ -41,7 +41,8 @@ async def test_consent_given_and_withdrawn_from_privacy(
     await pushes.create("talent-follow-up", 1, Audience(roles=("talent",)), "test", AT)
     [withdrawn] = await service.handle(inbound(RANIA, AT, press=SurveyConsentButton(False).pack(), hint="en"))
     assert withdrawn.text.startswith("Done: your answers to new surveys will not be stored")
-    assert await pushes.claim(10, AT) == [], "a pending prompt is not sent after the consent is withdrawn"
+    claimed = await pushes.claim(10, AT, channel="telegram", owner="test")
+    assert claimed == [], "a pending prompt is not sent after the consent is withdrawn"
     [status] = await pushes.status()
     assert status.counts["skipped"] == 1
     async with engine.connect() as conn:

@@ -1,18 +1,35 @@
-"""Survey pushes on every backend: the audience resolved in the database, each recipient claimed
-once, and what a crash left in flight reported rather than sent again."""
+"""Broadcast jobs on every backend: the audience resolved in the database, each recipient claimed
+once, what a stop left behind resolved (claims given back, sends in flight reported rather than
+sent again), pause, resume, cancel, daytime-only sending and announcements."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 
+from bot.basics.calendar import Daytime
 from bot.core.audience import Audience
 from bot.core.events import ConsentGiven
 from bot.core.inbound import UserRef
 from bot.core.state import Role
 from bot.service.invitations import token_hash
 from bot.service.participants import Participant
-from bot.service.pushes import FAILED, INTERRUPTED, SENT, UNREACHABLE
+from bot.service.pushes import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    INTERRUPTED,
+    PAUSED,
+    PENDING,
+    RUNNING,
+    SENDING,
+    SENT,
+    SKIPPED,
+    UNREACHABLE,
+    Delivery,
+    Result,
+)
 from storage.participants import SqlParticipants
 from storage.pushes import SqlPushes
 from storage.store import SqlStore
@@ -51,33 +68,108 @@ async def test_an_audience_is_resolved_with_who_cannot_be_reached(store: SqlStor
     assert {k: v for k, v in status.counts.items() if v} == {"pending": 2, "skipped": 5, "unreachable": 1}
 
 
+def claim(pushes: SqlPushes, limit: int, at: datetime = AT, owner: str = "a") -> Awaitable[list[Delivery]]:
+    return pushes.claim(limit, at, channel="telegram", owner=owner)
+
+
 async def test_each_recipient_is_claimed_once_and_finished(store: SqlStore) -> None:
     await people(store)
     pushes = SqlPushes(store)
     push_id, _ = await pushes.create("talent-follow-up", 1, Audience(roles=("talent",)), "cli", AT)
-    first, second = await asyncio.gather(pushes.claim(1, AT), pushes.claim(5, AT))
+    first, second = await asyncio.gather(claim(pushes, 1, owner="a"), claim(pushes, 5, owner="b"))
     claimed = first + second
     assert sorted(p.user.id for p in claimed) == ["100", "106"]
     assert len({p.recipient_id for p in claimed}) == 2
-    assert await pushes.claim(5, AT) == [], "nothing is claimed twice"
-    await pushes.finish(claimed[0].recipient_id, SENT, "", AT)
-    await pushes.finish(claimed[1].recipient_id, UNREACHABLE, "Forbidden: bot was blocked by the user", AT)
+    assert {(p.kind, p.survey_id, p.wave) for p in claimed} == {("survey", "talent-follow-up", push_id)}
+    assert await claim(pushes, 5) == [], "nothing is claimed twice"
+    by_owner = {"a": first, "b": second}
+    for owner, items in by_owner.items():
+        for item in items:
+            assert await pushes.begin(item.recipient_id, owner, AT)
+            assert not await pushes.begin(item.recipient_id, owner, AT), "begun once"
+    await pushes.finish(
+        [
+            Result(claimed[0].recipient_id, SENT, "", AT),
+            Result(claimed[1].recipient_id, UNREACHABLE, "Forbidden: bot was blocked by the user", AT),
+        ]
+    )
     [status] = await pushes.status([push_id])
-    assert (status.counts[SENT], status.counts[UNREACHABLE], status.counts["pending"]) == (1, 2, 0)
+    assert (status.counts[SENT], status.counts[UNREACHABLE], status.waiting) == (1, 2, 0)
+    assert (status.state, status.started_at) == (RUNNING, AT)
+    assert await pushes.close_finished(AT + timedelta(seconds=5)) == [push_id]
+    [done] = await pushes.status([push_id])
+    assert (done.state, done.finished_at) == (DONE, AT), "finished when its last message went"
 
 
-async def test_what_a_crash_left_in_flight_is_reported_not_sent_again(store: SqlStore) -> None:
+async def test_a_stop_gives_claims_back_and_reports_only_the_sends_in_flight(store: SqlStore) -> None:
     await people(store)
     pushes = SqlPushes(store)
     push_id, _ = await pushes.create("talent-follow-up", 1, Audience(roles=("talent",)), "cli", AT)
-    await pushes.claim(1, AT)  # ... and the process is killed before it says how the send went
-    assert await pushes.recover(AT + timedelta(seconds=30)) == 0, "maybe another instance, still sending"
-    assert await pushes.recover(AT + timedelta(minutes=3)) == 1
+    first, second = await claim(pushes, 5)
+    assert await pushes.begin(first.recipient_id, "a", AT)  # ... and the process is killed
+    assert await pushes.recover(AT + timedelta(seconds=1)) == (1, 1)
     [status] = await pushes.status([push_id])
-    assert (status.counts[FAILED], status.counts["sending"], status.counts["pending"]) == (1, 0, 1)
-    [left] = await pushes.claim(5, AT)
-    assert left.user.id in {"100", "106"}
+    assert (status.counts[FAILED], status.counts[SENDING], status.counts[PENDING]) == (1, 0, 1)
+    [left] = await claim(pushes, 5)
+    assert left.recipient_id == second.recipient_id, "the claim never sent is sent, the one in flight is not"
     assert INTERRUPTED.startswith("interrupted")
+    assert await pushes.retry(push_id) == 1, "staff may send the interrupted one again"
+
+
+async def test_pausing_stops_a_claimed_send_and_cancelling_skips_the_rest(store: SqlStore) -> None:
+    await people(store)
+    pushes = SqlPushes(store)
+    push_id, _ = await pushes.create("talent-follow-up", 1, Audience(roles=("talent",)), "cli", AT)
+    first, _second = await claim(pushes, 5)
+    assert await pushes.set_state(push_id, PAUSED, AT) == RUNNING
+    assert not await pushes.begin(first.recipient_id, "a", AT), "a paused job sends nothing more"
+    assert await claim(pushes, 5) == []
+    assert await pushes.set_state(push_id, RUNNING, AT) == PAUSED
+    assert len(await claim(pushes, 5)) == 2, "resumed: both are sent"
+    assert await pushes.release("a") == 2
+    assert await pushes.set_state(push_id, CANCELLED, AT) == RUNNING
+    [status] = await pushes.status([push_id])
+    assert (status.state, status.counts[PENDING], status.counts[SKIPPED]) == (CANCELLED, 0, 7)
+    assert await pushes.set_state(push_id, RUNNING, AT) == CANCELLED, "a cancelled job stays cancelled"
+    assert await pushes.set_state(999, PAUSED, AT) is None
+
+
+async def test_a_daytime_only_job_waits_for_each_recipients_morning(store: SqlStore) -> None:
+    participants = SqlParticipants(store)
+    await participants.save(
+        [
+            Participant("T-AMMAN", Role.TALENT, timezone="Asia/Amman"),
+            Participant("T-BRUSSELS", Role.TALENT, timezone="Europe/Brussels"),
+        ],
+        AT,
+    )
+    for n, reference in enumerate(("T-AMMAN", "T-BRUSSELS")):
+        await participants.invite(reference, token_hash(reference), AT, AT + timedelta(days=9))
+        async with store.transaction() as tx:
+            await tx.redeem_invitation(token_hash(reference), UserRef("telegram", str(200 + n)), AT)
+    pushes = SqlPushes(store)
+    evening = datetime(2026, 3, 5, 19, 30, tzinfo=UTC)  # 22:30 in Amman, 20:30 in Brussels
+    await pushes.create(
+        "talent-follow-up", 1, Audience(roles=("talent",)), "cli", evening, daytime=Daytime(8, 21)
+    )
+    [brussels] = await claim(pushes, 5, evening)
+    assert brussels.user.id == "201", "still daytime in Brussels, night in Amman"
+    fresh = SqlPushes(store)  # the zones are looked up again
+    assert await claim(fresh, 5, datetime(2026, 3, 6, 4, 59, tzinfo=UTC)) == [], "07:59 in Amman"
+    [amman] = await claim(fresh, 5, datetime(2026, 3, 6, 5, 0, tzinfo=UTC))
+    assert amman.user.id == "200"
+
+
+async def test_an_announcement_reaches_who_declined_surveys(store: SqlStore) -> None:
+    await people(store)
+    pushes = SqlPushes(store)
+    texts = {"ar": "مرحبا", "en": "Hello", "fr": "Bonjour"}
+    push_id, total = await pushes.announce(texts, Audience(roles=("talent",)), "cli", AT)
+    [status] = await pushes.status([push_id])
+    assert (total, status.kind, status.counts[PENDING]) == (8, "announcement", 3), "T-2 declined surveys only"
+    items = await claim(pushes, 5)
+    assert {i.user.id for i in items} == {"100", "102", "106"}
+    assert all(i.message == texts and i.wave is None for i in items)
 
 
 async def test_someone_connected_outside_telegram_is_skipped_not_claimed(store: SqlStore) -> None:
@@ -90,7 +182,7 @@ async def test_someone_connected_outside_telegram_is_skipped_not_claimed(store: 
     push_id, _ = await pushes.create("talent-follow-up", 1, Audience(references=("C-1",)), "cli", AT)
     [status] = await pushes.status([push_id])
     assert status.counts["skipped"] == 1
-    assert await pushes.claim(5, AT) == []
+    assert await claim(pushes, 5) == []
 
 
 async def test_a_push_never_goes_to_everyone_by_accident(store: SqlStore) -> None:

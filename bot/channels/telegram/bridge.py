@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -23,8 +22,8 @@ from functools import partial
 from typing import Protocol, TypeVar
 
 from bot.basics.errors import ConfigurationError, DatabaseUnavailable
+from bot.channels.telegram.broadcasts import Broadcaster
 from bot.channels.telegram.delivery import BotApi, DeliveryFailed, Failure, RetryPolicy, Sleep, deliver
-from bot.channels.telegram.prompts import PromptSender
 from bot.channels.telegram.render import render
 from bot.channels.telegram.translate import CHANNEL, Incoming
 from bot.core.commands import Audience, command_menus
@@ -33,8 +32,9 @@ from bot.core.events import ReplyCreated
 from bot.core.inbound import Inbound, UserRef
 from bot.service import Handled
 from bot.service.locks import KeyedLocks
+from bot.service.pacing import Pacer
 from bot.service.ports import Undelivered
-from bot.service.pushes import PushQueue
+from bot.service.pushes import Broadcasting
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class Conversations(Protocol):
     async def staff_ids(self, channel: str) -> set[str]: ...
 
     @property
-    def pushes(self) -> PushQueue | None: ...
+    def broadcasting(self) -> Broadcasting | None: ...
 
 
 class TelegramBridge:
@@ -88,26 +88,30 @@ class TelegramBridge:
         policy: RetryPolicy | None = None,
         clock: Callable[[], datetime] = _now,
         sleep: Sleep = asyncio.sleep,
-        prompt_rate: float = 25.0,
     ) -> None:
         self.service = service
         self.api = api
         self.policy = policy or RetryPolicy()
         self.clock = clock
         self.sleep = sleep
-        self._chats = KeyedLocks()
+        self.chats = KeyedLocks()
         self.handled = 0
         """Updates handled so far (answered, or failed and logged), for logs and tests."""
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
         self._sweeper: asyncio.Task[None] | None = None
-        self._prompts: asyncio.Task[None] | None = None
-        self.prompt_rate = prompt_rate
+        setup = service.broadcasting
+        self.pacer = Pacer(setup.rate if setup is not None else 25.0)
+        """Every message sent goes through it: replies first, then broadcasts."""
+        self.broadcaster = Broadcaster(self, setup) if setup is not None else None
+        self._broadcasts: asyncio.Task[None] | None = None
 
     async def call(self, call: Callable[[], Awaitable[T]], what: str) -> T:
         """One Bot API call under the retry policy (:func:`deliver`)."""
-        return await deliver(call, self.api.classify, self.policy, what=what, sleep=self.sleep)
+        return await deliver(
+            call, self.api.classify, self.policy, what=what, sleep=self.sleep, on_flood=self.pacer.flood
+        )
 
     async def start(self, where: str) -> str:
         """Check the token and publish the command menu; return the bot's username.
@@ -127,9 +131,8 @@ class TelegramBridge:
         await self.publish_commands()
         await self.resend_undelivered()
         self._sweeper = asyncio.create_task(self._sweep(), name="outbox sweeper")
-        if self.service.pushes is not None:
-            sender = PromptSender(self, self.service.pushes, rate=self.prompt_rate)
-            self._prompts = asyncio.create_task(sender.run(), name="survey prompts")
+        if self.broadcaster is not None:
+            self._broadcasts = asyncio.create_task(self.broadcaster.run(), name="broadcasts")
         return username
 
     async def publish_commands(self) -> None:
@@ -157,7 +160,7 @@ class TelegramBridge:
         try:
             if incoming.callback_query_id is not None:
                 await self._answer_callback(incoming.callback_query_id)
-            async with self._chats.hold(str(incoming.chat_id)):
+            async with self.chats.hold(str(incoming.chat_id)):
                 handled = await self._handle_durably(inbound)
                 done = await self.send_replies(inbound.user, incoming.chat_id, handled.replies)
                 if done:
@@ -202,29 +205,12 @@ class TelegramBridge:
             for message in render(reply):
                 what = "sendMessage" if message.attachment is None else f"send {message.attachment.kind}"
                 try:
+                    await self.pacer.reply(chat_id)
                     await self.call(partial(self.api.send, chat_id, message), f"{what} to {user.key}")
                 except DeliveryFailed as exc:
                     await self._undelivered(user, exc)
                     return exc.failure.kind is Failure.UNREACHABLE
         return True
-
-    async def send_prompt(self, user: UserRef, reply: ReplyCreated) -> DeliveryFailed | None:
-        """One message outside a turn (a survey prompt), in order with the chat's replies, sent
-        at most once: only a 429 (Telegram did not send it) is retried, never a timeout, a
-        dropped connection or a 5xx, after which Telegram may have sent it. ``None`` when
-        delivered, else why not (an unreachable user is marked so)."""
-        once = dataclasses.replace(self.policy, attempts=1)
-        async with self._chats.hold(user.id):
-            for message in render(reply):
-                call = partial(self.api.send, int(user.id), message)
-                try:
-                    await deliver(
-                        call, self.api.classify, once, what=f"sendMessage to {user.key}", sleep=self.sleep
-                    )
-                except DeliveryFailed as exc:
-                    await self._undelivered(user, exc)
-                    return exc
-        return None
 
     async def resend_undelivered(self) -> int:
         """Send again the replies a crash or an outage left in the outbox (those older than
@@ -235,7 +221,7 @@ class TelegramBridge:
         for entry in pending:
             if not await self.service.claim(entry.outbox_id, self.clock()):
                 continue
-            async with self._chats.hold(entry.user.id):
+            async with self.chats.hold(entry.user.id):
                 done = await self.send_replies(entry.user, int(entry.user.id), entry.replies)
             if done:
                 sent += 1
@@ -256,22 +242,29 @@ class TelegramBridge:
     async def _undelivered(self, user: UserRef, exc: DeliveryFailed) -> None:
         failure = exc.failure
         if failure.kind is Failure.UNREACHABLE:
-            log.info("%s is unreachable (%s); marked so broadcasts skip them", user.key, failure.description)
-            try:
-                await self.service.mark_reachable(user, False, self.clock())
-            except Exception:
-                log.exception("could not mark %s unreachable", user.key)
+            await self.mark_unreachable(user, failure.description)
+        elif failure.kind is Failure.FLOOD:
+            log.warning("%s; left in the outbox, sent again by the sweep", exc)
         else:
             log.error("gave up delivering a reply: %s", exc)
 
+    async def mark_unreachable(self, user: UserRef, why: str) -> None:
+        log.info("%s is unreachable (%s); marked so broadcasts skip them", user.key, why)
+        try:
+            await self.service.mark_reachable(user, False, self.clock())
+        except Exception:
+            log.exception("could not mark %s unreachable", user.key)
+
     async def drain(self, timeout: float) -> None:  # noqa: ASYNC109 - a bounded shutdown wait
         """Wait (at most ``timeout`` seconds) for updates being handled to finish."""
-        for task in (self._sweeper, self._prompts):
+        if self.broadcaster is not None:
+            await self.broadcaster.drain(timeout)
+        for task in (self._sweeper, self._broadcasts):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._sweeper = self._prompts = None
+        self._sweeper = self._broadcasts = None
         if self._busy:
             log.info("waiting for %d update(s) being handled", self._busy)
         try:

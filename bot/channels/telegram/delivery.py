@@ -4,7 +4,9 @@
 Telegram answers       the channel
 ====================  ==================================================================
 429, retry_after=N     sleeps exactly N seconds and retries that request only
-                       (``flood_retries`` times at most)
+                       (``flood_retries`` times at most); an N over ``max_flood_wait``
+                       gives up at once (a reply then waits in the outbox for the sweep
+                       instead of holding its chat)
 403, 400 chat not      stops sending this reply and marks the user unreachable (broadcasts
 found                  skip them until they write again)
 5xx, timeout,          backs off 0.5, 1, 2, 4, 8 s (``attempts`` tries in all), then gives
@@ -75,6 +77,8 @@ class RetryPolicy:
     """... up to this many seconds."""
     flood_retries: int = 5
     """429s honoured for one request before giving up on it."""
+    max_flood_wait: float = 10.0
+    """The longest ``retry_after`` waited for in place; a longer one gives up at once."""
 
     def backoff(self, retry: int) -> float:
         """Seconds to wait before retry number ``retry`` (1, 2, ...)."""
@@ -94,11 +98,13 @@ async def deliver(
     *,
     what: str,
     sleep: Sleep = asyncio.sleep,
+    on_flood: Callable[[float], None] | None = None,
 ) -> T:
     """Make one Bot API call under the retry policy (see the module docstring).
 
     Raises :class:`DeliveryFailed` when the call cannot succeed; an exception that ``classify``
-    does not know propagates unchanged.
+    does not know propagates unchanged. ``on_flood`` hears of every 429 (the pacer slows the
+    broadcasts down).
     """
     transient = floods = 0
     while True:
@@ -109,7 +115,13 @@ async def deliver(
             if failure is None:
                 raise
             error = exc
-        if failure.kind is Failure.FLOOD and floods < policy.flood_retries:
+        if failure.kind is Failure.FLOOD and on_flood is not None:
+            on_flood(failure.retry_after)
+        if (
+            failure.kind is Failure.FLOOD
+            and floods < policy.flood_retries
+            and failure.retry_after <= policy.max_flood_wait
+        ):
             floods += 1
             log.warning("%s: flood control, retrying in %s s", what, failure.retry_after)
             await sleep(failure.retry_after)

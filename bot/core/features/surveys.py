@@ -60,13 +60,31 @@ def survey(ctx: Context, survey_id: str) -> Dialog | None:
     return dialog if dialog is not None and dialog.kind is DialogKind.SURVEY else None
 
 
-def prompt(ctx: Context, dialog: Dialog, wave: int, lang: Lang) -> ReplyCreated:
-    """The message a push sends: what the survey is, and its Start button."""
+def prompt(ctx: Context, dialog: Dialog, wave: int, lang: Lang, *, reminder: bool = False) -> ReplyCreated:
+    """The message a push sends: what the survey is, and its Start button; a reminder says so
+    (its button opens the same wave, where the participant left it)."""
     _ = ctx.i18n.for_lang(lang)
-    text = _("The DT4E team would like to hear from you: “{title}”. It takes about two minutes.").format(
-        title=dialog.title.get(lang)
-    )
+    title = dialog.title.get(lang)
+    if reminder:
+        text = _(
+            "A reminder from the DT4E team: “{title}” is still open for you. It takes about two minutes, "
+            "and you can stop and come back at any time."
+        ).format(title=title)
+    else:
+        text = _("The DT4E team would like to hear from you: “{title}”. It takes about two minutes.").format(
+            title=title
+        )
     return reply(lang, text, [[SurveyButton(dialog.id, wave).button(_("Start ▶"))]])
+
+
+def announcement(ctx: Context, texts: dict[str, str], lang: Lang) -> ReplyCreated | None:
+    """An announcement staff wrote in each language, marked as coming from the team; ``None``
+    when it has no text in ``lang`` (``dt4e-bot broadcast send`` refuses such a file)."""
+    text = texts.get(lang.value, "").strip()
+    if not text:
+        return None
+    _ = ctx.i18n.for_lang(lang)
+    return reply(lang, _("Message from the DT4E team:") + "\n\n" + text)
 
 
 def start(state: ConversationState, scope: Scope, survey_id: str, wave: int) -> ConversationState:
