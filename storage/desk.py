@@ -25,8 +25,11 @@ class SqlStaffData:
         self._store = store
         self._pushes = SqlPushes(store)
 
-    async def push_status(self) -> list[PushSummary]:
-        return await self._pushes.status()
+    async def push_status(self, jobs: list[int] | None = None) -> list[PushSummary]:
+        return await self._pushes.status(jobs)
+
+    async def set_job_state(self, job: int, state: str, at: datetime) -> str | None:
+        return await self._pushes.set_state(job, state, at)
 
     async def reach(self, audience: Audience) -> AudienceCount:
         return await self._pushes.reach(audience)

@@ -7,6 +7,8 @@ silently overwrite each other (the loser gets :class:`ConcurrentUpdate` and the 
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -237,17 +239,38 @@ class SqlTransaction:
                 assert_never(event)
 
 
+_holding: contextvars.ContextVar[bool] = contextvars.ContextVar("holding_sqlite_writer", default=False)
+
+
 class SqlStore:
     """The :class:`bot.service.ports.Store` on an SQLAlchemy async engine."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer, and every transaction here writes (BEGIN IMMEDIATE): they wait
+        # their turn in this process's queue, in order, instead of in SQLite's busy handler,
+        # which sleeps up to 100 ms between tries (a reply waited behind a broadcast's writes).
+        self._one_writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction; a database that cannot be reached (refused or dropped
         connection, SQLite busy) raises :class:`DatabaseUnavailable`, which callers may retry."""
+        if self._one_writer is None or _holding.get():
+            async with self._session() as session:
+                yield session
+            return
+        async with self._one_writer:
+            token = _holding.set(True)
+            try:
+                async with self._session() as session:
+                    yield session
+            finally:
+                _holding.reset(token)
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
         try:
             async with self._sessions() as session, session.begin():
                 yield session

@@ -18,6 +18,7 @@ from bot.core.features import (
     answers,
     consent,
     invitations,
+    jobs,
     menu,
     modules,
     onboarding,
@@ -54,6 +55,7 @@ Pressed = (
     | staff.AudienceButton
     | staff.PushConfirmButton
     | staff.ResultsButton
+    | jobs.JobButton
     | privacy.SurveyConsentButton
 )
 """Every kind of button the core makes."""
@@ -131,6 +133,8 @@ def _on_press(state: ConversationState, scope: Scope, data: str) -> Conversation
             if given.agreed or not state.participant:  # a guest hears that surveys are for participants
                 return surveys.start(state, scope, given.survey_id, given.wave)
             return state
+        case jobs.JobButton() as job:
+            return jobs.pressed(state, scope, job)
         case staff.PushSurveyButton() as chosen:
             return staff.survey_chosen(state, scope, chosen)
         case staff.AudienceButton() as audience:

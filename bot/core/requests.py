@@ -19,7 +19,7 @@ the service)."""
 
 @dataclass(frozen=True, slots=True)
 class StatusRequest:
-    """``/status``: the recent pushes."""
+    """``/status``: the latest broadcast jobs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,15 @@ class PushRequest:
     key: str
 
 
-StaffRequest = StatusRequest | ResultsRequest | AudienceRequest | PushRequest
+@dataclass(frozen=True, slots=True)
+class JobRequest:
+    """Pause, resume or cancel a broadcast job (staff tapped its button under ``/status``)."""
+
+    job: int
+    action: str  # pause | resume | cancel
+
+
+StaffRequest = StatusRequest | ResultsRequest | AudienceRequest | PushRequest | JobRequest
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,11 +12,12 @@ from bot.basics.lang import Lang
 from bot.core.audience import Audience
 from bot.core.context import Context
 from bot.core.events import ReplyCreated
-from bot.core.features import staff
+from bot.core.features import jobs, staff
 from bot.core.features.surveys import survey
 from bot.core.requests import (
     AudienceCount,
     AudienceRequest,
+    JobRequest,
     PushRequest,
     PushSummary,
     ResultsRequest,
@@ -25,12 +26,21 @@ from bot.core.requests import (
 )
 from bot.service import reports
 from bot.service.exports import ExportedResponse
+from bot.service.pushes import CANCELLED, PAUSED, RUNNING
+
+STEER = {jobs.PAUSE: PAUSED, jobs.RESUME: RUNNING, jobs.CANCEL: CANCELLED}
 
 
 class StaffData(Protocol):
     """What the desk reads and writes (``storage.desk.SqlStaffData``)."""
 
-    async def push_status(self) -> list[PushSummary]: ...
+    async def push_status(self, jobs: list[int] | None = None) -> list[PushSummary]:
+        """The given jobs, else the latest."""
+        ...
+
+    async def set_job_state(self, job: int, state: str, at: datetime) -> str | None:
+        """Pause, resume or cancel; the state before (``None``: no such job)."""
+        ...
 
     async def reach(self, audience: Audience) -> AudienceCount: ...
 
@@ -58,7 +68,11 @@ class StaffDesk:
         ctx = self.context
         match request:
             case StatusRequest():
-                return staff.status_reply(ctx, lang, await self.data.push_status())
+                return jobs.status_reply(ctx, lang, await self.data.push_status(), at)
+            case JobRequest(job=job, action=action):
+                before = await self.data.set_job_state(job, STEER[action], at)
+                [summary] = await self.data.push_status([job]) if before is not None else [None]
+                return jobs.steered_reply(ctx, lang, request, before, summary, at)
             case AudienceRequest(audience=audience):
                 return staff.preview_reply(ctx, lang, request, await self.data.reach(audience))
             case PushRequest(survey_id=survey_id, audience=audience, key=key):

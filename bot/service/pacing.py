@@ -9,7 +9,8 @@ sender:
 * a broadcast message takes one only while ``reserve`` tokens stay in the bucket for replies and
   no reply is waiting, at least a second after the last message to that chat (three to a
   group), and not during a flood pause: after a 429 the broadcast waits ``retry_after`` and goes
-  on at a lower rate, which recovers step by step while Telegram stays quiet.
+  on at a lower rate, which recovers step by step while Telegram stays quiet (a 429 on a reply
+  only holds back broadcasts to that chat: see :meth:`Pacer.chat_flood`).
 
 So in any second at most ``capacity + rate`` messages leave (about 28 with the defaults), under
 Telegram's 30. Why not aiolimiter: its ``AsyncLimiter`` has neither priorities nor a reserve,
@@ -64,9 +65,10 @@ class Pacer:
         now = self._clock()
         self._level = min(self.capacity, self._level + (now - self._stamp) * self.rate)
         self._stamp = now
-        if self.factor < 1.0 and now - self._last_flood > RECOVER_AFTER:
-            self.factor = min(1.0, self.factor + 0.1)
-            self._last_flood = now
+        if self.factor < 1.0 and (steps := int((now - self._last_flood) // RECOVER_AFTER)):
+            # A tenth of the rate back for each quiet stretch, however long since the last look.
+            self.factor = min(1.0, round(self.factor + 0.1 * steps, 6))
+            self._last_flood += steps * RECOVER_AFTER
         return now
 
     async def reply(self, chat_id: int) -> None:
@@ -110,6 +112,13 @@ class Pacer:
         self._paused_until = max(self._paused_until, now + retry_after)
         self.factor = max(SLOWEST, self.factor * SLOWER)
         self._last_flood = now
+
+    def chat_flood(self, chat_id: int, retry_after: float) -> None:
+        """A reply to ``chat_id`` got a 429: that chat's next broadcast message waits it out too
+        (a reply's 429 is taken as that chat's, not the whole bot's: a conversation sending a few
+        messages at once must not stop a broadcast to everyone)."""
+        gap = GROUP_GAP if chat_id < 0 else CHAT_GAP
+        self._last_sent[chat_id] = max(self._last_sent.get(chat_id, 0.0), self._clock() + retry_after - gap)
 
     def paused_for(self) -> float:
         """Seconds the broadcasts still wait after a 429."""

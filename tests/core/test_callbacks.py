@@ -89,3 +89,28 @@ def test_a_kind_without_a_prefix_is_refused() -> None:
 
         class NoPrefix(ButtonData):
             pass
+
+
+def test_every_kind_of_button_the_core_makes_is_read_back() -> None:
+    """A new button kind left out of ``Pressed`` would answer "this button has expired"."""
+    import importlib
+    import pkgutil
+    from typing import get_args
+
+    import bot.core.features
+
+    for module in pkgutil.iter_modules(bot.core.features.__path__):
+        importlib.import_module(f"bot.core.features.{module.name}")
+
+    def kinds(base: type) -> set[type]:
+        found: set[type] = set()
+        for sub in base.__subclasses__():
+            found |= {sub} | kinds(sub)
+        return found
+
+    def name(kind: type) -> str:  # dataclass(slots=True) leaves the class it replaced behind
+        return f"{kind.__module__}.{kind.__qualname__}"
+
+    made = {name(k) for k in kinds(ButtonData) if k.__module__.startswith(("bot.", "dialogs."))}
+    assert made - {name(kind) for kind in get_args(Pressed)} == set()
+    assert pressed("jb:7:pause").pack() == "jb:7:pause"  # type: ignore[union-attr]

@@ -194,3 +194,32 @@ async def test_a_message_that_is_not_an_audience_is_an_ordinary_question(
     await desk.send(STAFF, text="/menu")  # a command leaves the push being prepared
     later = await desk.send(STAFF, text="T-0001")
     assert not any("Participants matching" in r.text for r in later)
+
+
+async def test_staff_pause_resume_and_cancel_a_job_from_status(store: SqlStore, context: Context) -> None:
+    desk = Desk(store, context)
+    await people(store, desk)  # wave 1 is still to send to both
+    job = 1
+    await SqlPushes(store).create(SURVEY, 1, Audience(cohorts=("2026-B",)), "cli", AT)  # nobody to send
+    [listed] = await desk.send(STAFF, text="/status")
+    assert listed.text.startswith("Latest jobs:\n2. Follow-up: your job and new life")
+    assert ", done: 0 sent" in listed.text.splitlines()[1]
+    assert f"{job}. Follow-up: your job and new life" in listed.text
+    assert [b.label for b in listed.buttons[0]] == [f"Pause {job}", f"Cancel {job}"]
+    [paused] = await desk.send(STAFF, press=button(listed, f"Pause {job}"))
+    assert "paused" in paused.text
+    [resumed] = await desk.send(STAFF, press=button(paused, f"Resume {job}"))
+    assert "waiting to start" in resumed.text
+    [guest] = await desk.send(GUEST, press=button(resumed, f"Cancel {job}"))
+    assert guest.text == UNKNOWN, "a staff button does nothing for anyone else"
+    [asked] = await desk.send(STAFF, press=button(resumed, f"Cancel {job}"))
+    assert asked.text.startswith(f"Cancel job {job}?")
+    [status] = await SqlPushes(store).status([job])
+    assert status.state == "running", "nothing is cancelled before it is confirmed"
+    [cancelled] = await desk.send(STAFF, press=button(asked, "Yes, cancel it"))
+    assert "cancelled" in cancelled.text
+    assert cancelled.buttons == ()
+    [again] = await desk.send(STAFF, press=button(asked, "Yes, cancel it"))
+    assert again.text == f"Job {job} is already over; nothing changed."
+    [status] = await SqlPushes(store).status([job])
+    assert (status.state, status.counts["skipped"], status.waiting) == ("cancelled", 2, 0)

@@ -107,10 +107,12 @@ class TelegramBridge:
         self.broadcaster = Broadcaster(self, setup) if setup is not None else None
         self._broadcasts: asyncio.Task[None] | None = None
 
-    async def call(self, call: Callable[[], Awaitable[T]], what: str) -> T:
-        """One Bot API call under the retry policy (:func:`deliver`)."""
+    async def call(self, call: Callable[[], Awaitable[T]], what: str, chat_id: int | None = None) -> T:
+        """One Bot API call under the retry policy (:func:`deliver`); a 429 slows the broadcasts
+        (to ``chat_id`` only, for a message to a chat)."""
+        on_flood = self.pacer.flood if chat_id is None else partial(self.pacer.chat_flood, chat_id)
         return await deliver(
-            call, self.api.classify, self.policy, what=what, sleep=self.sleep, on_flood=self.pacer.flood
+            call, self.api.classify, self.policy, what=what, sleep=self.sleep, on_flood=on_flood
         )
 
     async def start(self, where: str) -> str:
@@ -206,7 +208,9 @@ class TelegramBridge:
                 what = "sendMessage" if message.attachment is None else f"send {message.attachment.kind}"
                 try:
                     await self.pacer.reply(chat_id)
-                    await self.call(partial(self.api.send, chat_id, message), f"{what} to {user.key}")
+                    await self.call(
+                        partial(self.api.send, chat_id, message), f"{what} to {user.key}", chat_id
+                    )
                 except DeliveryFailed as exc:
                     await self._undelivered(user, exc)
                     return exc.failure.kind is Failure.UNREACHABLE

@@ -10,6 +10,7 @@ invitations     personal links: a participant connected, staff joined
 surveys         follow-up surveys: prompt, a question at a time, alerts
 consent         the consent to store survey answers
 staff           staff commands: ``/survey`` (push), ``/status``, ``/results``
+jobs            ``/status``'s broadcast jobs and their Pause, Resume and Cancel buttons
 privacy         ``/privacy``: what is kept, and the consent to store survey answers
 ==============  ================================================================================
 

@@ -18,7 +18,6 @@ from bot.core.requests import (
     AudienceCount,
     AudienceRequest,
     PushRequest,
-    PushSummary,
     ResultsReport,
     ResultsRequest,
     StaffRequest,
@@ -233,34 +232,6 @@ def pushed_reply(ctx: Context, lang: Lang, request: PushRequest, push_id: int, t
         "Push {push}: “{title}”, participants: {total}. The prompts are being sent; /status follows them."
     )
     return reply(lang, text.format(push=push_id, title=_title(ctx, request.survey_id, lang), total=total))
-
-
-def status_reply(ctx: Context, lang: Lang, pushes: list[PushSummary]) -> ReplyCreated:
-    _ = ctx.i18n.for_lang(lang)
-    if not pushes:
-        return reply(lang, _("No survey has been pushed yet. Send /survey to push one."))
-    lines = [_("Recent pushes:")]
-    line = _(
-        "{push}. {title} ({date}): {sent} sent, {pending} to send, {failed} failed, {unreachable} "
-        "unreachable, {skipped} skipped; {started} started, {completed} completed"
-    )
-    for p in pushes:
-        c = p.counts
-        lines.append(
-            line.format(
-                push=p.push_id,
-                title=_title(ctx, p.survey_id, lang),
-                date=f"{p.created_at:%Y-%m-%d}",
-                sent=c.get("sent", 0),
-                pending=c.get("pending", 0) + c.get("sending", 0),
-                failed=c.get("failed", 0),
-                unreachable=c.get("unreachable", 0),
-                skipped=c.get("skipped", 0),
-                started=c.get("started", 0),
-                completed=c.get("completed", 0),
-            )
-        )
-    return reply(lang, "\n".join(lines))
 
 
 def results_reply(ctx: Context, lang: Lang, report: ResultsReport) -> ReplyCreated:

@@ -1,0 +1,122 @@
+"""Broadcast jobs for staff in Telegram: ``/status`` lists the latest jobs (survey pushes,
+follow-ups, reminders, announcements) with their progress, and steers those still going with
+Pause, Resume and Cancel buttons (a cancel asks first). The same jobs are followed with
+``dt4e-bot broadcast status JOB`` in a terminal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.basics.buttons import Button, ButtonData
+from bot.basics.lang import Lang
+from bot.core.context import Context
+from bot.core.events import ReplyCreated, StaffAsked
+from bot.core.features import menu
+from bot.core.requests import JobRequest, PushSummary
+from bot.core.scope import Scope, reply
+from bot.core.state import ConversationState
+
+PAUSE, RESUME, CANCEL, CANCEL_CONFIRMED = "pause", "resume", "cancel", "cancel!"
+
+
+@dataclass(frozen=True, slots=True)
+class JobButton(ButtonData, prefix="jb"):
+    job: int
+    action: str
+
+
+def pressed(state: ConversationState, scope: Scope, button: JobButton) -> ConversationState:
+    if not scope.staff:
+        return menu.run(state, scope, None)
+    _ = scope._
+    if button.action == CANCEL:
+        scope.say(
+            _("Cancel job {job}? Whoever has not received it yet will not.").format(job=button.job),
+            [[JobButton(button.job, CANCEL_CONFIRMED).button(_("Yes, cancel it"))]],
+        )
+        return state
+    if button.action in (PAUSE, RESUME, CANCEL_CONFIRMED):
+        scope.record(StaffAsked(JobRequest(button.job, button.action.rstrip("!")), scope.lang))
+    return state
+
+
+def _title(ctx: Context, job: PushSummary, lang: Lang) -> str:
+    _ = ctx.i18n.for_lang(lang)
+    dialog = ctx.dialogs.get(job.survey_id) if ctx.dialogs is not None and job.survey_id else None
+    title = dialog.title.get(lang) if dialog is not None else job.survey_id
+    if job.kind == "announcement":
+        return _("Announcement")
+    if job.kind == "reminder":
+        return _("Reminder: {title}").format(title=title)
+    return title
+
+
+def _state(ctx: Context, job: PushSummary, lang: Lang, now: datetime) -> str:
+    _ = ctx.i18n.for_lang(lang)
+    duration = job.duration(now)
+    minutes = max(1, round(duration / 60)) if duration else None
+    if job.state == "done":
+        return _("done in {minutes} min").format(minutes=minutes) if minutes else _("done")
+    if job.state == "cancelled":
+        return _("cancelled")
+    if job.state == "paused":
+        return _("paused")
+    if job.started_at is None:
+        return _("waiting to start")
+    return _("sending, {share}% done").format(share=round(100 * job.done / job.total) if job.total else 100)
+
+
+def status_reply(ctx: Context, lang: Lang, jobs: list[PushSummary], now: datetime) -> ReplyCreated:
+    _ = ctx.i18n.for_lang(lang)
+    if not jobs:
+        return reply(lang, _("Nothing has been sent yet. Send /survey to push a survey."))
+    lines = [_("Latest jobs:")]
+    line = _(
+        "{job}. {title} ({date}), {state}: {sent} sent, {pending} to send, {failed} failed, "
+        "{unreachable} unreachable, {skipped} skipped"
+    )
+    answered = _("; {started} started, {completed} completed")
+    rows: list[list[Button]] = []
+    for job in jobs:
+        c = job.counts
+        text = line.format(
+            job=job.push_id,
+            title=_title(ctx, job, lang),
+            date=f"{job.created_at:%Y-%m-%d}",
+            state=_state(ctx, job, lang, now),
+            sent=c.get("sent", 0),
+            pending=job.waiting,
+            failed=c.get("failed", 0),
+            unreachable=c.get("unreachable", 0),
+            skipped=c.get("skipped", 0),
+        )
+        if job.kind != "announcement":
+            text += answered.format(started=c.get("started", 0), completed=c.get("completed", 0))
+        lines.append(text)
+        if job.state == "running":
+            rows.append(
+                [
+                    JobButton(job.push_id, PAUSE).button(_("Pause {job}").format(job=job.push_id)),
+                    JobButton(job.push_id, CANCEL).button(_("Cancel {job}").format(job=job.push_id)),
+                ]
+            )
+        elif job.state == "paused":
+            rows.append(
+                [
+                    JobButton(job.push_id, RESUME).button(_("Resume {job}").format(job=job.push_id)),
+                    JobButton(job.push_id, CANCEL).button(_("Cancel {job}").format(job=job.push_id)),
+                ]
+            )
+    return reply(lang, "\n".join(lines), rows)
+
+
+def steered_reply(
+    ctx: Context, lang: Lang, request: JobRequest, before: str | None, job: PushSummary | None, now: datetime
+) -> ReplyCreated:
+    _ = ctx.i18n.for_lang(lang)
+    if before is None or job is None:
+        return reply(lang, _("There is no job {job}.").format(job=request.job))
+    if before in ("done", "cancelled"):
+        return reply(lang, _("Job {job} is already over; nothing changed.").format(job=request.job))
+    return status_reply(ctx, lang, [job], now)
