@@ -104,7 +104,8 @@ def test_every_kind_of_button_the_core_makes_is_read_back() -> None:
 
     def kinds(base: type) -> set[type]:
         found: set[type] = set()
-        for sub in base.__subclasses__():
+        subclasses: list[type] = base.__subclasses__()
+        for sub in subclasses:
             found |= {sub} | kinds(sub)
         return found
 
