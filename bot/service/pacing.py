@@ -49,6 +49,8 @@ class Pacer:
         self.rate = rate
         self.capacity = capacity if capacity is not None else max(3.0, rate * 0.12)
         self.reserve = reserve if reserve is not None else self.capacity / 2
+        if not 0 <= self.reserve <= self.capacity - 1:
+            raise ValueError("the reserve must leave at least one token of the capacity to broadcasts")
         self._clock, self._sleep = clock, sleep
         self._level = self.capacity
         self._stamp = clock()
@@ -125,7 +127,7 @@ class Pacer:
         return max(0.0, self._paused_until - self._clock())
 
     def _sent(self, chat_id: int, now: float) -> None:
-        self._last_sent[chat_id] = now
+        self._last_sent[chat_id] = max(now, self._last_sent.get(chat_id, now))  # keeps a chat's flood hold
         if len(self._last_sent) > max(64, int(self.rate * GROUP_GAP * 4)):
             # Forget chats last sent to longer ago than any gap: the map stays small.
             self._last_sent = {chat: at for chat, at in self._last_sent.items() if now - at < GROUP_GAP}

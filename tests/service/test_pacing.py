@@ -30,7 +30,8 @@ class VirtualClock:
 
     def __init__(self, limit: float = 10_000.0) -> None:
         self.now = 0.0
-        self.limit = limit
+        self.limit = limit  # virtual seconds, and below a number of sleeps: a spinning pacer fails
+        self.sleeps = 0
         self._timers: list[tuple[float, int, asyncio.Future[None]]] | None = None
         self._seq = 0
 
@@ -38,8 +39,9 @@ class VirtualClock:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
-        if self.now > self.limit:
-            raise TimeoutError(f"still waiting after {self.limit} virtual seconds")
+        self.sleeps += 1
+        if self.now > self.limit or self.sleeps > 400_000:
+            raise TimeoutError(f"still waiting at {self.now} s after {self.sleeps} sleeps")
         if self._timers is None:
             self.now += max(seconds, TICK)
             await asyncio.sleep(0)
@@ -253,6 +255,30 @@ async def test_floods_count_and_the_factor_stops_at_slowest() -> None:
     vc.now = 1.0 + 8 * RECOVER_AFTER  # eight quiet stretches after the last flood
     await pacer.reply(1)
     assert pacer.factor == 1.0
+
+
+async def test_a_reply_429_holds_back_broadcasts_to_that_chat_only() -> None:
+    vc = VirtualClock()
+    pacer = pacer_on(vc, 25.0)
+    pacer.chat_flood(7, 10.0)
+    pacer.chat_flood(-7, 10.0)
+    assert (pacer.paused_for(), pacer.factor) == (0.0, 1.0), "not the whole bot's flood"
+    await pacer.broadcast(8)
+    assert vc.now == 0.0
+    for chat in (7, -7):
+        await pacer.broadcast(chat)
+        assert 10.0 - EPS <= vc.now <= 10.0 + 0.05
+
+
+async def test_a_reply_during_a_chat_flood_keeps_the_hold() -> None:
+    vc = VirtualClock()
+    pacer = pacer_on(vc, 25.0)
+    pacer.chat_flood(7, 10.0)
+    vc.now = 2.0
+    await pacer.reply(7)  # another conversation message to the same chat, e.g. a tapped button
+    assert vc.now == 2.0, "the reply itself is not held"
+    await pacer.broadcast(7)
+    assert vc.now >= 10.0 - EPS
 
 
 async def test_the_chat_map_stays_small() -> None:
