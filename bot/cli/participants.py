@@ -65,10 +65,10 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
         f"{args.file}: {report.accepted} rows accepted ({report.added} added, {report.updated} updated, "
         f"{report.unchanged} unchanged), {len(report.rejected)} rejected"
     )
-    if report.added or report.updated:
-        print("follow-up surveys are planned from each start_date: see dt4e-bot schedule list")
     for rejected in report.rejected:
         print(f"line {rejected.line}: {rejected.reason}")
+    if report.added or report.updated:
+        print("follow-up surveys are planned from each start_date: see dt4e-bot schedule list")
     return 1 if report.rejected else 0
 
 

@@ -99,7 +99,7 @@ def check(tg: FakeTelegram, chats: list[int], ambiguous: set[int]) -> collection
 async def test_a_broadcast_survives_a_kill_or_a_deploy_in_the_middle(
     tmp_path: Path, how: signal.Signals
 ) -> None:
-    env = environment(tmp_path, DT4E_TELEGRAM_TOKEN=TOKEN, DT4E_SEND_RATE=RATE)
+    env = environment(tmp_path, DT4E_TELEGRAM_TOKEN=TOKEN, DT4E_SEND_RATE=RATE, DT4E_LOG_LEVEL="INFO")
     engine = create_engine(env["DT4E_DATABASE_URL"])
     async with FakeTelegram(token=TOKEN) as tg:
         env["DT4E_TELEGRAM_API_BASE"] = tg.base_url

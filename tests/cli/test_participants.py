@@ -44,6 +44,7 @@ def test_an_import_reports_every_rejected_row_and_twice_changes_nothing(
         "line 5: role: expected talent or employer, got 'boss'",
         "line 6: country: expected one of BE, FR, SK, got 'DE'",
         "line 7: reference: 'T-0001' is also on line 2",
+        "follow-up surveys are planned from each start_date: see dt4e-bot schedule list",
     ]
     again = dt4e("participants", "import", str(write(tmp_path, HEADER + ROWS)), env=env)
     assert again.returncode == 0, again.stderr

@@ -269,6 +269,8 @@ class TelegramBridge:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self._sweeper = self._broadcasts = None
+        if self.broadcaster is not None:
+            await self.broadcaster.close()
         if self._busy:
             log.info("waiting for %d update(s) being handled", self._busy)
         try:

@@ -116,20 +116,31 @@ class Broadcaster:
 
     async def _claim_and_send(self) -> None:
         scheduled = None
-        while not self._stopping and await self.lease.held():
-            now = self.bridge.clock()
-            if self.planner is not None and (scheduled is None or now - scheduled >= SCHEDULE_EVERY):
-                scheduled = now
-                if queued := await self.planner.queue_due(now):
-                    log.info("follow-ups: jobs %s queued", ", ".join(map(str, queued)))
-            batch = await self.queue.claim(BATCH, now, channel=CHANNEL, owner=self.owner)
-            if not batch:
-                await self._settle()
-                for push_id in await self.queue.close_finished(self.bridge.clock()):
-                    log.info("broadcast job %d is done", push_id)
-                await asyncio.sleep(IDLE)
-                continue
-            await self._send_batch(batch)
+        ahead: asyncio.Task[list[Delivery]] | None = None  # the next batch, claimed while one is sent
+        try:
+            while not self._stopping and await self.lease.held():
+                now = self.bridge.clock()
+                if self.planner is not None and (scheduled is None or now - scheduled >= SCHEDULE_EVERY):
+                    scheduled = now
+                    if queued := await self.planner.queue_due(now):
+                        log.info("follow-ups: jobs %s queued", ", ".join(map(str, queued)))
+                batch = await ahead if ahead is not None else await self._claim()
+                ahead = None
+                if not batch:
+                    await self._settle()
+                    for push_id in await self.queue.close_finished(self.bridge.clock()):
+                        log.info("broadcast job %d is done", push_id)
+                    await asyncio.sleep(IDLE)
+                    continue
+                ahead = asyncio.create_task(self._claim(), name="broadcast claims")
+                await self._send_batch(batch)
+        finally:
+            if ahead is not None:
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await self.queue.release(self.owner, [d.recipient_id for d in await ahead])
+
+    async def _claim(self) -> list[Delivery]:
+        return await self.queue.claim(BATCH, self.bridge.clock(), channel=CHANNEL, owner=self.owner)
 
     async def _send_batch(self, batch: list[Delivery]) -> None:
         for index, item in enumerate(batch):
@@ -166,19 +177,20 @@ class Broadcaster:
             return
         results, self._results = self._results, []
         policy = self.bridge.policy
-        for attempt in range(1, policy.attempts + 1):
-            try:
-                await self.queue.finish(results)
-                return
-            except asyncio.CancelledError:
-                self._results[:0] = results  # written again by the last flush (the same values)
-                raise
-            except Exception:
-                if attempt == policy.attempts:
-                    # Left "sending": the next sender reports them interrupted, never sends twice.
-                    log.exception("broadcasts: could not record %d results", len(results))
+        try:
+            for attempt in range(1, policy.attempts + 1):
+                try:
+                    await self.queue.finish(results)
                     return
-                await asyncio.sleep(policy.backoff(attempt))
+                except Exception:
+                    if attempt == policy.attempts:
+                        # Left "sending": the next sender reports them interrupted, never twice.
+                        log.exception("broadcasts: could not record %d results", len(results))
+                        return
+                    await asyncio.sleep(policy.backoff(attempt))
+        except asyncio.CancelledError:
+            self._results[:0] = results  # written by the last flush (the same values, if these were)
+            raise
 
     async def _send(self, item: Delivery) -> None:
         clock = self.bridge.clock
@@ -252,6 +264,13 @@ class Broadcaster:
         self._stopping = True
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._settle(), timeout)
+        with contextlib.suppress(Exception):
+            await self.queue.release(self.owner)
+
+    async def close(self) -> None:
+        """After the sender's task has ended: write what is left, let go of the lease."""
+        with contextlib.suppress(Exception):
+            await self._settle()
         with contextlib.suppress(Exception):
             await self.queue.release(self.owner)
         with contextlib.suppress(Exception):
