@@ -21,11 +21,13 @@ from bot.core.inbound import UserRef
 from bot.core.requests import STATUSES, AudienceCount, PushSummary
 from bot.service.pushes import (
     ANNOUNCEMENT,
+    CANCELLED,
     CLAIMED,
     DONE,
     FAILED,
     INTERRUPTED,
     OPEN,
+    PAUSED,
     PENDING,
     REMINDER,
     RUNNING,
@@ -46,6 +48,8 @@ if TYPE_CHECKING:
 
 ZONES_FOR = 60.0
 """Seconds the time zones of daytime-only jobs' recipients are kept between looks."""
+DECLINED_EVERY = 30.0
+"""Seconds between looks for pending recipients who declined surveys since (to count them)."""
 
 
 def _conditions(audience: Audience) -> list[sa.ColumnElement[bool]]:
@@ -108,6 +112,7 @@ class SqlPushes:
         self._store = store
         self.default_zone = default_zone
         self._zones: tuple[float, set[tuple[str, str]]] | None = None
+        self._declined_at = 0.0
 
     async def count(self, audience: Audience) -> int:
         return (await self.reach(audience)).total
@@ -192,15 +197,15 @@ class SqlPushes:
             if push is None:
                 return None
             before = push.state
-            if before in (DONE, "cancelled") or before == state:
+            if before in (DONE, CANCELLED) or before == state:
                 return before
             waiting = sa.update(PushRecipient).where(
                 col(PushRecipient.push_id) == push_id, col(PushRecipient.status).in_([PENDING, CLAIMED])
             )
-            if state == "cancelled":
+            if state == CANCELLED:
                 await session.execute(waiting.values(status=SKIPPED, reason="cancelled by staff", owner=None))
                 push.finished_at = at
-            elif state == "paused":
+            elif state == PAUSED:
                 await session.execute(
                     waiting.where(col(PushRecipient.status) == CLAIMED).values(status=PENDING, owner=None)
                 )
@@ -283,23 +288,13 @@ class SqlPushes:
     async def claim(self, limit: int, at: datetime, *, channel: str, owner: str) -> list[Delivery]:
         """Up to ``limit`` pending recipients, oldest job first, now claimed by ``owner``."""
         async with self._store.session() as session:
-            # Someone who withdrew their consent since the job was made gets no survey.
-            declined = (
-                sa.select(col(Participant.id))
-                .join(User, col(User.id) == col(Participant.user_id))
-                .where(col(User.consent_given).is_(False))
-            )
-            surveys = sa.select(col(SurveyPush.id)).where(
-                col(SurveyPush.state) == RUNNING, col(SurveyPush.kind) != ANNOUNCEMENT
-            )
-            await session.execute(
-                sa.update(PushRecipient)
-                .where(
-                    col(PushRecipient.status) == PENDING,
-                    col(PushRecipient.push_id).in_(surveys),
-                    col(PushRecipient.participant_id).in_(declined),
-                )
-                .values(status=SKIPPED, reason="declined surveys")
+            # Someone who withdrew their consent since the job was made gets no survey: never
+            # claimed, and counted as skipped now and then (a look through every pending row).
+            if time.monotonic() - self._declined_at > DECLINED_EVERY:
+                await self._skip_declined(session)
+            wants_surveys = sa.or_(
+                col(SurveyPush.kind) == ANNOUNCEMENT,
+                sa.func.coalesce(col(User.consent_given), True).is_(True),
             )
             query = (
                 sa.select(
@@ -321,6 +316,7 @@ class SqlPushes:
                     col(PushRecipient.status) == PENDING,
                     col(SurveyPush.state) == RUNNING,
                     col(User.channel) == channel,
+                    wants_surveys,
                     await self._daytime(session, at),
                 )
                 .order_by(col(PushRecipient.id))
@@ -330,6 +326,7 @@ class SqlPushes:
             rows = (await session.execute(query)).all()
             if not rows:
                 self._zones = None  # look again next time: a new job may have new zones
+                await self._skip_declined(session)  # so that a job with only those left is done
                 return []
             await session.execute(
                 sa.update(PushRecipient)
@@ -354,6 +351,26 @@ class SqlPushes:
             )
             for row in rows
         ]
+
+    async def _skip_declined(self, session: AsyncSession) -> None:
+        self._declined_at = time.monotonic()
+        declined = (
+            sa.select(col(Participant.id))
+            .join(User, col(User.id) == col(Participant.user_id))
+            .where(col(User.consent_given).is_(False))
+        )
+        surveys = sa.select(col(SurveyPush.id)).where(
+            col(SurveyPush.state) == RUNNING, col(SurveyPush.kind) != ANNOUNCEMENT
+        )
+        await session.execute(
+            sa.update(PushRecipient)
+            .where(
+                col(PushRecipient.status) == PENDING,
+                col(PushRecipient.push_id).in_(surveys),
+                col(PushRecipient.participant_id).in_(declined),
+            )
+            .values(status=SKIPPED, reason="declined surveys")
+        )
 
     async def begin(self, recipient_id: int, owner: str, at: datetime) -> bool:
         async with self._store.session() as session:
