@@ -102,7 +102,7 @@ async def main(people: int, rate: float, talkers: int, database_url: str | None)
         try:
             await tg.wait_for_calls("setMyCommands", 4, timeout=60)
             before: list[float] = []
-            await talk(tg, talkers, 20, before)  # the conversations alone
+            await talk(tg, talkers, 60, before)  # the conversations alone, long enough for a p99
             idle, _ = rss_mb(bot.pid)
             job, total = await SqlPushes(SqlStore(engine)).create(
                 "talent-follow-up", 1, Audience(cohorts=("crowd",)), "bench", datetime.now(UTC)

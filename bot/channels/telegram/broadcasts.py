@@ -79,7 +79,6 @@ class Broadcaster:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._results: list[Result] = []
-        self.sent = 0
         self.pacer = bridge.pacer
 
     async def run(self) -> None:
@@ -205,8 +204,6 @@ class Broadcaster:
                 )
             else:
                 status, reason = await self._deliver(item, message)
-            if status == SENT:
-                self.sent += 1
         except Exception as exc:  # one recipient's trouble does not stop the others
             log.exception("broadcast recipient %s failed", item.recipient_id)
             status, reason = FAILED, f"error: {type(exc).__name__}"
