@@ -233,7 +233,7 @@ class SqlPushes:
     # ------------------------------------------------------------------ the sender's side
 
     async def recover(self, at: datetime) -> tuple[int, int]:
-        async with self._store.session() as session:
+        async with self._store.session(background=True) as session:
             back = await session.execute(
                 sa.update(PushRecipient)
                 .where(col(PushRecipient.status) == CLAIMED)
@@ -287,7 +287,7 @@ class SqlPushes:
 
     async def claim(self, limit: int, at: datetime, *, channel: str, owner: str) -> list[Delivery]:
         """Up to ``limit`` pending recipients, oldest job first, now claimed by ``owner``."""
-        async with self._store.session() as session:
+        async with self._store.session(background=True) as session:
             # Someone who withdrew their consent since the job was made gets no survey: never
             # claimed, and counted as skipped now and then (a look through every pending row).
             if time.monotonic() - self._declined_at > DECLINED_EVERY:
@@ -373,7 +373,7 @@ class SqlPushes:
         )
 
     async def begin(self, recipient_id: int, owner: str, at: datetime) -> bool:
-        async with self._store.session() as session:
+        async with self._store.session(background=True) as session:
             result = await session.execute(
                 sa.update(PushRecipient)
                 .where(
@@ -388,7 +388,7 @@ class SqlPushes:
     async def finish(self, results: Sequence[Result]) -> None:
         if not results:
             return
-        async with self._store.session() as session:
+        async with self._store.session(background=True) as session:
             await session.execute(  # one UPDATE by primary key, executed for each
                 sa.update(PushRecipient),
                 [
@@ -408,13 +408,13 @@ class SqlPushes:
         )
         if recipient_ids is not None:
             query = query.where(col(PushRecipient.id).in_(recipient_ids))
-        async with self._store.session() as session:
+        async with self._store.session(background=True) as session:
             result = await session.execute(query.values(status=PENDING, owner=None))
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def close_finished(self, at: datetime) -> list[int]:
         unfinished = sa.select(col(PushRecipient.push_id)).where(col(PushRecipient.status).in_(OPEN))
-        async with self._store.session() as session:
+        async with self._store.session(background=True) as session:
             done = list(
                 (
                     await session.execute(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -239,6 +240,39 @@ class SqlTransaction:
                 assert_never(event)
 
 
+class WriterQueue:
+    """SQLite's one writer, taken in turn: conversation turns first, then background work."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (deque(), deque())
+
+    async def acquire(self, *, background: bool = False) -> None:
+        if not self._held and not any(self._waiting):
+            self._held = True
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        queue = self._waiting[background]
+        queue.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # it was handed over just as it was cancelled: pass it on
+            elif waiter in queue:
+                queue.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        for queue in self._waiting:
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # still held: handed over
+                    return
+        self._held = False
+
+
 _holding: contextvars.ContextVar[bool] = contextvars.ContextVar("holding_sqlite_writer", default=False)
 
 
@@ -251,23 +285,26 @@ class SqlStore:
         # SQLite has one writer, and every transaction here writes (BEGIN IMMEDIATE): they wait
         # their turn in this process's queue, in order, instead of in SQLite's busy handler,
         # which sleeps up to 100 ms between tries (a reply waited behind a broadcast's writes).
-        self._one_writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._one_writer = WriterQueue() if engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
+    async def session(self, *, background: bool = False) -> AsyncIterator[AsyncSession]:
         """A session in a transaction; a database that cannot be reached (refused or dropped
-        connection, SQLite busy) raises :class:`DatabaseUnavailable`, which callers may retry."""
+        connection, SQLite busy) raises :class:`DatabaseUnavailable`, which callers may retry.
+        ``background``: bookkeeping (a broadcast's claims and results) that lets conversation
+        turns go first on SQLite."""
         if self._one_writer is None or _holding.get():
             async with self._session() as session:
                 yield session
             return
-        async with self._one_writer:
-            token = _holding.set(True)
-            try:
-                async with self._session() as session:
-                    yield session
-            finally:
-                _holding.reset(token)
+        await self._one_writer.acquire(background=background)
+        token = _holding.set(True)
+        try:
+            async with self._session() as session:
+                yield session
+        finally:
+            _holding.reset(token)
+            self._one_writer.release()
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[AsyncSession]:
