@@ -49,8 +49,12 @@ class Pacer:
         self.rate = rate
         self.capacity = capacity if capacity is not None else max(3.0, rate * 0.12)
         self.reserve = reserve if reserve is not None else self.capacity / 2
-        if not 0 <= self.reserve <= self.capacity - 1:
-            raise ValueError("the reserve must leave at least one token of the capacity to broadcasts")
+        if not 1 <= self.reserve <= self.capacity - 1:
+            # Without a token kept, a broadcast can take the one a reply arrives for an instant
+            # later; without room above the reserve, no broadcast ever goes.
+            raise ValueError(
+                "the reserve must keep at least one token for replies and leave one to broadcasts"
+            )
         self._clock, self._sleep = clock, sleep
         self._level = self.capacity
         self._stamp = clock()

@@ -103,7 +103,7 @@ async def test_broadcasts_alone_reach_the_rate_and_never_exceed_the_bound(rate: 
 @settings(max_examples=25, deadline=None)
 @given(
     rate=st.sampled_from([25.0, 250.0]),
-    reserve=st.sampled_from([None, 0.0]),  # with no reserve, a waiting reply still goes first
+    reserve=st.sampled_from([None, 1.0]),  # with the least reserve, a reply still goes first
     start=st.floats(min_value=0.0, max_value=4.0),
     gaps=st.lists(st.floats(min_value=1.0, max_value=30.0), max_size=30),  # in units of 1/rate
 )
@@ -305,3 +305,11 @@ async def test_the_chat_map_stays_small() -> None:
 def test_the_rate_must_be_positive(rate: float) -> None:
     with pytest.raises(ValueError, match="positive"):
         Pacer(rate)
+
+
+@pytest.mark.parametrize(("capacity", "reserve"), [(3.0, 0.0), (3.0, 0.5), (3.0, 2.5), (1.5, None)])
+def test_the_reserve_keeps_a_token_for_replies_and_leaves_one_to_broadcasts(
+    capacity: float, reserve: float | None
+) -> None:
+    with pytest.raises(ValueError, match="reserve"):
+        Pacer(25.0, capacity=capacity, reserve=reserve)
