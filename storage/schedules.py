@@ -128,7 +128,9 @@ def _waves(
     """The participant's waves, less those already sent (or past); a late one is dropped when a
     later wave already went out."""
     zone = ZoneInfo(zone_name or rules.default_zone)
-    waves = calendar.plan(start, rules.months[role], rules.hour, zone, at, grace=rules.grace)
+    waves = calendar.plan(
+        start, rules.months[role], rules.hour, zone, at, grace=rules.grace, daytime=rules.daytime
+    )
     latest_gone = max(gone, default=0)
     kept = []
     for wave in waves:

@@ -116,6 +116,7 @@ def plan(
     now: datetime,
     *,
     grace: timedelta,
+    daytime: Daytime = DAYTIME,
 ) -> list[Wave]:
     """The follow-ups ``months`` calendar months after ``start``, at local ``hour``:00, sorted by months.
 
@@ -140,7 +141,7 @@ def plan(
         elif now < at + grace:
             waves.append(Wave(count, at, PLANNED))
         else:
-            moved = DAYTIME.next_opening(now, zone)
+            moved = daytime.next_opening(now, zone)
             if upcoming and upcoming[0] <= moved:
                 waves.append(Wave(count, at, PAST))
             else:

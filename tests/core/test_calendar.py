@@ -345,3 +345,10 @@ def test_a_plan_never_bursts_and_never_wakes_anyone(
             assert wave == Wave(wave.months, due[wave.months], PLANNED)
         if wave.state == PAST:
             assert wave.due_at == due[wave.months] <= now
+
+
+def test_a_late_wave_moves_to_the_opening_of_the_daytime_it_is_given() -> None:
+    amman = ZoneInfo("Asia/Amman")  # UTC+3 all year
+    now = datetime(2027, 9, 1, 4, 0, tzinfo=UTC)  # 07:00 in Amman
+    waves = plan(date(2027, 1, 10), [6], 10, amman, now, grace=timedelta(days=3), daytime=Daytime(9, 18))
+    assert [(w.state, w.due_at) for w in waves] == [(PLANNED, datetime(2027, 9, 1, 6, 0, tzinfo=UTC))]
