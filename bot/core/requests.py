@@ -13,8 +13,14 @@ from bot.core.audience import Audience
 from bot.core.events import Attachment
 
 STATUSES = ("pending", "claimed", "sending", "sent", "failed", "unreachable", "skipped")
-"""A broadcast recipient's statuses (``bot.service.pushes`` defines them; the core cannot import
+"""A broadcast recipient's statuses (``bot.service.pushes`` names them; the core cannot import
 the service)."""
+STATES = ("running", "paused", "cancelled", "done")
+"""A broadcast job's states ..."""
+KINDS = ("survey", "reminder", "announcement")
+"""... and its kinds."""
+RUNNING, PAUSED, CANCELLED, DONE = STATES
+SURVEY, REMINDER, ANNOUNCEMENT = KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +76,8 @@ class PushSummary:
     counts: dict[str, int]
     """Recipients by status (pending, claimed, sending, sent, failed, unreachable, skipped), and
     the wave's ``started`` and ``completed`` responses."""
-    kind: str = "survey"  # survey | reminder | announcement
-    state: str = "running"  # running | paused | cancelled | done
+    kind: str = SURVEY  # one of KINDS
+    state: str = RUNNING  # one of STATES
     started_at: datetime | None = None
     finished_at: datetime | None = None
 

@@ -24,18 +24,41 @@ from typing import Protocol
 
 from bot.basics.lang import Lang
 from bot.core.inbound import UserRef
-from bot.core.requests import STATUSES
+from bot.core.requests import (  # the job's words, named once in the core, used here by their names
+    ANNOUNCEMENT as ANNOUNCEMENT,
+)
+from bot.core.requests import (
+    CANCELLED as CANCELLED,
+)
+from bot.core.requests import (
+    DONE as DONE,
+)
+from bot.core.requests import (
+    KINDS as KINDS,
+)
+from bot.core.requests import (
+    PAUSED as PAUSED,
+)
+from bot.core.requests import (
+    REMINDER as REMINDER,
+)
+from bot.core.requests import (
+    RUNNING as RUNNING,
+)
+from bot.core.requests import (
+    STATES as STATES,
+)
+from bot.core.requests import (
+    STATUSES as STATUSES,
+)
+from bot.core.requests import (
+    SURVEY as SURVEY,
+)
 
 PENDING, CLAIMED, SENDING, SENT, FAILED, UNREACHABLE, SKIPPED = STATUSES
 OPEN = (PENDING, CLAIMED, SENDING)
 """Recipients a job still has to deal with."""
 INTERRUPTED = "interrupted: the bot stopped while sending; not sent again, so that it is never sent twice"
-
-RUNNING, PAUSED, CANCELLED, DONE = "running", "paused", "cancelled", "done"
-STATES = (RUNNING, PAUSED, CANCELLED, DONE)
-
-SURVEY, REMINDER, ANNOUNCEMENT = "survey", "reminder", "announcement"
-KINDS = (SURVEY, REMINDER, ANNOUNCEMENT)
 
 
 @dataclass(frozen=True, slots=True)

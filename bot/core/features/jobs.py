@@ -13,7 +13,16 @@ from bot.basics.lang import Lang
 from bot.core.context import Context
 from bot.core.events import ReplyCreated, StaffAsked
 from bot.core.features import menu
-from bot.core.requests import JobRequest, PushSummary
+from bot.core.requests import (
+    ANNOUNCEMENT,
+    CANCELLED,
+    DONE,
+    PAUSED,
+    REMINDER,
+    RUNNING,
+    JobRequest,
+    PushSummary,
+)
 from bot.core.scope import Scope, reply
 from bot.core.state import ConversationState
 
@@ -45,9 +54,9 @@ def _title(ctx: Context, job: PushSummary, lang: Lang) -> str:
     _ = ctx.i18n.for_lang(lang)
     dialog = ctx.dialogs.get(job.survey_id) if ctx.dialogs is not None and job.survey_id else None
     title = dialog.title.get(lang) if dialog is not None else job.survey_id
-    if job.kind == "announcement":
+    if job.kind == ANNOUNCEMENT:
         return _("Announcement")
-    if job.kind == "reminder":
+    if job.kind == REMINDER:
         return _("Reminder: {title}").format(title=title)
     return title
 
@@ -56,11 +65,11 @@ def _state(ctx: Context, job: PushSummary, lang: Lang, now: datetime) -> str:
     _ = ctx.i18n.for_lang(lang)
     duration = job.duration(now)
     minutes = max(1, round(duration / 60)) if duration else None
-    if job.state == "done":
+    if job.state == DONE:
         return _("done in {minutes} min").format(minutes=minutes) if minutes else _("done")
-    if job.state == "cancelled":
+    if job.state == CANCELLED:
         return _("cancelled")
-    if job.state == "paused":
+    if job.state == PAUSED:
         return _("paused")
     if job.started_at is None:
         return _("waiting to start")
@@ -91,17 +100,17 @@ def status_reply(ctx: Context, lang: Lang, jobs: list[PushSummary], now: datetim
             unreachable=c.get("unreachable", 0),
             skipped=c.get("skipped", 0),
         )
-        if job.kind != "announcement":
+        if job.kind != ANNOUNCEMENT:
             text += answered.format(started=c.get("started", 0), completed=c.get("completed", 0))
         lines.append(text)
-        if job.state == "running":
+        if job.state == RUNNING:
             rows.append(
                 [
                     JobButton(job.push_id, PAUSE).button(_("Pause {job}").format(job=job.push_id)),
                     JobButton(job.push_id, CANCEL).button(_("Cancel {job}").format(job=job.push_id)),
                 ]
             )
-        elif job.state == "paused":
+        elif job.state == PAUSED:
             rows.append(
                 [
                     JobButton(job.push_id, RESUME).button(_("Resume {job}").format(job=job.push_id)),
@@ -117,6 +126,6 @@ def steered_reply(
     _ = ctx.i18n.for_lang(lang)
     if before is None or job is None:
         return reply(lang, _("There is no job {job}.").format(job=request.job))
-    if before in ("done", "cancelled"):
+    if before in (DONE, CANCELLED):
         return reply(lang, _("Job {job} is already over; nothing changed.").format(job=request.job))
     return status_reply(ctx, lang, [job], now)
