@@ -15,19 +15,19 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.basics.errors import ConfigurationError
 from bot.basics.i18n import Catalogues
-from bot.channels.telegram.bridge import Conversations, TelegramBridge
-from bot.channels.telegram.delivery import RetryPolicy
 from bot.channels.telegram.render import BUTTON_DATA_BYTES
 from bot.channels.telegram.translate import CHANNEL as TELEGRAM
 from bot.core.context import Context
 from bot.core.inbound import UserRef
-from bot.service import ConversationService
-from bot.settings import Settings
 from dialogs.library import DialogLibrary, load_dialogs
 from faq.assistant import FaqAssistant
 
 if TYPE_CHECKING:
+    from bot.channels.telegram.bridge import Conversations, TelegramBridge
+    from bot.channels.telegram.delivery import RetryPolicy
     from bot.channels.telegram.webhook import Mode
+    from bot.service import ConversationService
+    from bot.settings import Settings
     from storage.schedules import FollowUpRules
     from storage.store import SqlStore
 
@@ -82,6 +82,7 @@ async def open_app(settings: Settings) -> AsyncIterator[App]:
         pruned = await store.prune_processed_updates(datetime.now(UTC) - PROCESSED_UPDATES_KEPT)
         if pruned:
             log.info("forgot %d processed update ids older than %s", pruned, PROCESSED_UPDATES_KEPT)
+        from bot.service import ConversationService
         from bot.service.desk import StaffDesk
         from bot.service.pushes import Broadcasting
         from storage.desk import SqlStaffData

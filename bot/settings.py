@@ -20,6 +20,37 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/dt4e-bot.db"
 PUBLIC_BOT_API = "https://api.telegram.org"
 SECRETS = frozenset({"DT4E_TELEGRAM_TOKEN", "DT4E_WEBHOOK_SECRET"})
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# SQLAlchemy's own URL pattern (sqlalchemy.engine.url._parse_url), for the common case below.
+_DATABASE_URL = re.compile(
+    r"""
+        (?P<name>[\w\+]+)://
+        (?:
+            (?P<username>[^:/]*)
+            (?::(?P<password>[^@]*))?
+        @)?
+        (?:
+            (?:
+                \[(?P<ipv6host>[^/\?]+)\] |
+                (?P<ipv4host>[^/:\?]+)
+            )?
+            (?::(?P<port>[^/\?]*))?
+        )?
+        (?:/(?P<database>[^\?]*))?
+        (?:\?(?P<query>.*))?
+    """,
+    re.X,
+)
+_SYNC_DRIVERS = frozenset({"sqlite", "postgresql", "postgres"})
+
+
+def _plainly_async_url(value: str) -> bool:
+    """Whether SQLAlchemy's ``make_url`` surely parses ``value`` into a driver other than the
+    synchronous ones refused below; anything else takes the full check, with SQLAlchemy."""
+    found = _DATABASE_URL.match(value)
+    if found is None or found["name"] in _SYNC_DRIVERS:
+        return False
+    port = found["port"]
+    return port is None or re.fullmatch(r"[0-9]+", port) is not None
 
 
 class Settings(BaseSettings):
@@ -122,6 +153,8 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_url(cls, value: str) -> str:
+        if _plainly_async_url(value):
+            return value  # what make_url would accept, without loading SQLAlchemy (dt4e-bot ask, check)
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 
@@ -131,7 +164,7 @@ class Settings(BaseSettings):
             raise ValueError(
                 "expected an SQLAlchemy URL such as sqlite+aiosqlite:///data/dt4e-bot.db"
             ) from exc
-        if url.drivername in {"sqlite", "postgresql", "postgres"}:
+        if url.drivername in _SYNC_DRIVERS:
             raise ValueError(
                 "expected an async driver such as sqlite+aiosqlite or postgresql+asyncpg, "
                 f"got {url.drivername}"

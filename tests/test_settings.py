@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.basics.errors import ConfigurationError
 from bot.basics.lang import Lang
@@ -85,3 +87,30 @@ def test_a_bad_webhook_secret_is_named_but_not_echoed(monkeypatch: pytest.Monkey
         load_settings()
     assert str(caught.value).startswith("DT4E_WEBHOOK_SECRET: expected 1 to 256 characters among A-Z")
     assert value not in str(caught.value)
+
+
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.builds(
+            "{}://{}{}".format,
+            st.sampled_from(["sqlite+aiosqlite", "postgresql+asyncpg", "postgresql", "my+drv", "x"]),
+            st.text(alphabet="ab:@/[]?.=1", max_size=12),
+            st.text(max_size=12),
+        ),
+    )
+)
+def test_the_quick_database_url_check_accepts_only_what_sqlalchemy_accepts(value: str) -> None:
+    """``ask`` and ``check`` read the settings without loading SQLAlchemy; whatever that quick
+    check lets through, SQLAlchemy's parser reads as an async driver's URL."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from bot.settings import _plainly_async_url
+
+    if _plainly_async_url(value):
+        try:
+            url = make_url(value)
+        except (ArgumentError, ValueError) as exc:
+            raise AssertionError(f"{value!r} passed the quick check, but SQLAlchemy refuses it") from exc
+        assert url.drivername not in {"sqlite", "postgresql", "postgres"}

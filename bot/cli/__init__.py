@@ -11,13 +11,16 @@ broadcasts          ``broadcast send|list|status|pause|resume|cancel|retry``, ``
 
 Errors print one line, ``dt4e-bot: error: ...``, and exit non-zero: 2 for a bad setting or
 argument, 1 for anything else.
+
+Every start builds the parsers of all the commands, so the group modules import only light
+modules at their top, and each handler imports what it runs when it is called: ``ask`` and
+``check`` load neither the database stack nor a Telegram framework, and ``run`` only the
+framework of its ``--channel`` (``tests/test_startup.py``).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -25,7 +28,6 @@ from collections.abc import Sequence
 from bot.basics.errors import AssistantError, ConfigurationError
 from bot.cli import broadcasts, content, participants, run, surveys
 from bot.cli.common import UsageError
-from bot.settings import load_settings
 
 __all__ = ["UsageError", "build_parser", "main"]
 
@@ -43,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    import asyncio  # only now: --help and a usage error need neither the settings nor a loop
+    import logging
+
+    from bot.settings import load_settings
+
     try:
         settings = load_settings()
         logging.basicConfig(

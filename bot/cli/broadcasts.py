@@ -5,22 +5,20 @@ follow-ups and reminders too)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from bot.basics.errors import ContentError, NotFound
 from bot.basics.lang import Lang
 from bot.cli.common import Commands, add_audience, audience_of, command, daytime_of
 from bot.cli.surveys import confirmed, queued
-from bot.core.requests import PushSummary
-from bot.service.pushes import CANCELLED, DONE, FAILED, PAUSED, RUNNING, SENT, SKIPPED, UNREACHABLE
-from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.core.requests import PushSummary
+    from bot.settings import Settings
 
 BAR = 30
 REFRESH = 1.0
@@ -38,14 +36,13 @@ def add_commands(commands: Commands) -> None:
     status.add_argument("job", type=int)
     status.add_argument("--json", action="store_true", help="one JSON object, then exit")
     status.add_argument("--once", action="store_true", help="one line, then exit (no live bar)")
-    for name, state, text in [
-        ("pause", PAUSED, "stop sending a job for now (nothing in flight is lost)"),
-        ("resume", RUNNING, "go on with a paused job"),
-        ("cancel", CANCELLED, "stop a job for good: whoever is still waiting is skipped"),
+    for name, text in [
+        ("pause", "stop sending a job for now (nothing in flight is lost)"),
+        ("resume", "go on with a paused job"),
+        ("cancel", "stop a job for good: whoever is still waiting is skipped"),
     ]:
         steer = command(sub, name, _steer, help=text)
         steer.add_argument("job", type=int)
-        steer.set_defaults(state=state)
     retry = command(
         sub, "retry", _retry, help="send again to those a job failed (an interrupted send may arrive twice)"
     )
@@ -60,6 +57,8 @@ def add_commands(commands: Commands) -> None:
 def read_message(path: Path) -> dict[str, str]:
     """An announcement's texts: ``ar``, ``en`` and ``fr``, each non-empty and within Telegram's
     limit; an error names the file and what is wrong."""
+    import yaml
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -99,6 +98,8 @@ async def _send(args: argparse.Namespace, settings: Settings) -> int:
 
 def as_json(job: PushSummary, now: datetime) -> dict[str, Any]:
     """The contract of ``broadcast status --json`` (``../shared/DESIGN.md``), then extras."""
+    from bot.service.pushes import FAILED, SENT, SKIPPED, UNREACHABLE
+
     c = job.counts
     duration = job.duration(now)
     return {
@@ -121,6 +122,8 @@ def as_json(job: PushSummary, now: datetime) -> dict[str, Any]:
 
 def line(job: PushSummary, now: datetime, *, bar: bool = False) -> str:
     """``job 3 (survey talent-follow-up) running [██████····] 52% · 1,200 sent ...``."""
+    from bot.service.pushes import CANCELLED, DONE, FAILED, RUNNING, SENT, SKIPPED, UNREACHABLE
+
     c, total = job.counts, job.total
     share = job.done / total if total else 1.0
     what = f"{job.kind} {job.survey_id}" if job.survey_id else job.kind
@@ -164,7 +167,10 @@ async def _job(store: Any, job: int) -> PushSummary:
 
 
 async def _status(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
     from bot.app import open_store
+    from bot.service.pushes import CANCELLED, DONE, PAUSED
 
     async with open_store(settings) as store:
         report = await _job(store, args.job)
@@ -206,14 +212,16 @@ async def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _steer(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_store
+    from bot.service.pushes import CANCELLED, DONE, PAUSED, RUNNING
     from storage.pushes import SqlPushes
 
+    state = {"pause": PAUSED, "resume": RUNNING, "cancel": CANCELLED}[args.broadcast_command]
     async with open_store(settings) as store:
-        before = await SqlPushes(store).set_state(args.job, args.state, datetime.now(UTC))
+        before = await SqlPushes(store).set_state(args.job, state, datetime.now(UTC))
         if before is None:
             raise NotFound(f"no job {args.job}; see dt4e-bot broadcast list")
         report = await _job(store, args.job)
-    if before in (DONE, CANCELLED) and before != args.state:
+    if before in (DONE, CANCELLED) and before != state:
         print(f"job {args.job} is already {before}; nothing changed")
         return 1
     print(line(report, datetime.now(UTC)))

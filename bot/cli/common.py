@@ -1,19 +1,20 @@
-"""What the command groups share."""
+"""What the command groups share (light imports only: every start builds every parser)."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.basics.calendar import Daytime
 from bot.basics.errors import ConfigurationError
 from bot.basics.lang import Lang
-from bot.core.audience import COUNTRIES, Audience
-from bot.core.state import Role
-from bot.settings import Settings
+from bot.core.audience import COUNTRIES, ROLES, Audience
 
-Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+if TYPE_CHECKING:
+    from bot.basics.calendar import Daytime
+    from bot.settings import Settings
+
+Handler = Callable[[argparse.Namespace, "Settings"], Awaitable[int]]
 Commands = Any  # argparse's private _SubParsersAction
 LANGS = [lang.value for lang in Lang]
 
@@ -31,7 +32,7 @@ def command(commands: Commands, name: str, handler: Handler, **kwargs: Any) -> a
 
 def add_audience(parser: argparse.ArgumentParser) -> None:
     """Who gets a broadcast, and when it may reach them."""
-    parser.add_argument("--role", action="append", choices=[r.value for r in Role], default=[])
+    parser.add_argument("--role", action="append", choices=list(ROLES), default=[])
     parser.add_argument("--cohort", action="append", default=[])
     parser.add_argument("--country", action="append", choices=COUNTRIES, type=str.upper, default=[])
     parser.add_argument("--ref", action="append", default=[], metavar="REFERENCE")
@@ -56,6 +57,8 @@ def audience_of(args: argparse.Namespace) -> Audience:
 
 
 def daytime_of(args: argparse.Namespace, settings: Settings) -> Daytime | None:
+    from bot.basics.calendar import Daytime
+
     if args.any_time:
         return None
     try:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from bot.basics.lang import Lang
 from bot.cli.common import LANGS, Commands, UsageError, command
-from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def add_commands(commands: Commands) -> None:

@@ -7,13 +7,15 @@ import argparse
 import csv
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.basics.errors import NotFound
 from bot.cli.common import Commands, UsageError, command
-from bot.core.state import Role
-from bot.service.participants import Participants, ParticipantView, check_header
-from bot.service.tables import read_table
-from bot.settings import Settings
+from bot.core.audience import ROLES
+
+if TYPE_CHECKING:
+    from bot.service.participants import ParticipantView
+    from bot.settings import Settings
 
 
 def add_commands(commands: Commands) -> None:
@@ -24,7 +26,7 @@ def add_commands(commands: Commands) -> None:
     load = command(sub, "import", _import, help="add or update participants from a .csv or .xlsx file")
     load.add_argument("file", type=Path, help="a table with a header row (see the README for the columns)")
     listing = command(sub, "list", _list, help="list the participants")
-    listing.add_argument("--role", choices=[r.value for r in Role])
+    listing.add_argument("--role", choices=list(ROLES))
     listing.add_argument("--cohort")
     show = command(sub, "show", _show, help="one participant, with the state of their invitation")
     show.add_argument("reference")
@@ -54,6 +56,8 @@ def _now() -> datetime:
 
 async def _import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import follow_up_rules, open_store
+    from bot.service.participants import Participants, check_header
+    from bot.service.tables import read_table
     from storage.participants import SqlParticipants
 
     header, rows = read_table(args.file)
@@ -82,6 +86,7 @@ def _bound(view: ParticipantView) -> str:
 
 async def _list(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_store
+    from bot.core.state import Role
     from storage.participants import SqlParticipants
 
     role = Role(args.role) if args.role else None
@@ -146,6 +151,7 @@ async def bot_username(settings: Settings) -> str:
 
 async def _invite(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_store
+    from bot.service.participants import Participants
     from storage.participants import SqlParticipants
 
     if (args.reference is None) == (args.csv is None):
@@ -176,6 +182,7 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _invite_staff(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_store
+    from bot.service.participants import Participants
     from storage.participants import SqlParticipants
 
     username = await bot_username(settings)

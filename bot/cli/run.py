@@ -8,10 +8,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from bot.cli.common import LANGS, Commands, UsageError, command
-from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.channels.telegram.webhook import Mode
+    from bot.settings import Settings
 
 
 def add_commands(commands: Commands) -> None:

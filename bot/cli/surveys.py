@@ -4,18 +4,19 @@ read the answers as a spreadsheet."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.basics.calendar import Daytime
 from bot.basics.errors import NotFound
 from bot.cli.common import Commands, UsageError, add_audience, audience_of, command, daytime_of
-from bot.service.pushes import CLAIMED, PENDING, SENT, SKIPPED, UNREACHABLE
-from bot.settings import Settings
-from dialogs.model import Dialog
+
+if TYPE_CHECKING:
+    from bot.basics.calendar import Daytime
+    from bot.settings import Settings
+    from dialogs.model import Dialog
 
 
 def add_commands(commands: Commands) -> None:
@@ -73,6 +74,8 @@ async def _push(args: argparse.Namespace, settings: Settings) -> int:
 
 async def confirmed(args: argparse.Namespace, what: str, total: int) -> bool:
     """``--dry-run`` counts; else ask before sending ``what`` to ``total`` people (``--yes``: no)."""
+    import asyncio
+
     if args.dry_run:
         print(f"{what} would go to {total} participants")
         return False
@@ -90,6 +93,8 @@ async def confirmed(args: argparse.Namespace, what: str, total: int) -> bool:
 
 
 def queued(counts: dict[str, int], daytime: Daytime | None) -> str:
+    from bot.service.pushes import PENDING, SKIPPED, UNREACHABLE
+
     when = f", between {daytime} local time" if daytime is not None else ""
     return (
         f"{counts[PENDING]} to send by the running bot{when}, {counts[SKIPPED]} skipped "
@@ -99,6 +104,7 @@ def queued(counts: dict[str, int], daytime: Daytime | None) -> str:
 
 async def _status(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_store
+    from bot.service.pushes import CLAIMED, PENDING, SENT, SKIPPED, UNREACHABLE
     from storage.pushes import SqlPushes
 
     async with open_store(settings) as store:
