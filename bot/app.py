@@ -10,8 +10,8 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.basics.errors import ConfigurationError
 from bot.basics.i18n import Catalogues
@@ -32,9 +32,6 @@ if TYPE_CHECKING:
     from storage.store import SqlStore
 
 log = logging.getLogger(__name__)
-
-# Telegram redelivers an unconfirmed update for 24 hours at most; a week leaves a wide margin.
-PROCESSED_UPDATES_KEPT = timedelta(days=7)
 
 CHANNELS = ("aiogram", "ptb")
 """Names accepted by ``dt4e-bot run --channel``; the first is the default."""
@@ -75,13 +72,10 @@ async def open_app(settings: Settings) -> AsyncIterator[App]:
     from storage.store import SqlStore
 
     context = build_context(settings)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, turns=settings.max_in_flight)
     store = SqlStore(engine)
     try:
         await upgrade(engine)
-        pruned = await store.prune_processed_updates(datetime.now(UTC) - PROCESSED_UPDATES_KEPT)
-        if pruned:
-            log.info("forgot %d processed update ids older than %s", pruned, PROCESSED_UPDATES_KEPT)
         from bot.service import ConversationService
         from bot.service.desk import StaffDesk
         from bot.service.pushes import Broadcasting
@@ -126,7 +120,7 @@ async def open_store(settings: Settings) -> AsyncIterator[SqlStore]:
     from storage.engine import create_engine, upgrade
     from storage.store import SqlStore
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, turns=settings.max_in_flight)
     store = SqlStore(engine)
     try:
         await upgrade(engine)
@@ -150,16 +144,22 @@ def create_channel(
     token: str,
     api_base: str,
     policy: RetryPolicy | None = None,
+    shutdown_timeout: float = 10.0,
+    max_in_flight: int | None = None,
 ) -> TelegramChannel:
-    """The channel called ``name`` (one of :data:`CHANNELS`); only its framework is imported."""
+    """The channel called ``name`` (one of :data:`CHANNELS`); only its framework is imported.
+    ``max_in_flight``: turns computed at once (the bridge's default when ``None``)."""
+    options: dict[str, Any] = {"policy": policy, "shutdown_timeout": shutdown_timeout}
+    if max_in_flight is not None:
+        options["max_in_flight"] = max_in_flight
     if name == "aiogram":
         from bot.channels.telegram.aiogram import AiogramChannel
 
-        return AiogramChannel(service, token=token, api_base=api_base, policy=policy)
+        return AiogramChannel(service, token=token, api_base=api_base, **options)
     if name == "ptb":
         from bot.channels.telegram.ptb import PtbChannel
 
-        return PtbChannel(service, token=token, api_base=api_base, policy=policy)
+        return PtbChannel(service, token=token, api_base=api_base, **options)
     raise ConfigurationError(f"unknown channel {name!r}: expected one of {', '.join(CHANNELS)}")
 
 
@@ -169,7 +169,13 @@ async def run_telegram(settings: Settings, channel: str, mode: Mode) -> int:
         raise ConfigurationError("DT4E_TELEGRAM_TOKEN: not set; get a token from @BotFather")
     token = settings.telegram_token.get_secret_value()
     async with open_app(settings) as app, stop_on_signals() as stop:
-        bot = create_channel(channel, app.service, token=token, api_base=settings.telegram_api_base)
+        bot = create_channel(
+            channel,
+            app.service,
+            token=token,
+            api_base=settings.telegram_api_base,
+            max_in_flight=settings.max_in_flight,
+        )
         await bot.run(mode, stop)
     return 0
 

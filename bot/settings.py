@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         le=1000,
         description="messages a second for the whole bot, replies and broadcasts (Telegram allows about 30)",
     )
+    max_in_flight: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description="updates whose turns are computed at once (the database pool is sized to it)",
+    )
     daytime: str = Field(
         default="08-21", description="local hours in which broadcasts and follow-ups may reach people"
     )

@@ -18,14 +18,19 @@ from bot.basics.errors import DatabaseUnavailable
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, *, turns: int | None = None, **kwargs: Any) -> AsyncEngine:
     """Create the engine. For SQLite: make the file's folder; turn on WAL, a busy timeout and
     foreign keys; and take transactions into our own hands (``BEGIN IMMEDIATE``), because the
     sqlite3 driver otherwise starts them late and lets a SAVEPOINT's release commit early. Each
     transaction then holds the write lock from its start, so concurrent turns wait in line.
 
     Statement parameters (what people wrote) never appear in SQLAlchemy's error messages, so no
-    logged error carries them."""
+    logged error carries them.
+
+    ``turns``: how many conversation turns may run at once (the bridge's bound); a PostgreSQL
+    pool then has a connection for each, and a few more for the broadcast sender, its lease and
+    the outbox sweep, so that a burst waits in the bridge's line and not for a connection. A
+    connection still not free after ``pool_timeout`` is "database unavailable", tried again."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -47,6 +52,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    if turns is not None:
+        kwargs = {"pool_size": turns + 4, "max_overflow": 8, "pool_timeout": 10, **kwargs}
     return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 

@@ -171,8 +171,9 @@ class Result(SQLModel, table=True):
 
 class OutboxEntry(SQLModel, table=True):
     """The replies of one turn, written in the turn's transaction and marked sent once the
-    channel has delivered them (or given up for good): replies lost to a crash between the
-    commit and the send are sent again at the next start."""
+    channel has delivered them (or given up for good). The turn that wrote it holds a claim on
+    it (``claimed_until``); replies a crash or an outage left unsent are sent again, from the
+    first message not yet delivered (``parts_sent``), once the claim has expired."""
 
     __tablename__ = "outbox"
 
@@ -185,6 +186,8 @@ class OutboxEntry(SQLModel, table=True):
     replies: list[dict[str, Any]] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
     created_at: datetime = _when()
     sent_at: datetime | None = _when(nullable=True, index=True)
+    claimed_until: datetime | None = _when(nullable=True)
+    parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 def _participant_fk(nullable: bool = False) -> Any:

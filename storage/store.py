@@ -10,14 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, assert_never
 
 import sqlalchemy as sa
 from pydantic import ValidationError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -69,18 +72,50 @@ def reply_from_json(data: dict[str, Any]) -> ReplyCreated:
     return ReplyCreated(text=str(data["text"]), lang=Lang(data["lang"]), buttons=buttons)
 
 
+OUTBOX_CLAIM = timedelta(seconds=60)
+"""How long the turn that wrote an outbox entry, or the sweep that took it, has to deliver it
+before another may send it again; a send in flight never takes that long."""
+
+# SQLSTATE classes of PostgreSQL errors that pass: connection (08), insufficient resources
+# (53: too many connections), operator intervention (57: shutting down, cannot connect now),
+# and a serialization failure or a deadlock (40001, 40P01), which the same transaction survives
+# when tried again.
+TRANSIENT_SQLSTATES = ("08", "53", "57", "40001", "40P01")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class _Known:
+    """What a turn's transaction already read of its user, so it does not read it again."""
+
+    id: int
+    language: str | None
+    role: str | None
+    unreachable: bool
+
+
 class SqlTransaction:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Callable[[], datetime] = _utcnow) -> None:
         self._session = session
+        bind = session.bind
+        self._postgres = bind is not None and bind.dialect.name == "postgresql"
+        self._clock = clock
         self._user_ids: dict[UserRef, int] = {}
+        self._known: dict[UserRef, _Known] = {}
 
     async def claim_update(self, channel: str, update_id: str, at: datetime) -> bool:
-        try:
-            async with self._session.begin_nested():
-                self._session.add(ProcessedUpdate(channel=channel, update_id=update_id, processed_at=at))
-        except IntegrityError:
-            return False
-        return True
+        # INSERT ... ON CONFLICT DO NOTHING: no savepoint, one statement either way.
+        dialect = postgresql if self._postgres else sqlite
+        statement = (
+            dialect.insert(ProcessedUpdate)
+            .values(channel=channel, update_id=update_id, processed_at=at)
+            .on_conflict_do_nothing()
+        )
+        result = await self._session.execute(statement)
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def _user_id(self, user: UserRef, at: datetime) -> int:
         if user in self._user_ids:
@@ -109,6 +144,10 @@ class SqlTransaction:
         a link opened on another account, or a revoked staff member, shows at the next turn."""
         query = (
             sa.select(
+                col(User.id),
+                col(User.language),
+                col(User.role),
+                col(User.unreachable_at),
                 col(ConversationStateRow.data),
                 col(ConversationStateRow.version),
                 col(User.staff_at),
@@ -122,6 +161,8 @@ class SqlTransaction:
         row = (await self._session.execute(query)).one_or_none()
         if row is None:
             return StoredState(ConversationState(), 0)
+        self._user_ids[user] = row.id
+        self._known[user] = _Known(row.id, row.language, row.role, row.unreachable_at is not None)
         state = ConversationState()
         if row.data is not None:
             try:
@@ -160,16 +201,22 @@ class SqlTransaction:
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise ConcurrentUpdate(f"conversation of {user.key} changed since version {expected_version}")
+        language = state.language.value if state.language else None
+        role = state.role.value if state.role else None
+        known = self._known.get(user)
+        if known is not None and (known.language, known.role, known.unreachable) == (language, role, False):
+            return  # nothing the users row keeps has changed: no write
         await self._session.execute(
             sa.update(User)
             .where(col(User.id) == user_id)
             .values(
-                language=state.language.value if state.language else None,
-                role=state.role.value if state.role else None,
+                language=language,
+                role=role,
                 unreachable_at=None,  # they wrote to us, so they can be reached again
                 updated_at=at,
             )
         )
+        self._known[user] = _Known(user_id, language, role, False)
 
     async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None:
         user_id = await self._user_id(user, at)
@@ -178,13 +225,21 @@ class SqlTransaction:
             .where(col(User.id) == user_id)
             .values(unreachable_at=None if reachable else at, updated_at=at)
         )
+        self._known.pop(user, None)
 
     async def redeem_invitation(self, token_hash: str, user: UserRef, at: datetime) -> Invitation:
         return await redeem(self._session, token_hash, await self._user_id(user, at), at)
 
     async def enqueue(self, user: UserRef, replies: Sequence[ReplyCreated], at: datetime) -> int:
+        """Write replies to be sent, claimed by the caller for :data:`OUTBOX_CLAIM` (counted
+        from now, not from ``at``, which is the message's time and may be long past)."""
         user_id = await self._user_id(user, at)
-        entry = OutboxEntry(user_id=user_id, replies=[reply_to_json(r) for r in replies], created_at=at)
+        entry = OutboxEntry(
+            user_id=user_id,
+            replies=[reply_to_json(r) for r in replies],
+            created_at=at,
+            claimed_until=self._clock() + OUTBOX_CLAIM,
+        )
         self._session.add(entry)
         await self._session.flush()
         assert entry.id is not None
@@ -240,6 +295,22 @@ class SqlTransaction:
                 assert_never(event)
 
 
+def _passing(exc: DBAPIError) -> bool:
+    """A driver error that says the database cannot be used for now, not that the statement is
+    wrong: tried again, the same transaction can succeed."""
+    if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+        return True
+    state = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+    return state.startswith(TRANSIENT_SQLSTATES)
+
+
+def _unsent_and_free(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        col(OutboxEntry.sent_at).is_(None),
+        sa.or_(col(OutboxEntry.claimed_until).is_(None), col(OutboxEntry.claimed_until) <= now),
+    )
+
+
 class WriterQueue:
     """SQLite's one writer, taken in turn: conversation turns first, then background work."""
 
@@ -279,8 +350,9 @@ _holding: contextvars.ContextVar[bool] = contextvars.ContextVar("holding_sqlite_
 class SqlStore:
     """The :class:`bot.service.ports.Store` on an SQLAlchemy async engine."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, clock: Callable[[], datetime] = _utcnow) -> None:
         self.engine = engine
+        self.clock = clock
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         # SQLite has one writer, and every transaction here writes (BEGIN IMMEDIATE): they wait
         # their turn in this process's queue, in order, instead of in SQLite's busy handler,
@@ -312,60 +384,82 @@ class SqlStore:
             async with self._sessions() as session, session.begin():
                 yield session
         except DBAPIError as exc:
-            if not isinstance(exc, OperationalError | InterfaceError) and not exc.connection_invalidated:
+            if not _passing(exc):
                 raise
             # The driver's message only: SQLAlchemy's own names the statement's parameters.
             raise DatabaseUnavailable(f"the database cannot be used now: {exc.orig}") from exc
+        except PoolTimeout as exc:
+            # Every connection of the pool busy for pool_timeout seconds: a burst, not a fault.
+            raise DatabaseUnavailable("the database is busy: no free connection in the pool") from exc
         except OSError as exc:
             raise DatabaseUnavailable(f"the database cannot be reached: {exc}") from exc
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlTransaction]:
         async with self.session() as session:
-            yield SqlTransaction(session)
+            yield SqlTransaction(session, self.clock)
 
-    async def mark_sent(self, outbox_id: int, at: datetime) -> None:
+    async def mark_sent(self, outbox_ids: Sequence[int], at: datetime) -> None:
+        """Mark entries delivered (or given up for good), many in one statement."""
+        if not outbox_ids:
+            return
+        # Not background: under a long burst of turns a mark kept waiting past OUTBOX_CLAIM
+        # would let the sweep send the replies again. One statement a few times a second.
         async with self.session() as session:
             await session.execute(
-                sa.update(OutboxEntry).where(col(OutboxEntry.id) == outbox_id).values(sent_at=at)
+                sa.update(OutboxEntry).where(col(OutboxEntry.id).in_(outbox_ids)).values(sent_at=at)
             )
 
     async def claim(self, outbox_id: int, at: datetime) -> bool:
-        """Take an unsent entry for sending; ``False`` if another instance took it first."""
+        """Take an unsent entry whose claim has expired, for :data:`OUTBOX_CLAIM` from ``at``;
+        ``False`` if it was sent or another instance holds it. A claim is never a mark: an
+        entry whose sender dies is sent again once the claim expires."""
         async with self.session() as session:
             result = await session.execute(
                 sa.update(OutboxEntry)
-                .where(col(OutboxEntry.id) == outbox_id, col(OutboxEntry.sent_at).is_(None))
-                .values(sent_at=at)
+                .where(col(OutboxEntry.id) == outbox_id, _unsent_and_free(at))
+                .values(claimed_until=at + OUTBOX_CLAIM)
             )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
-    async def release(self, outbox_id: int) -> None:
-        """Give a claimed entry back (its sending failed for now)."""
+    async def release(self, outbox_id: int, parts_sent: int) -> None:
+        """Give a claimed entry back (its sending failed for now), saying how many of its
+        messages were delivered, so that the next try starts after them."""
         async with self.session() as session:
             await session.execute(
-                sa.update(OutboxEntry).where(col(OutboxEntry.id) == outbox_id).values(sent_at=None)
+                sa.update(OutboxEntry)
+                .where(col(OutboxEntry.id) == outbox_id)
+                .values(claimed_until=None, parts_sent=parts_sent)
             )
 
-    async def undelivered(self, channel: str, created_before: datetime) -> list[Undelivered]:
-        """Outbox entries of ``channel`` still unsent that were written before ``created_before``
-        (later ones may be in the hands of another instance right now), oldest first."""
+    async def undelivered(self, channel: str, now: datetime) -> list[Undelivered]:
+        """Outbox entries of ``channel`` still unsent and claimed by nobody at ``now`` (the turn
+        that wrote an entry holds it for :data:`OUTBOX_CLAIM`), oldest first."""
         query = (
-            sa.select(col(OutboxEntry.id), col(User.external_id), col(OutboxEntry.replies))
-            .join(User, col(User.id) == col(OutboxEntry.user_id))
-            .where(
-                col(User.channel) == channel,
-                col(OutboxEntry.sent_at).is_(None),
-                col(OutboxEntry.created_at) < created_before,
+            sa.select(
+                col(OutboxEntry.id),
+                col(User.external_id),
+                col(OutboxEntry.replies),
+                col(OutboxEntry.parts_sent),
             )
+            .join(User, col(User.id) == col(OutboxEntry.user_id))
+            .where(col(User.channel) == channel, _unsent_and_free(now))
             .order_by(col(OutboxEntry.id))
         )
-        async with self.session() as session:
+        async with self.session(background=True) as session:
             rows = (await session.execute(query)).all()
         return [
-            Undelivered(row[0], UserRef(channel, row[1]), tuple(reply_from_json(r) for r in row[2]))
+            Undelivered(row[0], UserRef(channel, row[1]), tuple(reply_from_json(r) for r in row[2]), row[3])
             for row in rows
         ]
+
+    async def prune_outbox(self, sent_before: datetime) -> int:
+        """Forget replies delivered before ``sent_before``; returns how many entries went."""
+        async with self.session(background=True) as session:
+            result = await session.execute(
+                sa.delete(OutboxEntry).where(col(OutboxEntry.sent_at) < sent_before)
+            )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def invited_staff(self, channel: str) -> list[str]:
         query = sa.select(col(User.external_id)).where(
@@ -391,7 +485,7 @@ class SqlStore:
     async def prune_processed_updates(self, before: datetime) -> int:
         """Forget update ids processed before ``before``: Telegram redelivers an update for a day
         at most, so older ids only take space. Returns how many were removed."""
-        async with self.session() as session:
+        async with self.session(background=True) as session:
             result = await session.execute(
                 sa.delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < before)
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -33,10 +34,26 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class Handled:
     """The replies of a handled event, and their outbox entries when it was handled durably
-    (the turn's, then the staff desk's answers, if any)."""
+    (the turn's, then the staff desk's answers, if any), each with its share of the replies."""
 
     replies: list[ReplyCreated]
-    outbox_ids: tuple[int, ...] = ()
+    outbox: tuple[tuple[int, int], ...] = ()
+    """(outbox id, how many of ``replies`` it holds), in the order of the replies."""
+
+    @property
+    def outbox_ids(self) -> tuple[int, ...]:
+        return tuple(outbox_id for outbox_id, _ in self.outbox)
+
+    def entries(self) -> list[tuple[int | None, list[ReplyCreated]]]:
+        """The replies grouped by outbox entry (``None``: not in the outbox)."""
+        if not self.outbox:
+            return [(None, self.replies)] if self.replies else []
+        groups: list[tuple[int | None, list[ReplyCreated]]] = []
+        start = 0
+        for outbox_id, count in self.outbox:
+            groups.append((outbox_id, self.replies[start : start + count]))
+            start += count
+        return groups
 
 
 class ConversationService:
@@ -68,11 +85,18 @@ class ConversationService:
         in the outbox (:meth:`undelivered`)."""
         return await self._handle(inbound, durable=True)
 
-    async def delivered(self, outbox_id: int, at: datetime) -> None:
-        await self.store.mark_sent(outbox_id, at)
+    async def delivered(self, outbox_ids: Sequence[int], at: datetime) -> None:
+        await self.store.mark_sent(outbox_ids, at)
 
-    async def undelivered(self, channel: str, created_before: datetime) -> list[Undelivered]:
-        return await self.store.undelivered(channel, created_before)
+    async def undelivered(self, channel: str, now: datetime) -> list[Undelivered]:
+        return await self.store.undelivered(channel, now)
+
+    async def prune(self, *, sent_before: datetime, processed_before: datetime) -> tuple[int, int]:
+        """Forget delivered replies and processed update ids older than these; how many went."""
+        return (
+            await self.store.prune_outbox(sent_before),
+            await self.store.prune_processed_updates(processed_before),
+        )
 
     async def staff_ids(self, channel: str) -> set[str]:
         """Programme staff on ``channel``: configured, and joined through an invitation."""
@@ -83,8 +107,8 @@ class ConversationService:
         """Take an outbox entry to send it again; ``False`` if another instance has it."""
         return await self.store.claim(outbox_id, at)
 
-    async def release(self, outbox_id: int) -> None:
-        await self.store.release(outbox_id)
+    async def release(self, outbox_id: int, parts_sent: int) -> None:
+        await self.store.release(outbox_id, parts_sent)
 
     async def _handle(self, inbound: Inbound, *, durable: bool) -> Handled:
         async with self.locks.hold(inbound.user.key):
@@ -124,11 +148,11 @@ class ConversationService:
                 answers.append(
                     reply(event.lang, _("I could not get that just now. Please try again in a minute."))
                 )
-        ids = handled.outbox_ids
+        outbox = handled.outbox
         if durable and answers:
             async with self.store.transaction() as tx:
-                ids = (*ids, await tx.enqueue(inbound.user, answers, inbound.at))
-        return Handled(handled.replies + answers, ids)
+                outbox = (*outbox, (await tx.enqueue(inbound.user, answers, inbound.at), len(answers)))
+        return Handled(handled.replies + answers, outbox)
 
     async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None:
         """A channel found the user unreachable (Telegram 403: blocked the bot), or reachable
@@ -149,8 +173,8 @@ class ConversationService:
             await tx.save_state(inbound.user, turn.state, stored.version, inbound.at)
             for event in turn.events:
                 await tx.record(inbound.user, event, inbound.at)
-            ids: tuple[int, ...] = ()
+            outbox: tuple[tuple[int, int], ...] = ()
             if durable and turn.replies:
-                ids = (await tx.enqueue(inbound.user, turn.replies, inbound.at),)
+                outbox = ((await tx.enqueue(inbound.user, turn.replies, inbound.at), len(turn.replies)),)
         asked = [e for e in turn.events if isinstance(e, StaffAsked)]
-        return Handled(turn.replies, ids), asked
+        return Handled(turn.replies, outbox), asked

@@ -32,8 +32,18 @@ async def running(
     mode: Mode = POLL,
     *,
     policy: RetryPolicy = FAST,
+    shutdown_timeout: float = 10.0,
+    max_in_flight: int | None = None,
 ) -> AsyncIterator[TelegramChannel]:
-    channel = create_channel(name, service, token=tg.token, api_base=tg.base_url, policy=policy)
+    channel = create_channel(
+        name,
+        service,
+        token=tg.token,
+        api_base=tg.base_url,
+        policy=policy,
+        shutdown_timeout=shutdown_timeout,
+        max_in_flight=max_in_flight,
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(channel.run(mode, stop))
     try:

@@ -3,14 +3,21 @@ are sent when a channel starts (or sweeps), once, by one instance."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.basics.errors import DatabaseUnavailable
+from bot.channels.telegram.render import Outgoing
+from bot.core.context import Context
 from bot.core.inbound import UserRef
 from bot.service import ConversationService
-from tests.channels.harness import handled, running
+from storage.store import SqlStore
+from tests.channels.harness import button, handled, running
 from tests.fake_telegram import FakeTelegram
 from tests.inputs import inbound
 
@@ -25,12 +32,13 @@ async def unsent(db: AsyncEngine) -> int:
 
 
 async def test_replies_left_by_a_crash_are_sent_at_the_next_start(
-    channel: str, tg: FakeTelegram, service: ConversationService, db: AsyncEngine
+    channel: str, tg: FakeTelegram, service: ConversationService, db: AsyncEngine, context: Context
 ) -> None:
     tg.add_user(USER)
     two_minutes_ago = datetime.now(UTC) - timedelta(minutes=2)
-    # The turn was committed, then the process died before sending anything.
-    crashed = await service.handle_durably(
+    # The turn was committed two minutes ago, then the process died before sending anything.
+    before = ConversationService(SqlStore(db, clock=lambda: two_minutes_ago), context)
+    crashed = await before.handle_durably(
         inbound(UserRef("telegram", str(USER)), two_minutes_ago, text="/start", update_id="77")
     )
     assert crashed.outbox_ids
@@ -74,3 +82,102 @@ async def test_a_blocked_user_is_not_retried(
         tg.send_text(USER, "/help")
         await handled(bot, 1)
     assert await unsent(db) == 0
+
+
+def sweep_now(monkeypatch: pytest.MonkeyPatch, later: timedelta) -> None:
+    """Let the sweep see the outbox as it will be ``later`` (claims expired by then)."""
+    import bot.channels.telegram.bridge as bridge
+
+    monkeypatch.setattr(bridge, "_now", lambda: datetime.now(UTC) + later)
+
+
+async def test_the_sweep_sends_only_the_messages_not_yet_delivered(
+    channel: str,
+    tg: FakeTelegram,
+    service: ConversationService,
+    db: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first of a turn's two messages went out, the second hit a long flood wait: later,
+    only the second is sent, and the first is never repeated."""
+    tg.add_user(USER)
+    async with running(channel, service, tg) as bot:
+        tg.send_text(USER, "/start", language_code="en")
+        [welcome] = await tg.wait_for_sent(USER, 1)
+        await handled(bot, 1)
+        real_send, sends = bot.bridge.api.send, []
+
+        async def send(chat_id: int, message: Outgoing) -> None:
+            sends.append(chat_id)
+            if len(sends) == 2:  # the turn's second message: Telegram says wait a minute
+                tg.fail("sendMessage", chat_id=USER, error_code=429, retry_after=60)
+            await real_send(chat_id, message)
+
+        monkeypatch.setattr(bot.bridge.api, "send", send)
+        tg.press_button(USER, welcome.message_id, button(welcome, "English"))
+        await handled(bot, 2)
+    sent = [m.text for m in tg.sent(USER)]
+    assert sent[1:] == ["Language set to English."], sent
+    query = sa.text("SELECT parts_sent FROM outbox WHERE sent_at IS NULL")
+    async with db.connect() as conn:
+        [(parts,)] = (await conn.execute(query)).all()
+    assert parts == 1, "the entry says its first message was delivered, and is handed back"
+    async with running(channel, service, tg):  # the next sweep (here: at start) sends the rest
+        await tg.wait_for_sent(USER, 3)
+    texts = [m.text or "" for m in tg.sent(USER)]
+    assert texts[1] == "Language set to English."
+    assert texts[2].startswith("Are you a candidate")
+    assert len(texts) == 3, texts
+    assert await unsent(db) == 0
+
+
+async def test_a_message_refused_for_good_is_given_up_once(
+    channel: str, tg: FakeTelegram, service: ConversationService, db: AsyncEngine
+) -> None:
+    """A 400 on a turn's first message: it is logged and skipped, the second still goes, and
+    nothing is sent again at the next sweeps."""
+    tg.add_user(USER)
+    async with running(channel, service, tg) as bot:
+        tg.send_text(USER, "/start", language_code="en")
+        [welcome] = await tg.wait_for_sent(USER, 1)
+        await handled(bot, 1)
+        tg.fail("sendMessage", chat_id=USER, error_code=400, description="Bad Request: can't parse")
+        tg.press_button(USER, welcome.message_id, button(welcome, "English"))
+        await tg.wait_for_sent(USER, 2)
+        await handled(bot, 2)
+    assert (tg.sent(USER)[1].text or "").startswith("Are you a candidate")
+    assert await unsent(db) == 0, "done with: one message given up, the other delivered"
+    with pytest.MonkeyPatch.context() as later:
+        sweep_now(later, timedelta(minutes=5))
+        async with running(channel, service, tg):
+            await asyncio.sleep(0.5)
+    assert len(tg.sent(USER)) == 2, "never delivered again"
+
+
+async def test_marking_replies_delivered_waits_out_a_locked_database_without_sending_twice(
+    channel: str,
+    tg: FakeTelegram,
+    service: ConversationService,
+    db: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = service.delivered
+    failures: list[int] = []
+    unlocked = asyncio.Event()
+
+    async def locked(outbox_ids: Sequence[int], at: datetime) -> None:
+        if len(failures) < 5:
+            failures.append(len(outbox_ids))
+            raise DatabaseUnavailable("the database cannot be used now: database is locked")
+        await real(outbox_ids, at)
+        unlocked.set()
+
+    monkeypatch.setattr(service, "delivered", locked)
+    async with running(channel, service, tg) as bot:
+        tg.send_text(USER, "/help")
+        await tg.wait_for_sent(USER, 1)
+        await handled(bot, 1)
+        await bot.bridge.resend_undelivered()  # a sweep in the middle of it
+        await asyncio.wait_for(unlocked.wait(), 10)
+    assert len(tg.sent(USER)) == 1, "the claim kept the sweep off while the mark could not be written"
+    assert await unsent(db) == 0, "marked once the database answered"

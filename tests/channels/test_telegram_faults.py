@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -180,7 +180,7 @@ async def test_server_errors_are_retried_with_growing_backoff(
     assert len(tg.sent(USER)) == 1
 
 
-async def test_a_request_that_keeps_failing_is_given_up_and_the_bot_goes_on(
+async def test_a_reply_that_keeps_failing_is_left_for_the_sweep_and_the_bot_goes_on(
     channel: str,
     service: ConversationService,
     tg: FakeTelegram,
@@ -188,7 +188,7 @@ async def test_a_request_that_keeps_failing_is_given_up_and_the_bot_goes_on(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     tg.fail("sendMessage", chat_id=USER, error_code=500, times=FAST.attempts)
-    with caplog.at_level(logging.ERROR, logger="bot.channels.telegram"):
+    with caplog.at_level(logging.WARNING, logger="bot.channels.telegram"):
         async with running(channel, service, tg):
             tg.send_text(USER, "/start", language_code="en")
             await wait_until(lambda: len(tg.faults) == FAST.attempts)
@@ -196,7 +196,16 @@ async def test_a_request_that_keeps_failing_is_given_up_and_the_bot_goes_on(
             [chosen, _] = await tg.wait_for_sent(USER, 2)
     assert [c.status for c in sends_to(tg, USER)] == [500] * FAST.attempts + [200, 200]
     assert chosen.text == "Language set to English.", "/start was processed: it asked for the language"
-    assert any("gave up delivering a reply" in r.getMessage() for r in caplog.records)
+    assert any("left in the outbox, sent again by the sweep" in r.getMessage() for r in caplog.records)
+    async with db.connect() as conn:
+        unsent = (
+            await conn.execute(
+                sa.text("SELECT parts_sent, claimed_until IS NULL FROM outbox WHERE sent_at IS NULL")
+            )
+        ).all()
+    assert [tuple(row) for row in unsent] == [(0, True)], (
+        "the failed reply waits in the outbox, nobody holding it"
+    )
     assert (await user_row(db, USER)).unreachable_at is None, "a server error is not the user's doing"
 
 
@@ -225,15 +234,11 @@ async def test_a_database_outage_is_waited_out_and_then_answered_in_order(
     assert role.startswith("Are you a candidate")
 
 
-async def test_a_database_that_stays_down_is_logged_and_the_bot_goes_on(
-    channel: str,
-    service: ConversationService,
-    tg: FakeTelegram,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
+async def test_a_database_down_longer_than_any_retry_budget_delays_answers_and_loses_none(
+    channel: str, service: ConversationService, tg: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = service.handle_durably
-    down = [DatabaseUnavailable("the database cannot be reached: gone")] * FAST.attempts
+    down = [DatabaseUnavailable("the database cannot be reached: gone")] * (3 * FAST.attempts)
 
     async def gone(inbound: Inbound) -> Handled:
         if down:
@@ -241,16 +246,44 @@ async def test_a_database_that_stays_down_is_logged_and_the_bot_goes_on(
         return await real(inbound)
 
     monkeypatch.setattr(service, "handle_durably", gone)
-    with caplog.at_level(logging.WARNING, logger="bot.channels.telegram"):
-        async with running(channel, service, tg) as bot:
-            tg.send_text(USER, "/start", language_code="en")
-            await handled(bot, 1)
-            tg.send_text(OTHER, "/start", language_code="en")
-            await tg.wait_for_sent(OTHER, 1)
+    async with running(channel, service, tg):
+        tg.send_text(USER, "/start", language_code="en")
+        tg.send_text(OTHER, "/start", language_code="en")
+        await tg.wait_for_sent(USER, 1)
+        await tg.wait_for_sent(OTHER, 1)
+    assert down == [], "it kept trying past the Bot API's retry budget"
+    assert [len(tg.sent(USER)), len(tg.sent(OTHER))] == [1, 1]
+
+
+async def test_stopping_during_an_outage_is_quick_and_the_updates_come_again(
+    channel: str,
+    service: ConversationService,
+    tg: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = service.handle_durably
+    tries: list[str] = []
+
+    async def gone(inbound: Inbound) -> Handled:
+        tries.append(inbound.update_id or "")
+        raise DatabaseUnavailable("the database cannot be reached: gone")
+
+    monkeypatch.setattr(service, "handle_durably", gone)
+    loop = asyncio.get_running_loop()
+    async with running(channel, service, tg, shutdown_timeout=0.5):
+        tg.send_text(USER, "/start", language_code="en")
+        tg.send_text(OTHER, "/start", language_code="en")
+        await wait_until(lambda: len(tries) >= 4)
+        stopping = loop.time()
+    assert loop.time() - stopping < 5, "a stop during an outage waits shutdown_timeout, not the outage"
     assert tg.sent(USER) == []
-    retries = [r for r in caplog.records if "retrying" in r.getMessage()]
-    assert len(retries) == FAST.attempts - 1
-    assert any(r.levelno == logging.ERROR and "failed" in r.getMessage() for r in caplog.records)
+    assert tg.sent(OTHER) == []
+    monkeypatch.setattr(service, "handle_durably", real)
+    async with running(channel, service, tg) as bot:
+        await tg.wait_for_sent(USER, 1)
+        await tg.wait_for_sent(OTHER, 1)
+        await handled(bot, 2)
+    assert [len(tg.sent(USER)), len(tg.sent(OTHER))] == [1, 1], "neither lost nor answered twice"
 
 
 async def test_a_dropped_connection_is_retried(
@@ -411,16 +444,19 @@ class LongReplies:
     async def handle_durably(self, inbound: Inbound) -> Handled:
         return Handled([self.reply])
 
-    async def delivered(self, outbox_id: int, at: datetime) -> None:
+    async def delivered(self, outbox_ids: Sequence[int], at: datetime) -> None:
         raise AssertionError("nothing is in an outbox here")
 
-    async def undelivered(self, channel: str, created_before: datetime) -> list[Undelivered]:
+    async def undelivered(self, channel: str, now: datetime) -> list[Undelivered]:
         return []
+
+    async def prune(self, *, sent_before: datetime, processed_before: datetime) -> tuple[int, int]:
+        return 0, 0
 
     async def claim(self, outbox_id: int, at: datetime) -> bool:
         raise AssertionError("nothing is in an outbox here")
 
-    async def release(self, outbox_id: int) -> None:
+    async def release(self, outbox_id: int, parts_sent: int) -> None:
         raise AssertionError("nothing is in an outbox here")
 
     async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None:

@@ -18,7 +18,7 @@ from bot.core.inbound import UserRef
 from bot.core.state import ConversationState, Role
 from storage.engine import create_engine, upgrade
 from storage.models import metadata
-from storage.store import SqlStore
+from storage.store import OUTBOX_CLAIM, SqlStore
 
 ANN = UserRef("telegram", "42")
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -145,7 +145,7 @@ async def test_a_database_lost_while_running_is_database_unavailable() -> None:
     with pytest.raises(DatabaseUnavailable):
         await store.undelivered("telegram", AT)
     with pytest.raises(DatabaseUnavailable):
-        await store.mark_sent(1, AT)
+        await store.mark_sent([1], AT)
     await engine.dispose()
 
 
@@ -159,21 +159,42 @@ async def test_old_processed_update_ids_are_pruned(store: SqlStore) -> None:
         assert not await tx.claim_update("telegram", "new", AT)
 
 
-async def test_the_outbox_lists_claims_and_releases(store: SqlStore) -> None:
+async def test_the_outbox_claims_expire_and_resends_start_where_delivery_stopped(engine: AsyncEngine) -> None:
     from bot.core.events import ReplyCreated
 
+    now = [AT]
+    store = SqlStore(engine, clock=lambda: now[0])
     reply = ReplyCreated("مرحبا", Lang.AR, ((Button("English", "lang:en"),),))
+    long_ago = datetime(2025, 1, 1, tzinfo=UTC)  # the message's own time: a backlog is old at once
     async with store.transaction() as tx:
-        entry = await tx.enqueue(ANN, [reply], AT)
-    later = datetime(2026, 1, 6, tzinfo=UTC)
-    assert await store.undelivered("telegram", AT) == [], "only entries written before the cut-off"
-    [pending] = await store.undelivered("telegram", later)
-    assert (pending.outbox_id, pending.user, pending.replies) == (entry, ANN, (reply,))
-    assert await store.undelivered("console", later) == []
-    assert await store.claim(entry, later)
-    assert not await store.claim(entry, later), "one instance sends it"
-    assert await store.undelivered("telegram", later) == []
-    await store.release(entry)
-    assert len(await store.undelivered("telegram", later)) == 1
-    await store.mark_sent(entry, later)
-    assert await store.undelivered("telegram", later) == []
+        entry = await tx.enqueue(ANN, [reply], long_ago)
+    assert await store.undelivered("telegram", AT) == [], "the turn that wrote it holds it"
+    assert not await store.claim(entry, AT), "nobody else may take it while the turn sends it"
+    expired = AT + OUTBOX_CLAIM
+    [pending] = await store.undelivered("telegram", expired)
+    assert (pending.outbox_id, pending.user, pending.replies, pending.parts_sent) == (entry, ANN, (reply,), 0)
+    assert await store.undelivered("console", expired) == []
+    assert await store.claim(entry, expired)
+    assert not await store.claim(entry, expired), "one instance sends it"
+    assert await store.undelivered("telegram", expired) == []
+    again = await store.undelivered("telegram", expired + OUTBOX_CLAIM)
+    assert [e.outbox_id for e in again] == [entry], "a claim is not a mark: it expires"
+    await store.release(entry, 2)
+    [released] = await store.undelivered("telegram", expired)
+    assert released.parts_sent == 2, "the next try starts after what was delivered"
+    await store.mark_sent([entry], expired)
+    assert await store.undelivered("telegram", expired + 10 * OUTBOX_CLAIM) == []
+
+
+async def test_delivered_replies_are_pruned_and_unsent_ones_kept(engine: AsyncEngine) -> None:
+    from bot.core.events import ReplyCreated
+
+    store = SqlStore(engine, clock=lambda: AT)
+    reply = ReplyCreated("hello", Lang.EN)
+    async with store.transaction() as tx:
+        first, second, unsent = [await tx.enqueue(ANN, [reply], AT) for _ in range(3)]
+    await store.mark_sent([first, second], AT)
+    assert await store.prune_outbox(AT) == 0, "only those sent before the cut-off"
+    assert await store.prune_outbox(AT + OUTBOX_CLAIM) == 2
+    far = AT + 100 * OUTBOX_CLAIM
+    assert [e.outbox_id for e in await store.undelivered("telegram", far)] == [unsent]

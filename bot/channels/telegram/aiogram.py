@@ -1,20 +1,20 @@
 """The Telegram channel on aiogram 3 (the default): aiogram's updates in, Bot API calls out.
 
-Translation only; what to do with an update and how to retry a call is shared with the
-python-telegram-bot channel (:mod:`bot.channels.telegram`). One outer middleware on the
-dispatcher's ``update`` observer turns every update into the core's event, so no aiogram
-handler, filter or injected argument is involved. Polling runs ``Dispatcher.start_polling``;
-webhook mode serves aiogram's ``SimpleRequestHandler`` (which checks the secret token and
-answers 401 on a mismatch) from an aiohttp server.
+Translation only; what to do with an update, how to poll and how to retry a call is shared
+with the python-telegram-bot channel (:mod:`bot.channels.telegram`). Polling is ours
+(:mod:`bot.channels.telegram.polling`) with aiogram's session fetching and its ``Update`` model
+reading each update. Webhook mode serves aiogram's ``SimpleRequestHandler`` (which checks the
+secret token and answers 401 on a mismatch) from an aiohttp server, with one outer middleware on
+the dispatcher's ``update`` observer turning every update into the core's event, so no aiogram
+handler, filter or injected argument is involved.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -30,6 +30,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
@@ -43,8 +44,9 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.channels.telegram import translate, webhook
-from bot.channels.telegram.bridge import Conversations, TelegramBridge
+from bot.channels.telegram.bridge import MAX_IN_FLIGHT, Conversations, TelegramBridge
 from bot.channels.telegram.delivery import ApiFailure, Failure, RetryPolicy, is_chat_not_found
+from bot.channels.telegram.polling import Poller, Raw
 from bot.channels.telegram.render import CAPTION_LIMIT, Outgoing
 from bot.channels.telegram.webhook import Mode, Polling, Webhook
 
@@ -86,6 +88,12 @@ def classify(error: Exception) -> ApiFailure | None:
     return None
 
 
+class RawUpdates(GetUpdates):
+    """getUpdates answering the updates as JSON objects, to read each one on its own."""
+
+    __returning__ = list[dict[str, Any]]
+
+
 class AiogramApi:
     """:class:`bot.channels.telegram.delivery.BotApi` on an aiogram :class:`Bot`."""
 
@@ -121,6 +129,16 @@ class AiogramApi:
     def classify(self, error: Exception) -> ApiFailure | None:
         return classify(error)
 
+    async def fetch(self, offset: int | None, wait: int, limit: int) -> list[Raw]:
+        method = RawUpdates(
+            offset=offset, timeout=wait, limit=limit, allowed_updates=list(translate.ALLOWED_UPDATES)
+        )
+        raw = cast("TelegramMethod[list[Raw]]", method)  # GetUpdates, answering JSON objects
+        return await self.bot(raw, request_timeout=wait + REQUEST_TIMEOUT)
+
+    def parse(self, data: Raw) -> Update:
+        return Update.model_validate(data, context={"bot": self.bot})
+
 
 class AiogramChannel:
     def __init__(
@@ -131,12 +149,15 @@ class AiogramChannel:
         api_base: str,
         policy: RetryPolicy | None = None,
         shutdown_timeout: float = 10.0,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base), timeout=REQUEST_TIMEOUT)
         self.api_base = api_base
         self.bot = Bot(token, session=session)
-        self.bridge = TelegramBridge(service, AiogramApi(self.bot), policy=policy)
+        self.api = AiogramApi(self.bot)
+        self.bridge = TelegramBridge(service, self.api, policy=policy, max_in_flight=max_in_flight)
         self.shutdown_timeout = shutdown_timeout
+        self._poller: Poller | None = None
         self.dispatcher = Dispatcher()
         self.dispatcher.update.outer_middleware.register(self._on_update)
 
@@ -147,8 +168,10 @@ class AiogramChannel:
         data: dict[str, Any],
     ) -> None:
         # The whole of aiogram's routing is replaced by this translation; handler is not called.
+        # The webhook's answer waits for the turn to be recorded (not for the replies to be
+        # sent): Telegram sends the update again if this process dies first.
         if isinstance(event, Update) and (incoming := translate.translate(event, self.bridge.clock())):
-            await self.bridge.handle(incoming)
+            await asyncio.shield(self.bridge.accept(incoming))
 
     async def run(self, mode: Mode, stop: asyncio.Event) -> None:
         try:
@@ -160,40 +183,22 @@ class AiogramChannel:
                 await self._poll(mode, stop)
         finally:
             await self.bridge.drain(self.shutdown_timeout)
+            if self._poller is not None:
+                await self._poller.finish()  # confirms what was recorded, and only that
             await self.bot.session.close()
 
     async def _poll(self, mode: Polling, stop: asyncio.Event) -> None:
         # A webhook left by an earlier run in webhook mode would make every getUpdates fail.
         await self.bridge.call(self.bot.delete_webhook, "deleteWebhook")
-        polling = asyncio.create_task(
-            self.dispatcher.start_polling(
-                self.bot,
-                polling_timeout=mode.timeout,
-                allowed_updates=list(translate.ALLOWED_UPDATES),
-                handle_signals=False,
-                close_bot_session=False,
-            )
+        self._poller = Poller(
+            self.bridge, self.api.fetch, self.api.parse, framework="aiogram", timeout=mode.timeout
         )
-        stopping = asyncio.create_task(stop.wait())
-        await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if not polling.done():
-            try:
-                await self.dispatcher.stop_polling()
-            except RuntimeError:  # stopped before polling even began
-                polling.cancel()
-        stopping.cancel()
-        try:
-            await polling
-        except asyncio.CancelledError:
-            if not stop.is_set():
-                raise
-        with contextlib.suppress(asyncio.CancelledError):
-            await stopping
+        await self._poller.run(stop)
 
     async def _serve_webhook(self, mode: Webhook, stop: asyncio.Event) -> None:
         app = web.Application()
-        # Not in the background: Telegram gets its 200 once the update is handled, and sends it
-        # again if this process dies first (the update_id makes that harmless).
+        # Not in the background: Telegram gets its 200 once the turn is recorded, and sends the
+        # update again if this process dies first (the update_id makes that harmless).
         handler = SimpleRequestHandler(
             dispatcher=self.dispatcher, bot=self.bot, secret_token=mode.secret, handle_in_background=False
         )

@@ -5,10 +5,11 @@
 once; it answers every button press, publishes the command menus and sends again what a crash
 or an outage left in the outbox.
 
-Nothing raises out of :meth:`TelegramBridge.handle`: the service has saved the user's input, the
-new state and the replies (in the outbox) before anything is sent (a database that cannot be
-reached for a moment is tried again with the Bot API's backoff); replies not delivered for now
-are sent again at the next start or by the sweep (:meth:`TelegramBridge.resend_undelivered`).
+:meth:`TelegramBridge.accept` says when an update's turn is recorded: only then may the channel
+confirm it to Telegram (the polling offset, the webhook's 200), so an update a crash or an outage
+interrupts comes again. The turn (input, new state, replies in the outbox) is one transaction,
+tried again for as long as the database cannot be used: an answer is late, never lost. Turns in
+flight are bounded (``max_in_flight``); each chat's turns and messages keep its updates' order.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from typing import Protocol, TypeVar
 
 from bot.basics.errors import ConfigurationError, DatabaseUnavailable
 from bot.channels.telegram.broadcasts import Broadcaster
 from bot.channels.telegram.delivery import BotApi, DeliveryFailed, Failure, RetryPolicy, Sleep, deliver
+from bot.channels.telegram.outbox import Outbox, OutboxService, Sent
 from bot.channels.telegram.render import render
 from bot.channels.telegram.translate import CHANNEL, Incoming
 from bot.core.commands import Audience, command_menus
@@ -33,37 +35,28 @@ from bot.core.inbound import Inbound, UserRef
 from bot.service import Handled
 from bot.service.locks import KeyedLocks
 from bot.service.pacing import Pacer
-from bot.service.ports import Undelivered
 from bot.service.pushes import Broadcasting
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-RESEND_AFTER = timedelta(seconds=60)
-"""Replies still unsent this long after their turn are sent again (by whichever instance sweeps
-first); a reply in flight is never that old."""
+MAX_IN_FLIGHT = 16
+"""Turns being computed or written at once, by default: enough to keep the database busy, few
+enough that a burst of thousands waits in line here instead of for a database connection."""
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class Conversations(Protocol):
+class Conversations(OutboxService, Protocol):
     """What the bridge needs from :class:`bot.service.ConversationService`."""
 
     @property
     def context(self) -> Context: ...
 
     async def handle_durably(self, inbound: Inbound) -> Handled: ...
-
-    async def delivered(self, outbox_id: int, at: datetime) -> None: ...
-
-    async def undelivered(self, channel: str, created_before: datetime) -> list[Undelivered]: ...
-
-    async def claim(self, outbox_id: int, at: datetime) -> bool: ...
-
-    async def release(self, outbox_id: int) -> None: ...
 
     async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None: ...
 
@@ -76,8 +69,9 @@ class Conversations(Protocol):
 class TelegramBridge:
     """Runs each translated update through the service and delivers the replies.
 
-    Updates of one chat are handled and answered one after the other, so replies arrive in
-    order even when a send is retried; different chats run concurrently.
+    The updates of one chat are handled one after the other, and their replies sent in the same
+    order (a turn may be computed while the previous reply is still being sent); different chats
+    run concurrently, at most ``max_in_flight`` turns at a time.
     """
 
     def __init__(
@@ -88,24 +82,29 @@ class TelegramBridge:
         policy: RetryPolicy | None = None,
         clock: Callable[[], datetime] = _now,
         sleep: Sleep = asyncio.sleep,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self.service = service
         self.api = api
         self.policy = policy or RetryPolicy()
         self.clock = clock
         self.sleep = sleep
+        self.turns = KeyedLocks()
+        """Each chat's turns, in the order of its updates."""
         self.chats = KeyedLocks()
+        """Each chat's messages (replies, broadcasts), in order."""
         self.handled = 0
         """Updates handled so far (answered, or failed and logged), for logs and tests."""
-        self._busy = 0
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._tasks: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
-        self._sweeper: asyncio.Task[None] | None = None
+        self.outbox = Outbox(self)
+        self._background: list[asyncio.Task[None]] = []
         setup = service.broadcasting
         self.pacer = Pacer(setup.rate if setup is not None else 25.0)
         """Every message sent goes through it: replies first, then broadcasts."""
         self.broadcaster = Broadcaster(self, setup) if setup is not None else None
-        self._broadcasts: asyncio.Task[None] | None = None
 
     async def call(self, call: Callable[[], Awaitable[T]], what: str, chat_id: int | None = None) -> T:
         """One Bot API call under the retry policy (:func:`deliver`); a 429 slows the broadcasts
@@ -116,7 +115,9 @@ class TelegramBridge:
         )
 
     async def start(self, where: str) -> str:
-        """Check the token and publish the command menu; return the bot's username.
+        """Check the token and publish the command menu; return the bot's username. The outbox
+        sweep (its first round at once), the marking of delivered replies and the broadcasts
+        then run in the background.
 
         Raises :class:`ConfigurationError` if the Bot API at ``where`` rejects the token, and
         :class:`DeliveryFailed` if it cannot be reached.
@@ -131,10 +132,12 @@ class TelegramBridge:
                 ) from exc
             raise DeliveryFailed(f"cannot reach the Bot API at {where}", exc.failure) from exc
         await self.publish_commands()
-        await self.resend_undelivered()
-        self._sweeper = asyncio.create_task(self._sweep(), name="outbox sweeper")
+        self._background = [
+            asyncio.create_task(self.outbox.sweep(), name="outbox sweeper"),
+            asyncio.create_task(self.outbox.mark_often(), name="outbox marks"),
+        ]
         if self.broadcaster is not None:
-            self._broadcasts = asyncio.create_task(self.broadcaster.run(), name="broadcasts")
+            self._background.append(asyncio.create_task(self.broadcaster.run(), name="broadcasts"))
         return username
 
     async def publish_commands(self) -> None:
@@ -154,42 +157,76 @@ class TelegramBridge:
                     where = f"chat {chat_id}" if chat_id is not None else "everyone"
                     log.error("could not set the command menu (%s, %s): %s", where, code or "default", exc)
 
-    async def handle(self, incoming: Incoming) -> None:
-        """Process one update and answer it; logs, never raises."""
-        self._busy += 1
+    def accept(self, incoming: Incoming) -> asyncio.Future[None]:
+        """Start handling an update; the future is done once its turn is recorded, or skipped
+        for good with a logged error, and cancelled if the bot stops first (then the update
+        must not be confirmed to Telegram: it comes again). Call in the order of the updates."""
+        recorded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._track(
+            asyncio.create_task(self.handle(incoming, recorded), name=f"update {incoming.inbound.update_id}")
+        )
+        return recorded
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
         self._idle.clear()
+        task.add_done_callback(self._untrack)
+
+    def _untrack(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not self._tasks:
+            self._idle.set()
+
+    async def handle(self, incoming: Incoming, recorded: asyncio.Future[None] | None = None) -> None:
+        """Process one update and answer it; logs, never raises (but for cancellation)."""
         inbound = incoming.inbound
+        chat = str(incoming.chat_id)
+        if incoming.callback_query_id is not None:
+            # Answered beside the turn: awaiting it first would let a later update of the same
+            # chat take its turn before this one.
+            self._track(asyncio.create_task(self._answer_callback(incoming.callback_query_id)))
+        handled: Handled | None = None
         try:
-            if incoming.callback_query_id is not None:
-                await self._answer_callback(incoming.callback_query_id)
-            async with self.chats.hold(str(incoming.chat_id)):
-                handled = await self._handle_durably(inbound)
-                done = await self.send_replies(inbound.user, incoming.chat_id, handled.replies)
-                if done:
-                    for outbox_id in handled.outbox_ids:
-                        await self.service.delivered(outbox_id, self.clock())
+            async with self.turns.hold(chat):
+                try:
+                    async with self._slots:
+                        handled = await self._handle_durably(inbound)
+                except Exception:
+                    log.exception("update %s of %s failed; skipped", inbound.update_id, inbound.user.key)
+                if recorded is not None and not recorded.done():
+                    recorded.set_result(None)
+                if handled is None:
+                    return
+                place = self.chats.reserve(chat)  # the replies go out in the order of the turns
+            try:
+                async with place:
+                    await self.outbox.send_turn(inbound.user, incoming.chat_id, handled)
+            finally:
+                place.give_up()
         except Exception:
-            log.exception("update %s of %s failed", inbound.update_id, inbound.user.key)
+            log.exception("update %s of %s: replies not sent", inbound.update_id, inbound.user.key)
         finally:
+            if recorded is not None and not recorded.done():
+                recorded.cancel()  # stopped before the turn was recorded
             self.handled += 1
-            self._busy -= 1
-            if self._busy == 0:
-                self._idle.set()
 
     async def _handle_durably(self, inbound: Inbound) -> Handled:
-        """The service's turn, tried again while the database cannot be reached (a restart, a
-        dropped connection, SQLite busy), with the same backoff as Bot API calls. The update is
-        recorded with its effects in one transaction, so a try that did commit is not repeated."""
-        for attempt in range(1, self.policy.attempts + 1):
+        """The service's turn, tried again for as long as the database cannot be used (a
+        restart, a dropped connection, a pool with no free connection, SQLite busy), with the
+        Bot API's backoff. The update is recorded with its effects in one transaction, so a try
+        that did commit is not repeated (the update id is known)."""
+        attempt = 0
+        while True:
             try:
                 return await self.service.handle_durably(inbound)
             except DatabaseUnavailable as exc:
-                if attempt == self.policy.attempts:
-                    raise
+                attempt += 1
                 delay = self.policy.backoff(attempt)
-                log.warning("update %s: %s; retrying in %s s", inbound.update_id, exc, delay)
+                if attempt <= 3 or attempt % 10 == 0:
+                    log.warning(
+                        "update %s: %s; retrying in %s s (try %d)", inbound.update_id, exc, delay, attempt
+                    )
                 await self.sleep(delay)
-        raise AssertionError("unreachable")
 
     async def _answer_callback(self, query_id: str) -> None:
         try:
@@ -198,59 +235,47 @@ class TelegramBridge:
             # Typically a redelivered or very old press: Telegram no longer accepts an answer.
             log.info("%s", exc)
 
-    async def send_replies(self, user: UserRef, chat_id: int, replies: Sequence[ReplyCreated]) -> bool:
-        """Deliver the replies in order; stop at the first message that cannot be delivered.
+    async def send_replies(
+        self,
+        user: UserRef,
+        chat_id: int,
+        replies: Sequence[ReplyCreated],
+        *,
+        skip: int = 0,
+    ) -> Sent:
+        """Deliver the replies' messages in order, after the first ``skip`` (sent before).
 
-        ``True`` when done with them: all sent, or the user cannot be reached at all; ``False``
-        when sending failed for now (they stay in the outbox and are sent again later)."""
-        for reply in replies:
-            for message in render(reply):
-                what = "sendMessage" if message.attachment is None else f"send {message.attachment.kind}"
-                try:
-                    await self.pacer.reply(chat_id)
-                    await self.call(
-                        partial(self.api.send, chat_id, message), f"{what} to {user.key}", chat_id
-                    )
-                except DeliveryFailed as exc:
-                    await self._undelivered(user, exc)
-                    return exc.failure.kind is Failure.UNREACHABLE
-        return True
+        Done when every message was sent, refused for good (given up once, with a
+        logged error) or the user cannot be reached at all; not done when a message failed for
+        now (a flood wait too long, the Bot API down): it and those after it are to be sent
+        later. Also how many messages are behind us (sent or given up)."""
+        count = 0
+        done = True
+        for message in (m for reply in replies for m in render(reply)):
+            count += 1
+            if count <= skip:
+                continue
+            what = "sendMessage" if message.attachment is None else f"send {message.attachment.kind}"
+            try:
+                await self.pacer.reply(chat_id)
+                await self.call(partial(self.api.send, chat_id, message), f"{what} to {user.key}", chat_id)
+            except DeliveryFailed as exc:
+                failure = exc.failure
+                if failure.kind is Failure.REJECTED:
+                    log.error("gave up one message: %s", exc)  # and went on with the next
+                    continue
+                if failure.kind is Failure.UNREACHABLE:
+                    await self.mark_unreachable(user, failure.description)
+                else:
+                    log.warning("%s; left in the outbox, sent again by the sweep", exc)
+                    done = False
+                count -= 1
+                break
+        return Sent(done, count)
 
     async def resend_undelivered(self) -> int:
-        """Send again the replies a crash or an outage left in the outbox (those older than
-        ``RESEND_AFTER``, so as not to race another instance still sending them); returns how
-        many turns' replies were sent."""
-        sent = 0
-        pending = await self.service.undelivered(CHANNEL, self.clock() - RESEND_AFTER)
-        for entry in pending:
-            if not await self.service.claim(entry.outbox_id, self.clock()):
-                continue
-            async with self.chats.hold(entry.user.id):
-                done = await self.send_replies(entry.user, int(entry.user.id), entry.replies)
-            if done:
-                sent += 1
-            else:
-                await self.service.release(entry.outbox_id)
-        if pending:
-            log.info("outbox: sent %d of %d earlier replies", sent, len(pending))
-        return sent
-
-    async def _sweep(self) -> None:
-        while True:
-            await asyncio.sleep(RESEND_AFTER.total_seconds())
-            try:
-                await self.resend_undelivered()
-            except Exception:
-                log.exception("outbox sweep failed; trying again later")
-
-    async def _undelivered(self, user: UserRef, exc: DeliveryFailed) -> None:
-        failure = exc.failure
-        if failure.kind is Failure.UNREACHABLE:
-            await self.mark_unreachable(user, failure.description)
-        elif failure.kind is Failure.FLOOD:
-            log.warning("%s; left in the outbox, sent again by the sweep", exc)
-        else:
-            log.error("gave up delivering a reply: %s", exc)
+        """Send the replies nobody holds any more (see :meth:`Outbox.resend`)."""
+        return await self.outbox.resend()
 
     async def mark_unreachable(self, user: UserRef, why: str) -> None:
         log.info("%s is unreachable (%s); marked so broadcasts skip them", user.key, why)
@@ -260,20 +285,25 @@ class TelegramBridge:
             log.exception("could not mark %s unreachable", user.key)
 
     async def drain(self, timeout: float) -> None:  # noqa: ASYNC109 - a bounded shutdown wait
-        """Wait (at most ``timeout`` seconds) for updates being handled to finish."""
+        """Wait (at most ``timeout`` seconds) for the updates being handled, then stop what is
+        left: an update whose turn was not recorded was not confirmed, and comes again."""
         if self.broadcaster is not None:
             await self.broadcaster.drain(timeout)
-        for task in (self._sweeper, self._broadcasts):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        self._sweeper = self._broadcasts = None
-        if self.broadcaster is not None:
-            await self.broadcaster.close()
-        if self._busy:
-            log.info("waiting for %d update(s) being handled", self._busy)
+        if self._tasks:
+            log.info("waiting for %d update(s) being handled", len(self._tasks))
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
         except TimeoutError:
-            log.warning("stopping with %d update(s) still being handled", self._busy)
+            log.warning("stopping with %d update(s) still being handled; they come again", len(self._tasks))
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        for task in self._background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._background = []
+        with contextlib.suppress(Exception):
+            await self.outbox.mark()
+        if self.broadcaster is not None:
+            await self.broadcaster.close()

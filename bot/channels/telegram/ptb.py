@@ -1,10 +1,11 @@
 """The Telegram channel on python-telegram-bot 22: PTB's updates in, Bot API calls out.
 
-Translation only; what to do with an update and how to retry a call is shared with the aiogram
-channel (:mod:`bot.channels.telegram`). One ``TypeHandler`` turns every update into the core's
-event. Updates run concurrently (``concurrent_updates``); the service keeps each user's in order.
-Polling runs PTB's ``Updater``; webhook mode is an aiohttp route of our own that checks the
-secret token (401 on a mismatch) and hands the update to ``Application.process_update``.
+Translation only; what to do with an update, how to poll and how to retry a call is shared
+with the aiogram channel (:mod:`bot.channels.telegram`). Polling is ours
+(:mod:`bot.channels.telegram.polling`, so the application has no ``Updater``), with PTB's bot
+fetching and ``Update.de_json`` reading each update. Webhook mode is an aiohttp route of our own
+that checks the secret token (401 on a mismatch) and hands the update to
+``Application.process_update``, where one ``TypeHandler`` turns it into the core's event.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -33,10 +35,12 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.warnings import PTBUserWarning
 
 from bot.channels.telegram import translate, webhook
-from bot.channels.telegram.bridge import Conversations, TelegramBridge
+from bot.channels.telegram.bridge import MAX_IN_FLIGHT, Conversations, TelegramBridge
 from bot.channels.telegram.delivery import ApiFailure, Failure, RetryPolicy, is_chat_not_found
+from bot.channels.telegram.polling import Poller, Raw
 from bot.channels.telegram.render import CAPTION_LIMIT, Outgoing
 from bot.channels.telegram.webhook import Mode, Polling, Webhook
 
@@ -56,6 +60,11 @@ log = logging.getLogger(__name__)
 
 # httpx logs every request, its URL (and so the bot token) included, at INFO.
 logging.getLogger("httpx").setLevel(logging.WARNING)
+# getUpdates is asked for as JSON on purpose (see PtbApi.fetch): no advice to use get_updates.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
+
+REQUEST_TIMEOUT = 20
+"""Seconds for reading getUpdates' answer on top of its long-poll time."""
 
 
 def keyboard(message: Outgoing) -> InlineKeyboardMarkup | None:
@@ -126,6 +135,24 @@ class PtbApi:
     def classify(self, error: Exception) -> ApiFailure | None:
         return classify(error)
 
+    async def fetch(self, offset: int | None, wait: int, limit: int) -> list[Raw]:
+        # As JSON, not Bot.get_updates: that reads the whole batch at once, and one update it
+        # cannot read fails all of them.
+        params: dict[str, Any] = {
+            "timeout": wait,
+            "limit": limit,
+            "allowed_updates": list(translate.ALLOWED_UPDATES),
+        }
+        if offset is not None:
+            params["offset"] = offset
+        answer = await self.app.bot.do_api_request(
+            "getUpdates", api_kwargs=params, read_timeout=wait + REQUEST_TIMEOUT
+        )
+        return list(answer) if isinstance(answer, list) else []
+
+    def parse(self, data: Raw) -> Update:
+        return Update.de_json(data, self.app.bot)
+
 
 class PtbChannel:
     def __init__(
@@ -136,6 +163,7 @@ class PtbChannel:
         api_base: str,
         policy: RetryPolicy | None = None,
         shutdown_timeout: float = 10.0,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self.api_base = api_base
         self.app = (
@@ -144,16 +172,20 @@ class PtbChannel:
             .base_url(f"{api_base}/bot")
             .base_file_url(f"{api_base}/file/bot")
             .concurrent_updates(True)
+            .updater(None)
             .build()
         )
-        self.bridge = TelegramBridge(service, PtbApi(self.app), policy=policy)
+        self.api = PtbApi(self.app)
+        self.bridge = TelegramBridge(service, self.api, policy=policy, max_in_flight=max_in_flight)
         self.shutdown_timeout = shutdown_timeout
+        self._poller: Poller | None = None
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # The webhook's answer waits for the turn to be recorded, not for the replies to be sent.
         if incoming := translate.translate(update, self.bridge.clock()):
-            await self.bridge.handle(incoming)
+            await asyncio.shield(self.bridge.accept(incoming))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The update's id only: its text and the sender's name are personal data, kept out of logs.
@@ -171,23 +203,20 @@ class PtbChannel:
                 await self._poll(mode, stop)
         finally:
             await self.bridge.drain(self.shutdown_timeout)
+            if self._poller is not None:
+                await self._poller.finish()  # confirms what was recorded, and only that
             if self.app.running:
-                await self.app.stop()  # handles updates already fetched, then stops
+                await self.app.stop()
             await self.app.shutdown()
             await self.app.bot.shutdown()  # closes the connections even after a failed start
 
     async def _poll(self, mode: Polling, stop: asyncio.Event) -> None:
-        updater = self.app.updater
-        assert updater is not None, "the application is built with an updater"
-        await updater.start_polling(
-            timeout=mode.timeout,
-            allowed_updates=list(translate.ALLOWED_UPDATES),
-            bootstrap_retries=3,  # deleteWebhook at start: retried on network errors
+        # A webhook left by an earlier run in webhook mode would make every getUpdates fail.
+        await self.bridge.call(self.app.bot.delete_webhook, "deleteWebhook")
+        self._poller = Poller(
+            self.bridge, self.api.fetch, self.api.parse, framework="python-telegram-bot", timeout=mode.timeout
         )
-        try:
-            await stop.wait()
-        finally:
-            await updater.stop()  # confirms what was fetched with one last getUpdates
+        await self._poller.run(stop)
 
     async def _serve_webhook(self, mode: Webhook, stop: asyncio.Event) -> None:
         async def receive(request: web.Request) -> web.Response:

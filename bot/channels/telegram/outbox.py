@@ -1,0 +1,160 @@
+"""The outbox as the Telegram channel sees it: replies delivered are marked a few at a time,
+replies not delivered for now are handed back (with how many of their messages went out), and a
+sweep sends what nobody holds any more and forgets what is old.
+
+Every outbox entry is held by the turn that wrote it for ``storage.store.OUTBOX_CLAIM`` (a
+minute); the sweep takes only entries whose hold has expired, and resends them from the first
+message not yet delivered. A crash after a send and before its mark may send that one again;
+nothing is ever left unsent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from bot.channels.telegram.translate import CHANNEL
+from bot.core.inbound import UserRef
+from bot.service import Handled
+from bot.service.ports import Undelivered
+
+if TYPE_CHECKING:
+    from bot.channels.telegram.bridge import TelegramBridge
+
+log = logging.getLogger(__name__)
+
+SWEEP_EVERY = timedelta(seconds=60)
+"""How often the outbox is swept for replies nobody holds any more."""
+
+MARK_EVERY = 0.2
+"""Seconds between two writes of the replies delivered (one statement for all of them)."""
+
+PRUNE_EVERY = timedelta(hours=1)
+OUTBOX_KEPT = timedelta(days=1)
+"""Delivered replies are kept this long (to look into a complaint), then deleted."""
+PROCESSED_UPDATES_KEPT = timedelta(days=7)
+"""Telegram redelivers an unconfirmed update for 24 hours at most; a week leaves a wide margin."""
+
+
+class OutboxService(Protocol):
+    """What the outbox needs from :class:`bot.service.ConversationService`."""
+
+    async def delivered(self, outbox_ids: Sequence[int], at: datetime) -> None: ...
+
+    async def undelivered(self, channel: str, now: datetime) -> list[Undelivered]: ...
+
+    async def claim(self, outbox_id: int, at: datetime) -> bool: ...
+
+    async def release(self, outbox_id: int, parts_sent: int) -> None: ...
+
+    async def prune(self, *, sent_before: datetime, processed_before: datetime) -> tuple[int, int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """How sending a turn's replies went: ``done`` with them (all sent, given up for good, or
+    the user unreachable), and how many of their messages are behind us."""
+
+    done: bool
+    parts: int
+
+    def __bool__(self) -> bool:
+        return self.done
+
+
+class Outbox:
+    def __init__(self, bridge: TelegramBridge) -> None:
+        self.bridge = bridge
+        self._sent: list[int] = []
+
+    async def send_turn(self, user: UserRef, chat_id: int, handled: Handled) -> None:
+        """Send a turn's replies entry by entry; what could not be sent for now is handed back
+        (with how many of its messages went out) for the sweep, and so are the entries after."""
+        entries = handled.entries()
+        for number, (outbox_id, replies) in enumerate(entries):
+            sent = await self.bridge.send_replies(user, chat_id, replies)
+            if outbox_id is None:
+                continue
+            if sent.done:
+                self.delivered(outbox_id)
+                continue
+            await self.give_back(outbox_id, sent.parts)
+            for later, _ in entries[number + 1 :]:
+                if later is not None:
+                    await self.give_back(later, 0)
+            return
+
+    def delivered(self, outbox_id: int) -> None:
+        """Done with this entry; written down at the next :meth:`mark`."""
+        self._sent.append(outbox_id)
+
+    async def give_back(self, outbox_id: int, parts_sent: int) -> None:
+        try:
+            await self.bridge.service.release(outbox_id, parts_sent)
+        except Exception as exc:  # the hold expires by itself; the sweep then sends them
+            log.warning("outbox entry %s: could not hand it back now (%s)", outbox_id, exc)
+
+    async def resend(self) -> int:
+        """Send the replies nobody holds any more (their turn's hold expired: a crash, an
+        outage, a flood wait), from the first message not yet delivered; returns how many
+        entries were done with."""
+        bridge = self.bridge
+        done = 0
+        pending = await bridge.service.undelivered(CHANNEL, bridge.clock())
+        for entry in pending:
+            if not await bridge.service.claim(entry.outbox_id, bridge.clock()):
+                continue
+            async with bridge.chats.hold(entry.user.id):
+                sent = await bridge.send_replies(
+                    entry.user, int(entry.user.id), entry.replies, skip=entry.parts_sent
+                )
+            if sent.done:
+                done += 1
+                self.delivered(entry.outbox_id)
+            else:
+                await self.give_back(entry.outbox_id, sent.parts)
+        if pending:
+            log.info("outbox: sent %d of %d earlier replies", done, len(pending))
+        return done
+
+    async def sweep(self) -> None:
+        """Every :data:`SWEEP_EVERY` (the first at once): resend, and hourly forget what is old."""
+        pruned_at: datetime | None = None
+        while True:
+            try:
+                await self.resend()
+                now = self.bridge.clock()
+                if pruned_at is None or now - pruned_at >= PRUNE_EVERY:
+                    outbox, updates = await self.bridge.service.prune(
+                        sent_before=now - OUTBOX_KEPT, processed_before=now - PROCESSED_UPDATES_KEPT
+                    )
+                    pruned_at = now
+                    if outbox or updates:
+                        log.info("forgot %d delivered replies and %d processed update ids", outbox, updates)
+            except Exception:
+                log.exception("outbox sweep failed; trying again later")
+            await asyncio.sleep(SWEEP_EVERY.total_seconds())
+
+    async def mark_often(self) -> None:
+        while True:
+            await asyncio.sleep(MARK_EVERY)
+            await self.mark()
+
+    async def mark(self) -> None:
+        """Write down the replies delivered since the last time, in one statement. Until it is
+        written, their hold keeps the sweep away."""
+        if not self._sent:
+            return
+        ids, self._sent = self._sent, []
+        try:
+            await self.bridge.service.delivered(ids, self.bridge.clock())
+        except asyncio.CancelledError:
+            self._sent[:0] = ids
+            raise
+        except Exception as exc:
+            self._sent[:0] = ids  # the next round tries again
+            log.warning("could not mark %d replies delivered for now: %s", len(ids), exc)
