@@ -49,11 +49,11 @@ from storage.models import (
     ConversationStateRow,
     Feedback,
     OutboxEntry,
-    Participant,
     ProcessedUpdate,
     Result,
     UnansweredQuestion,
     User,
+    metadata,
 )
 from storage.participants import redeem
 
@@ -87,6 +87,15 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Every turn's statements are written on the tables, not the ORM classes: the same SQL without
+# the ORM's compile and bulk-persistence steps, a good share of a turn's CPU.
+_USERS = metadata.tables["users"]
+_STATES = metadata.tables["conversation_states"]
+_PARTICIPANTS = metadata.tables["participants"]
+_PROCESSED = metadata.tables["processed_updates"]
+_OUTBOX = metadata.tables["outbox"]
+
+
 @dataclass(slots=True)
 class _Known:
     """What a turn's transaction already read of its user, so it does not read it again."""
@@ -110,7 +119,7 @@ class SqlTransaction:
         # INSERT ... ON CONFLICT DO NOTHING: no savepoint, one statement either way.
         dialect = postgresql if self._postgres else sqlite
         statement = (
-            dialect.insert(ProcessedUpdate)
+            dialect.insert(_PROCESSED)
             .values(channel=channel, update_id=update_id, processed_at=at)
             .on_conflict_do_nothing()
         )
@@ -120,8 +129,8 @@ class SqlTransaction:
     async def _user_id(self, user: UserRef, at: datetime) -> int:
         if user in self._user_ids:
             return self._user_ids[user]
-        query = sa.select(col(User.id)).where(
-            col(User.channel) == user.channel, col(User.external_id) == user.id
+        query = sa.select(_USERS.c.id).where(
+            _USERS.c.channel == user.channel, _USERS.c.external_id == user.id
         )
         user_id = (await self._session.execute(query)).scalar_one_or_none()
         if user_id is None:
@@ -142,21 +151,22 @@ class SqlTransaction:
         """The conversation, with who the person is in the programme taken from the database
         (the participant bound to the account, staff by invitation), not from the saved state:
         a link opened on another account, or a revoked staff member, shows at the next turn."""
+        users = _USERS.c
         query = (
             sa.select(
-                col(User.id),
-                col(User.language),
-                col(User.role),
-                col(User.unreachable_at),
-                col(ConversationStateRow.data),
-                col(ConversationStateRow.version),
-                col(User.staff_at),
-                col(Participant.reference),
+                users.id,
+                users.language,
+                users.role,
+                users.unreachable_at,
+                _STATES.c.data,
+                _STATES.c.version,
+                users.staff_at,
+                _PARTICIPANTS.c.reference,
             )
-            .select_from(User)
-            .outerjoin(ConversationStateRow, col(ConversationStateRow.user_id) == col(User.id))
-            .outerjoin(Participant, col(Participant.user_id) == col(User.id))
-            .where(col(User.channel) == user.channel, col(User.external_id) == user.id)
+            .select_from(_USERS)
+            .outerjoin(_STATES, _STATES.c.user_id == users.id)
+            .outerjoin(_PARTICIPANTS, _PARTICIPANTS.c.user_id == users.id)
+            .where(users.channel == user.channel, users.external_id == user.id)
         )
         row = (await self._session.execute(query)).one_or_none()
         if row is None:
@@ -192,11 +202,8 @@ class SqlTransaction:
                 raise ConcurrentUpdate(f"conversation of {user.key} was created concurrently") from exc
         else:
             result = await self._session.execute(
-                sa.update(ConversationStateRow)
-                .where(
-                    col(ConversationStateRow.user_id) == user_id,
-                    col(ConversationStateRow.version) == expected_version,
-                )
+                sa.update(_STATES)
+                .where(_STATES.c.user_id == user_id, _STATES.c.version == expected_version)
                 .values(version=expected_version + 1, data=data, updated_at=at)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -207,8 +214,8 @@ class SqlTransaction:
         if known is not None and (known.language, known.role, known.unreachable) == (language, role, False):
             return  # nothing the users row keeps has changed: no write
         await self._session.execute(
-            sa.update(User)
-            .where(col(User.id) == user_id)
+            sa.update(_USERS)
+            .where(_USERS.c.id == user_id)
             .values(
                 language=language,
                 role=role,
@@ -234,16 +241,17 @@ class SqlTransaction:
         """Write replies to be sent, claimed by the caller for :data:`OUTBOX_CLAIM` (counted
         from now, not from ``at``, which is the message's time and may be long past)."""
         user_id = await self._user_id(user, at)
-        entry = OutboxEntry(
-            user_id=user_id,
-            replies=[reply_to_json(r) for r in replies],
-            created_at=at,
-            claimed_until=self._clock() + OUTBOX_CLAIM,
-        )
-        self._session.add(entry)
-        await self._session.flush()
-        assert entry.id is not None
-        return entry.id
+        statement = (
+            sa.insert(_OUTBOX)
+            .values(
+                user_id=user_id,
+                replies=[reply_to_json(r) for r in replies],
+                created_at=at,
+                claimed_until=self._clock() + OUTBOX_CLAIM,
+            )
+            .returning(_OUTBOX.c.id)
+        )  # a statement, not the ORM's unit of work: one of every turn's few writes
+        return int((await self._session.execute(statement)).scalar_one())
 
     async def record(self, user: UserRef, event: Event, at: datetime) -> None:
         match event:
@@ -406,9 +414,7 @@ class SqlStore:
         # Not background: under a long burst of turns a mark kept waiting past OUTBOX_CLAIM
         # would let the sweep send the replies again. One statement a few times a second.
         async with self.session() as session:
-            await session.execute(
-                sa.update(OutboxEntry).where(col(OutboxEntry.id).in_(outbox_ids)).values(sent_at=at)
-            )
+            await session.execute(sa.update(_OUTBOX).where(_OUTBOX.c.id.in_(outbox_ids)).values(sent_at=at))
 
     async def claim(self, outbox_id: int, at: datetime) -> bool:
         """Take an unsent entry whose claim has expired, for :data:`OUTBOX_CLAIM` from ``at``;
