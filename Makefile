@@ -34,10 +34,12 @@ check: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
-## bench: matcher accuracy and latency against baselines, then a broadcast to 120,000 people
-##        (about 25 minutes); results in bench/results/, explained in BENCHMARKS.md
+## bench: matcher accuracy and latency against baselines, the bot under load against bare echo
+##        bots (about 10 minutes), then a broadcast to 120,000 people (about 25 minutes);
+##        results in bench/results/, explained in BENCHMARKS.md
 bench: $(STAMP)
 	$(BIN)/python -m bench.matcher
+	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.broadcast
 
 ## locales: re-extract interface strings and merge them into every catalogue (for translators)
