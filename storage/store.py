@@ -94,6 +94,49 @@ _STATES = metadata.tables["conversation_states"]
 _PARTICIPANTS = metadata.tables["participants"]
 _PROCESSED = metadata.tables["processed_updates"]
 _OUTBOX = metadata.tables["outbox"]
+_B = sa.bindparam
+
+# ... and built once, with bound parameters: building a statement costs more than running it.
+_CLAIM_UPDATE = {
+    name: dialect.insert(_PROCESSED)
+    .values(channel=_B("channel"), update_id=_B("update_id"), processed_at=_B("at"))
+    .on_conflict_do_nothing()
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_USER_ID = sa.select(_USERS.c.id).where(
+    _USERS.c.channel == _B("channel"), _USERS.c.external_id == _B("external_id")
+)
+_LOAD_STATE = (
+    sa.select(
+        _USERS.c.id,
+        _USERS.c.language,
+        _USERS.c.role,
+        _USERS.c.unreachable_at,
+        _STATES.c.data,
+        _STATES.c.version,
+        _USERS.c.staff_at,
+        _PARTICIPANTS.c.reference,
+    )
+    .select_from(_USERS)
+    .outerjoin(_STATES, _STATES.c.user_id == _USERS.c.id)
+    .outerjoin(_PARTICIPANTS, _PARTICIPANTS.c.user_id == _USERS.c.id)
+    .where(_USERS.c.channel == _B("channel"), _USERS.c.external_id == _B("external_id"))
+)
+_SAVE_STATE = (
+    sa.update(_STATES)
+    .where(_STATES.c.user_id == _B("user"), _STATES.c.version == _B("expected"))
+    .values(version=_B("version"), data=_B("data"), updated_at=_B("at"))
+)
+_MIRROR = (
+    sa.update(_USERS)
+    .where(_USERS.c.id == _B("user"))
+    .values(language=_B("language"), role=_B("role"), unreachable_at=None, updated_at=_B("at"))
+)
+_ENQUEUE = (
+    sa.insert(_OUTBOX)
+    .values(user_id=_B("user"), replies=_B("replies"), created_at=_B("at"), claimed_until=_B("until"))
+    .returning(_OUTBOX.c.id)
+)
 
 
 @dataclass(slots=True)
@@ -117,22 +160,17 @@ class SqlTransaction:
 
     async def claim_update(self, channel: str, update_id: str, at: datetime) -> bool:
         # INSERT ... ON CONFLICT DO NOTHING: no savepoint, one statement either way.
-        dialect = postgresql if self._postgres else sqlite
-        statement = (
-            dialect.insert(_PROCESSED)
-            .values(channel=channel, update_id=update_id, processed_at=at)
-            .on_conflict_do_nothing()
+        statement = _CLAIM_UPDATE["postgresql" if self._postgres else "sqlite"]
+        result = await self._session.execute(
+            statement, {"channel": channel, "update_id": update_id, "at": at}
         )
-        result = await self._session.execute(statement)
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def _user_id(self, user: UserRef, at: datetime) -> int:
         if user in self._user_ids:
             return self._user_ids[user]
-        query = sa.select(_USERS.c.id).where(
-            _USERS.c.channel == user.channel, _USERS.c.external_id == user.id
-        )
-        user_id = (await self._session.execute(query)).scalar_one_or_none()
+        key = {"channel": user.channel, "external_id": user.id}
+        user_id = (await self._session.execute(_USER_ID, key)).scalar_one_or_none()
         if user_id is None:
             try:
                 async with self._session.begin_nested():
@@ -142,7 +180,7 @@ class SqlTransaction:
                     user_id = row.id
             except IntegrityError:
                 # Another instance created the same user a moment ago.
-                user_id = (await self._session.execute(query)).scalar_one()
+                user_id = (await self._session.execute(_USER_ID, key)).scalar_one()
         assert user_id is not None
         self._user_ids[user] = user_id
         return user_id
@@ -151,24 +189,8 @@ class SqlTransaction:
         """The conversation, with who the person is in the programme taken from the database
         (the participant bound to the account, staff by invitation), not from the saved state:
         a link opened on another account, or a revoked staff member, shows at the next turn."""
-        users = _USERS.c
-        query = (
-            sa.select(
-                users.id,
-                users.language,
-                users.role,
-                users.unreachable_at,
-                _STATES.c.data,
-                _STATES.c.version,
-                users.staff_at,
-                _PARTICIPANTS.c.reference,
-            )
-            .select_from(_USERS)
-            .outerjoin(_STATES, _STATES.c.user_id == users.id)
-            .outerjoin(_PARTICIPANTS, _PARTICIPANTS.c.user_id == users.id)
-            .where(users.channel == user.channel, users.external_id == user.id)
-        )
-        row = (await self._session.execute(query)).one_or_none()
+        key = {"channel": user.channel, "external_id": user.id}
+        row = (await self._session.execute(_LOAD_STATE, key)).one_or_none()
         if row is None:
             return StoredState(ConversationState(), 0)
         self._user_ids[user] = row.id
@@ -201,11 +223,8 @@ class SqlTransaction:
             except IntegrityError as exc:
                 raise ConcurrentUpdate(f"conversation of {user.key} was created concurrently") from exc
         else:
-            result = await self._session.execute(
-                sa.update(_STATES)
-                .where(_STATES.c.user_id == user_id, _STATES.c.version == expected_version)
-                .values(version=expected_version + 1, data=data, updated_at=at)
-            )
+            values = {"user": user_id, "expected": expected_version, "version": expected_version + 1}
+            result = await self._session.execute(_SAVE_STATE, {**values, "data": data, "at": at})
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise ConcurrentUpdate(f"conversation of {user.key} changed since version {expected_version}")
         language = state.language.value if state.language else None
@@ -213,16 +232,9 @@ class SqlTransaction:
         known = self._known.get(user)
         if known is not None and (known.language, known.role, known.unreachable) == (language, role, False):
             return  # nothing the users row keeps has changed: no write
-        await self._session.execute(
-            sa.update(_USERS)
-            .where(_USERS.c.id == user_id)
-            .values(
-                language=language,
-                role=role,
-                unreachable_at=None,  # they wrote to us, so they can be reached again
-                updated_at=at,
-            )
-        )
+        # unreachable_at cleared: they wrote to us, so they can be reached again
+        mirror = {"user": user_id, "language": language, "role": role, "at": at}
+        await self._session.execute(_MIRROR, mirror)
         self._known[user] = _Known(user_id, language, role, False)
 
     async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None:
@@ -241,17 +253,10 @@ class SqlTransaction:
         """Write replies to be sent, claimed by the caller for :data:`OUTBOX_CLAIM` (counted
         from now, not from ``at``, which is the message's time and may be long past)."""
         user_id = await self._user_id(user, at)
-        statement = (
-            sa.insert(_OUTBOX)
-            .values(
-                user_id=user_id,
-                replies=[reply_to_json(r) for r in replies],
-                created_at=at,
-                claimed_until=self._clock() + OUTBOX_CLAIM,
-            )
-            .returning(_OUTBOX.c.id)
-        )  # a statement, not the ORM's unit of work: one of every turn's few writes
-        return int((await self._session.execute(statement)).scalar_one())
+        values = {"user": user_id, "replies": [reply_to_json(r) for r in replies], "at": at}
+        # A statement, not the ORM's unit of work: one of every turn's few writes.
+        result = await self._session.execute(_ENQUEUE, {**values, "until": self._clock() + OUTBOX_CLAIM})
+        return int(result.scalar_one())
 
     async def record(self, user: UserRef, event: Event, at: datetime) -> None:
         match event:
