@@ -287,12 +287,14 @@ class TelegramBridge:
     async def drain(self, timeout: float) -> None:  # noqa: ASYNC109 - a bounded shutdown wait
         """Wait (at most ``timeout`` seconds) for the updates being handled, then stop what is
         left: an update whose turn was not recorded was not confirmed, and comes again."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout  # one wait for all: a stop is bounded by ``timeout``
         if self.broadcaster is not None:
             await self.broadcaster.drain(timeout)
         if self._tasks:
             log.info("waiting for %d update(s) being handled", len(self._tasks))
         try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
+            await asyncio.wait_for(self._idle.wait(), max(0.0, deadline - loop.time()))
         except TimeoutError:
             log.warning("stopping with %d update(s) still being handled; they come again", len(self._tasks))
             for task in list(self._tasks):

@@ -173,6 +173,6 @@ class Poller:
         """Tell Telegram which updates are done with, before leaving (a getUpdates that waits
         for nothing and whose answer, if any, is left for the next start)."""
         try:
-            await asyncio.wait_for(self.fetch(self.offset, 0, 1), timeout=5)
+            await asyncio.wait_for(self.fetch(self.offset, 0, 1), timeout=2)
         except Exception as exc:  # they come again at the next start, and are known by their ids
             log.info("could not confirm the last updates before stopping (%s)", type(exc).__name__)
