@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SWEEP_EVERY = timedelta(seconds=60)
-"""How often the outbox is swept for replies nobody holds any more."""
+SWEEP_EVERY = timedelta(seconds=15)
+"""How often the outbox is swept for replies nobody holds any more (one indexed query): a reply
+a crash left behind goes out at most this long after its hold expires."""
 
 MARK_EVERY = 0.2
 """Seconds between two writes of the replies delivered (one statement for all of them)."""
