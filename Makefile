@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check pytest bench locales transcripts clean
+.PHONY: run test lint typecheck check pytest bench drills locales transcripts clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.matcher
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.broadcast
+
+## drills: fault drills against the real bot: 20 SIGKILLs, a database outage, a Bot API outage,
+##         SIGTERM during an outage, on SQLite and PostgreSQL (about 10 minutes; ARGS="--quick")
+drills: $(STAMP)
+	$(BIN)/python -m bench.drills $(ARGS)
 
 ## locales: re-extract interface strings and merge them into every catalogue (for translators)
 locales: $(STAMP)
