@@ -324,19 +324,24 @@ def _unsent_and_free(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
+URGENT, TURN, BACKGROUND = 0, 1, 2
+"""Who goes first for SQLite's one writer: marks of replies delivered (one quick statement that
+keeps the sweep from sending them again), then conversation turns, then background work."""
+
+
 class WriterQueue:
-    """SQLite's one writer, taken in turn: conversation turns first, then background work."""
+    """SQLite's one writer, taken in turn: by priority (:data:`URGENT` first), in order within one."""
 
     def __init__(self) -> None:
         self._held = False
-        self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (deque(), deque())
+        self._waiting: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque(), deque())
 
-    async def acquire(self, *, background: bool = False) -> None:
+    async def acquire(self, priority: int = TURN) -> None:
         if not self._held and not any(self._waiting):
             self._held = True
             return
         waiter = asyncio.get_running_loop().create_future()
-        queue = self._waiting[background]
+        queue = self._waiting[priority]
         queue.append(waiter)
         try:
             await waiter
@@ -373,7 +378,7 @@ class SqlStore:
         self._one_writer = WriterQueue() if engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
-    async def session(self, *, background: bool = False) -> AsyncIterator[AsyncSession]:
+    async def session(self, *, background: bool = False, urgent: bool = False) -> AsyncIterator[AsyncSession]:
         """A session in a transaction; a database that cannot be reached (refused or dropped
         connection, SQLite busy) raises :class:`DatabaseUnavailable`, which callers may retry.
         ``background``: bookkeeping (a broadcast's claims and results) that lets conversation
@@ -382,7 +387,7 @@ class SqlStore:
             async with self._session() as session:
                 yield session
             return
-        await self._one_writer.acquire(background=background)
+        await self._one_writer.acquire(URGENT if urgent else BACKGROUND if background else TURN)
         token = _holding.set(True)
         try:
             async with self._session() as session:
@@ -416,9 +421,9 @@ class SqlStore:
         """Mark entries delivered (or given up for good), many in one statement."""
         if not outbox_ids:
             return
-        # Not background: under a long burst of turns a mark kept waiting past OUTBOX_CLAIM
-        # would let the sweep send the replies again. One statement a few times a second.
-        async with self.session() as session:
+        # First in line: a mark kept waiting behind a burst of turns, then lost to a kill, lets
+        # the sweep send the replies again. One quick statement a few times a second.
+        async with self.session(urgent=True) as session:
             await session.execute(sa.update(_OUTBOX).where(_OUTBOX.c.id.in_(outbox_ids)).values(sent_at=at))
 
     async def claim(self, outbox_id: int, at: datetime) -> bool:

@@ -16,6 +16,7 @@ from bot.channels.telegram.render import Outgoing
 from bot.core.context import Context
 from bot.core.inbound import UserRef
 from bot.service import ConversationService
+from bot.service.pacing import Pacer
 from storage.store import SqlStore
 from tests.channels.harness import button, handled, running
 from tests.fake_telegram import FakeTelegram
@@ -181,3 +182,41 @@ async def test_marking_replies_delivered_waits_out_a_locked_database_without_sen
         await asyncio.wait_for(unlocked.wait(), 10)
     assert len(tg.sent(USER)) == 1, "the claim kept the sweep off while the mark could not be written"
     assert await unsent(db) == 0, "marked once the database answered"
+
+
+async def test_a_chat_behind_gets_its_later_replies_after_the_earlier_ones(
+    channel: str,
+    tg: FakeTelegram,
+    service: ConversationService,
+    db: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reply waits for the sweep (Telegram said wait a minute); the person writes again: the
+    answer waits behind the first, and the sweep sends both in order."""
+    tg.add_user(USER)
+    async with running(channel, service, tg) as bot:
+        tg.send_text(USER, "/start", language_code="en")
+        [welcome] = await tg.wait_for_sent(USER, 1)
+        await handled(bot, 1)
+        real_send, sends = bot.bridge.api.send, []
+
+        async def send(chat_id: int, message: Outgoing) -> None:
+            sends.append(chat_id)
+            if len(sends) == 2:
+                tg.fail("sendMessage", chat_id=USER, error_code=429, retry_after=60)
+            await real_send(chat_id, message)
+
+        monkeypatch.setattr(bot.bridge.api, "send", send)
+        tg.press_button(USER, welcome.message_id, button(welcome, "English"))
+        await handled(bot, 2)
+        tg.send_text(USER, "/help")
+        await handled(bot, 3)
+        assert [m.text for m in tg.sent(USER)][1:] == ["Language set to English."], "/help waits its turn"
+        bot.bridge.pacer = Pacer(1000.0)  # the minute Telegram asked for has passed
+        await bot.bridge.resend_undelivered()
+        texts = [m.text or "" for m in tg.sent(USER)][1:]
+        assert texts[1].startswith("Are you a candidate"), texts
+        assert texts[2].startswith("I answer questions"), texts
+        tg.send_text(USER, "/menu")
+        await tg.wait_for_sent(USER, 5)  # back to live sending
+    assert await unsent(db) == 0

@@ -189,23 +189,29 @@ async def test_a_reply_that_keeps_failing_is_left_for_the_sweep_and_the_bot_goes
 ) -> None:
     tg.fail("sendMessage", chat_id=USER, error_code=500, times=FAST.attempts)
     with caplog.at_level(logging.WARNING, logger="bot.channels.telegram"):
-        async with running(channel, service, tg):
+        async with running(channel, service, tg) as bot:
             tg.send_text(USER, "/start", language_code="en")
             await wait_until(lambda: len(tg.faults) == FAST.attempts)
+            tg.send_text(OTHER, "/start", language_code="en")
+            await tg.wait_for_sent(OTHER, 1)  # the bot goes on with the others
             tg.send_text(USER, "English")
-            [chosen, _] = await tg.wait_for_sent(USER, 2)
-    assert [c.status for c in sends_to(tg, USER)] == [500] * FAST.attempts + [200, 200]
+            await handled(bot, 3)
+            async with db.connect() as conn:
+                query = (
+                    "SELECT parts_sent, claimed_until IS NULL FROM outbox WHERE sent_at IS NULL"
+                    f" AND user_id = (SELECT id FROM users WHERE external_id = '{USER}')"
+                )
+                unsent = (await conn.execute(sa.text(query))).all()
+            assert [tuple(row) for row in unsent] == [(0, True), (0, True)], (
+                "the failed reply waits in the outbox, nobody holding it, and the next one behind it"
+            )
+            assert tg.sent(USER) == []
+            await bot.bridge.resend_undelivered()  # the sweep
+            welcome, chosen, _ = await tg.wait_for_sent(USER, 3)
+    assert [c.status for c in sends_to(tg, USER)] == [500] * FAST.attempts + [200, 200, 200]
+    assert (welcome.text or "").startswith("Welcome!"), "in the order of the updates"
     assert chosen.text == "Language set to English.", "/start was processed: it asked for the language"
     assert any("left in the outbox, sent again by the sweep" in r.getMessage() for r in caplog.records)
-    async with db.connect() as conn:
-        unsent = (
-            await conn.execute(
-                sa.text("SELECT parts_sent, claimed_until IS NULL FROM outbox WHERE sent_at IS NULL")
-            )
-        ).all()
-    assert [tuple(row) for row in unsent] == [(0, True)], (
-        "the failed reply waits in the outbox, nobody holding it"
-    )
     assert (await user_row(db, USER)).unreachable_at is None, "a server error is not the user's doing"
 
 

@@ -198,3 +198,27 @@ async def test_delivered_replies_are_pruned_and_unsent_ones_kept(engine: AsyncEn
     assert await store.prune_outbox(AT + OUTBOX_CLAIM) == 2
     far = AT + 100 * OUTBOX_CLAIM
     assert [e.outbox_id for e in await store.undelivered("telegram", far)] == [unsent]
+
+
+async def test_sqlites_writer_goes_to_marks_then_turns_then_background_work() -> None:
+    import asyncio
+
+    from storage.store import BACKGROUND, TURN, URGENT, WriterQueue
+
+    writer = WriterQueue()
+    await writer.acquire()
+    order: list[str] = []
+
+    async def wait(name: str, priority: int) -> None:
+        await writer.acquire(priority)
+        order.append(name)
+        writer.release()
+
+    waiting = [
+        asyncio.create_task(wait(name, priority))
+        for name, priority in [("sweep", BACKGROUND), ("turn 1", TURN), ("mark", URGENT), ("turn 2", TURN)]
+    ]
+    await asyncio.sleep(0)
+    writer.release()
+    await asyncio.gather(*waiting)
+    assert order == ["mark", "turn 1", "turn 2", "sweep"]

@@ -289,12 +289,17 @@ class TelegramBridge:
         left: an update whose turn was not recorded was not confirmed, and comes again."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout  # one wait for all: a stop is bounded by ``timeout``
+
+        def left() -> float:
+            return max(0.0, deadline - loop.time())
+
         if self.broadcaster is not None:
-            await self.broadcaster.drain(timeout)
+            with contextlib.suppress(TimeoutError):  # its release waits for the database too
+                await asyncio.wait_for(self.broadcaster.drain(left()), left())
         if self._tasks:
             log.info("waiting for %d update(s) being handled", len(self._tasks))
         try:
-            await asyncio.wait_for(self._idle.wait(), max(0.0, deadline - loop.time()))
+            await asyncio.wait_for(self._idle.wait(), left())
         except TimeoutError:
             log.warning("stopping with %d update(s) still being handled; they come again", len(self._tasks))
             for task in list(self._tasks):
@@ -305,7 +310,7 @@ class TelegramBridge:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._background = []
-        with contextlib.suppress(Exception):
-            await self.outbox.mark()
+        await self.outbox.flush(left())
         if self.broadcaster is not None:
-            await self.broadcaster.close()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.broadcaster.close(), max(left(), 1.0))

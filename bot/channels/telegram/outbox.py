@@ -11,6 +11,7 @@ nothing is ever left unsent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,11 +72,20 @@ class Outbox:
     def __init__(self, bridge: TelegramBridge) -> None:
         self.bridge = bridge
         self._sent: list[int] = []
+        self.behind: set[str] = set()
+        """Chats with replies handed back to the sweep: their later replies wait their turn there
+        too, so that a chat's replies keep the order of its updates."""
+        self._unmarked_since: float | None = None
 
     async def send_turn(self, user: UserRef, chat_id: int, handled: Handled) -> None:
         """Send a turn's replies entry by entry; what could not be sent for now is handed back
-        (with how many of its messages went out) for the sweep, and so are the entries after."""
+        (with how many of its messages went out) for the sweep, and so are the entries after;
+        in a chat that is behind, they all go to the sweep, after the earlier ones."""
         entries = handled.entries()
+        if user.id in self.behind and all(outbox_id is not None for outbox_id, _ in entries):
+            for outbox_id, _ in entries:
+                await self.give_back(outbox_id or 0, 0)
+            return
         for number, (outbox_id, replies) in enumerate(entries):
             sent = await self.bridge.send_replies(user, chat_id, replies)
             if outbox_id is None:
@@ -83,6 +93,7 @@ class Outbox:
             if sent.done:
                 self.delivered(outbox_id)
                 continue
+            self.behind.add(user.id)
             await self.give_back(outbox_id, sent.parts)
             for later, _ in entries[number + 1 :]:
                 if later is not None:
@@ -106,18 +117,21 @@ class Outbox:
         bridge = self.bridge
         done = 0
         pending = await bridge.service.undelivered(CHANNEL, bridge.clock())
+        stuck: set[str] = set()  # chats whose earlier entry failed this round: the rest waits
         for entry in pending:
-            if not await bridge.service.claim(entry.outbox_id, bridge.clock()):
+            chat = entry.user.id
+            if chat in stuck or not await bridge.service.claim(entry.outbox_id, bridge.clock()):
+                stuck.add(chat)
                 continue
-            async with bridge.chats.hold(entry.user.id):
-                sent = await bridge.send_replies(
-                    entry.user, int(entry.user.id), entry.replies, skip=entry.parts_sent
-                )
+            async with bridge.chats.hold(chat):
+                sent = await bridge.send_replies(entry.user, int(chat), entry.replies, skip=entry.parts_sent)
             if sent.done:
                 done += 1
                 self.delivered(entry.outbox_id)
             else:
+                stuck.add(chat)
                 await self.give_back(entry.outbox_id, sent.parts)
+        self.behind &= stuck  # a chat whose replies all went out is back to live sending
         if pending:
             log.info("outbox: sent %d of %d earlier replies", done, len(pending))
         return done
@@ -140,6 +154,19 @@ class Outbox:
                 log.exception("outbox sweep failed; trying again later")
             await asyncio.sleep(SWEEP_EVERY.total_seconds())
 
+    async def flush(self, within: float) -> None:
+        """At a stop: write the marks left, trying for ``within`` seconds (the database may
+        come back in time); those still unwritten may be sent again by the next start."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while self._sent and loop.time() < deadline:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.mark(), max(0.0, deadline - loop.time()))
+            if self._sent:
+                await asyncio.sleep(max(0.0, min(0.5, deadline - loop.time())))
+        if self._sent:
+            log.warning("%d replies delivered could not be marked: they may be sent again", len(self._sent))
+
     async def mark_often(self) -> None:
         while True:
             await asyncio.sleep(MARK_EVERY)
@@ -151,6 +178,7 @@ class Outbox:
         if not self._sent:
             return
         ids, self._sent = self._sent, []
+        loop = asyncio.get_running_loop()
         try:
             await self.bridge.service.delivered(ids, self.bridge.clock())
         except asyncio.CancelledError:
@@ -158,4 +186,10 @@ class Outbox:
             raise
         except Exception as exc:
             self._sent[:0] = ids  # the next round tries again
-            log.warning("could not mark %d replies delivered for now: %s", len(ids), exc)
+            if self._unmarked_since is None or loop.time() - self._unmarked_since >= 10:
+                log.warning("could not mark %d replies delivered for now: %s", len(ids), exc)
+                self._unmarked_since = loop.time()  # and again at most every 10 s
+            return
+        if self._unmarked_since is not None:
+            log.info("replies marked delivered again")
+            self._unmarked_since = None
