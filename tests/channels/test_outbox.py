@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.app import TelegramChannel
 from bot.basics.errors import DatabaseUnavailable
 from bot.channels.telegram.render import Outgoing
 from bot.core.context import Context
@@ -85,11 +86,17 @@ async def test_a_blocked_user_is_not_retried(
     assert await unsent(db) == 0
 
 
-def sweep_now(monkeypatch: pytest.MonkeyPatch, later: timedelta) -> None:
-    """Let the sweep see the outbox as it will be ``later`` (claims expired by then)."""
-    import bot.channels.telegram.bridge as bridge
+def flood_the_second_send(bot: TelegramChannel, tg: FakeTelegram, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on, the second message the bot sends gets a 429 asking to wait a minute."""
+    real_send, sends = bot.bridge.api.send, []
 
-    monkeypatch.setattr(bridge, "_now", lambda: datetime.now(UTC) + later)
+    async def send(chat_id: int, message: Outgoing) -> None:
+        sends.append(chat_id)
+        if len(sends) == 2:
+            tg.fail("sendMessage", chat_id=USER, error_code=429, retry_after=60)
+        await real_send(chat_id, message)
+
+    monkeypatch.setattr(bot.bridge.api, "send", send)
 
 
 async def test_the_sweep_sends_only_the_messages_not_yet_delivered(
@@ -106,15 +113,7 @@ async def test_the_sweep_sends_only_the_messages_not_yet_delivered(
         tg.send_text(USER, "/start", language_code="en")
         [welcome] = await tg.wait_for_sent(USER, 1)
         await handled(bot, 1)
-        real_send, sends = bot.bridge.api.send, []
-
-        async def send(chat_id: int, message: Outgoing) -> None:
-            sends.append(chat_id)
-            if len(sends) == 2:  # the turn's second message: Telegram says wait a minute
-                tg.fail("sendMessage", chat_id=USER, error_code=429, retry_after=60)
-            await real_send(chat_id, message)
-
-        monkeypatch.setattr(bot.bridge.api, "send", send)
+        flood_the_second_send(bot, tg, monkeypatch)
         tg.press_button(USER, welcome.message_id, button(welcome, "English"))
         await handled(bot, 2)
     sent = [m.text for m in tg.sent(USER)]
@@ -148,10 +147,9 @@ async def test_a_message_refused_for_good_is_given_up_once(
         await handled(bot, 2)
     assert (tg.sent(USER)[1].text or "").startswith("Are you a candidate")
     assert await unsent(db) == 0, "done with: one message given up, the other delivered"
-    with pytest.MonkeyPatch.context() as later:
-        sweep_now(later, timedelta(minutes=5))
-        async with running(channel, service, tg):
-            await asyncio.sleep(0.5)
+    async with running(channel, service, tg) as bot:
+        bot.bridge.clock = lambda: datetime.now(UTC) + timedelta(minutes=5)  # every hold expired
+        assert await bot.bridge.resend_undelivered() == 0
     assert len(tg.sent(USER)) == 2, "never delivered again"
 
 
@@ -198,15 +196,7 @@ async def test_a_chat_behind_gets_its_later_replies_after_the_earlier_ones(
         tg.send_text(USER, "/start", language_code="en")
         [welcome] = await tg.wait_for_sent(USER, 1)
         await handled(bot, 1)
-        real_send, sends = bot.bridge.api.send, []
-
-        async def send(chat_id: int, message: Outgoing) -> None:
-            sends.append(chat_id)
-            if len(sends) == 2:
-                tg.fail("sendMessage", chat_id=USER, error_code=429, retry_after=60)
-            await real_send(chat_id, message)
-
-        monkeypatch.setattr(bot.bridge.api, "send", send)
+        flood_the_second_send(bot, tg, monkeypatch)
         tg.press_button(USER, welcome.message_id, button(welcome, "English"))
         await handled(bot, 2)
         tg.send_text(USER, "/help")
