@@ -116,13 +116,12 @@ class Poller:
 
     def _read(self, update_id: int, data: Raw) -> Incoming | None:
         try:
-            update = self.parse(data)
+            return translate.translate(self.parse(data), self.bridge.clock())
         except Exception as exc:  # the error's text would quote the update: its type only
             log.error(
                 "update %s: %s cannot read it (%s); skipped", update_id, self.framework, type(exc).__name__
             )
             return None
-        return translate.translate(update, self.bridge.clock())
 
     async def _next(self, stop: asyncio.Event) -> list[Raw] | None:
         """The next batch (empty after a long poll with no news); ``None`` once stopping."""
