@@ -158,6 +158,19 @@ ANNOUNCEMENT = {
 ANNOUNCED = tuple(ANNOUNCEMENT.values())
 
 
+async def wait_until(changed: asyncio.Event, done: Callable[[], bool], timeout: float) -> bool:  # noqa: ASYNC109
+    """Wait until ``done()`` (checked whenever ``changed`` fires, and twice a second); ``False``
+    after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), min(remaining, 0.5))
+    return True
+
+
 # ------------------------------------------------------------------------------ settings
 
 
@@ -942,14 +955,7 @@ class Person:
         return True
 
     async def until(self, done: Callable[[], bool], timeout: float) -> bool:  # noqa: ASYNC109
-        deadline = time.monotonic() + timeout
-        while not done():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.changed.wait(), min(remaining, 0.5))
-        return True
+        return await wait_until(self.changed, done, timeout)
 
     async def talk(self, crowd: People) -> None:
         """Play the script at a person's pace until the drill says stop."""
@@ -1020,16 +1026,7 @@ class People:
             await changed.wait()
 
     async def until(self, done: Callable[[], bool], timeout: float) -> bool:  # noqa: ASYNC109
-        """Wait until ``done()`` (checked as messages come, and twice a second); ``False`` after
-        ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        while not done():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.changed.wait(), min(remaining, 0.5))
-        return True
+        return await wait_until(self.changed, done, timeout)
 
     def start_talking(self) -> None:
         self._talks += [asyncio.create_task(p.talk(self)) for p in self.talkers]

@@ -86,6 +86,19 @@ async def test_a_blocked_user_is_not_retried(
     assert await unsent(db) == 0
 
 
+async def choose_english_with_a_flood_on_the_second_message(
+    bot: TelegramChannel, tg: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/start, then the English button: its turn's first message goes out, the second gets a
+    429 asking to wait a minute."""
+    tg.send_text(USER, "/start", language_code="en")
+    [welcome] = await tg.wait_for_sent(USER, 1)
+    await handled(bot, 1)
+    flood_the_second_send(bot, tg, monkeypatch)
+    tg.press_button(USER, welcome.message_id, button(welcome, "English"))
+    await handled(bot, 2)
+
+
 def flood_the_second_send(bot: TelegramChannel, tg: FakeTelegram, monkeypatch: pytest.MonkeyPatch) -> None:
     """From now on, the second message the bot sends gets a 429 asking to wait a minute."""
     real_send, sends = bot.bridge.api.send, []
@@ -110,12 +123,7 @@ async def test_the_sweep_sends_only_the_messages_not_yet_delivered(
     only the second is sent, and the first is never repeated."""
     tg.add_user(USER)
     async with running(channel, service, tg) as bot:
-        tg.send_text(USER, "/start", language_code="en")
-        [welcome] = await tg.wait_for_sent(USER, 1)
-        await handled(bot, 1)
-        flood_the_second_send(bot, tg, monkeypatch)
-        tg.press_button(USER, welcome.message_id, button(welcome, "English"))
-        await handled(bot, 2)
+        await choose_english_with_a_flood_on_the_second_message(bot, tg, monkeypatch)
     sent = [m.text for m in tg.sent(USER)]
     assert sent[1:] == ["Language set to English."], sent
     query = sa.text("SELECT parts_sent FROM outbox WHERE sent_at IS NULL")
@@ -193,12 +201,7 @@ async def test_a_chat_behind_gets_its_later_replies_after_the_earlier_ones(
     answer waits behind the first, and the sweep sends both in order."""
     tg.add_user(USER)
     async with running(channel, service, tg) as bot:
-        tg.send_text(USER, "/start", language_code="en")
-        [welcome] = await tg.wait_for_sent(USER, 1)
-        await handled(bot, 1)
-        flood_the_second_send(bot, tg, monkeypatch)
-        tg.press_button(USER, welcome.message_id, button(welcome, "English"))
-        await handled(bot, 2)
+        await choose_english_with_a_flood_on_the_second_message(bot, tg, monkeypatch)
         tg.send_text(USER, "/help")
         await handled(bot, 3)
         assert [m.text for m in tg.sent(USER)][1:] == ["Language set to English."], "/help waits its turn"
