@@ -18,8 +18,19 @@ class FaqAssistant:
     def load(cls, content_dir: Path = CONTENT_DIR) -> FaqAssistant:
         return cls(load_knowledge(content_dir))
 
-    def match(self, question: str, *, preferred: Lang | None = None, hint: Lang | None = None) -> Match:
-        return self.matcher.match(question, preferred=preferred, hint=hint)
+    def match(
+        self,
+        question: str,
+        *,
+        preferred: Lang | None = None,
+        hint: Lang | None = None,
+        audience: str | None = None,
+    ) -> Match:
+        return self.matcher.match(question, preferred=preferred, hint=hint, audience=audience)
+
+    def audience(self, faq_id: str) -> str:
+        """``talent``, ``employer`` or ``both``: whom the entry is written for."""
+        return self.knowledge.entries[faq_id].audience.value
 
     def __contains__(self, faq_id: object) -> bool:
         return faq_id in self.knowledge.entries

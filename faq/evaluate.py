@@ -5,6 +5,10 @@
 - abstention precision and recall: of the questions the matcher abstained on, the share that
   had no id; of the questions with no id, the share it abstained on;
 - reply language: the share answered in the labelled language.
+
+A line may also say what kind of question it is (``"kind": "long"``, ``"arabizi"``, ...) and who
+asks (``"role": "talent" | "employer"``); figures are then also given by kind, and the role is
+passed to the matcher as the asker's audience.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ class Labelled:
     question: str
     lang: Lang
     faq_id: str | None
+    kind: str = ""
+    role: str | None = None
 
 
 @dataclass
@@ -67,6 +73,7 @@ class Tally:
 @dataclass
 class Report:
     by_lang: dict[str, Tally] = field(default_factory=dict)
+    by_kind: dict[str, Tally] = field(default_factory=dict)
     total: Tally = field(default_factory=Tally)
     confusions: list[tuple[Labelled, Match]] = field(default_factory=list)
 
@@ -76,6 +83,10 @@ class Report:
             "by_language": {
                 lang: {"questions": tally.total, **tally.figures()}
                 for lang, tally in sorted(self.by_lang.items())
+            },
+            "by_kind": {
+                kind: {"questions": tally.total, **tally.figures()}
+                for kind, tally in sorted(self.by_kind.items())
             },
             "confusions": [
                 {
@@ -98,36 +109,52 @@ def parse_labelled(lines: Iterable[str], source: str = "<input>") -> list[Labell
             continue
         try:
             data = json.loads(line)
-            items.append(Labelled(str(data["q"]), Lang(data["lang"]), data.get("id")))
+            role = data.get("role")
+            if role not in (None, "talent", "employer"):
+                raise ValueError(f"role {role!r}: expected talent or employer")
+            items.append(
+                Labelled(str(data["q"]), Lang(data["lang"]), data.get("id"), str(data.get("kind", "")), role)
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f'{source}: line {number}: expected {{"q", "lang", "id"}}: {exc}') from exc
     return items
 
 
-def evaluate(matcher: Matcher, items: Iterable[Labelled]) -> Report:
+def evaluate(matcher: Matcher, items: Iterable[Labelled], *, roles: bool = True) -> Report:
+    """Every question matched as its asker would be (with their role, unless ``roles`` is off)."""
     report = Report()
     for item in items:
-        match = matcher.match(item.question)
+        match = matcher.match(item.question, audience=item.role if roles else None)
         report.total.add(item, match)
         report.by_lang.setdefault(item.lang.value, Tally()).add(item, match)
+        if item.kind:
+            report.by_kind.setdefault(item.kind, Tally()).add(item, match)
         if match.faq_id != item.faq_id or match.lang is not item.lang:
             report.confusions.append((item, match))
     return report
 
 
-def format_report(report: Report) -> str:
+def format_report(report: Report, *, confusions: bool = True) -> str:
+    """The figures as a table; then, unless ``confusions`` is off, every question got wrong
+    (off for a never-tuned set, whose questions must not be read by whoever tunes)."""
+
     def pct(value: float | None) -> str:
         return "   -  " if value is None else f"{100 * value:5.1f}%"
 
     rows = [("total", report.total), *sorted(report.by_lang.items())]
-    lines = [f"{'':8}{'n':>5}  {'top-1':>6}  {'top-3':>6}  {'abst.P':>6}  {'abst.R':>6}  {'lang':>6}"]
+    if report.by_kind:
+        rows += [("", Tally()), *sorted(report.by_kind.items())]
+    lines = [f"{'':13}{'n':>5}  {'top-1':>6}  {'top-3':>6}  {'abst.P':>6}  {'abst.R':>6}  {'lang':>6}"]
     for name, tally in rows:
+        if not name:
+            lines.append("by kind")
+            continue
         f = tally.figures()
         lines.append(
-            f"{name:8}{tally.total:5}  {pct(f['top1'])}  {pct(f['top3'])}  "
+            f"{name:13}{tally.total:5}  {pct(f['top1'])}  {pct(f['top3'])}  "
             f"{pct(f['abstention_precision'])}  {pct(f['abstention_recall'])}  {pct(f['reply_language'])}"
         )
-    if report.confusions:
+    if confusions and report.confusions:
         lines.append("")
         lines.append(f"confusions ({len(report.confusions)}):")
         for item, match in report.confusions:
@@ -165,6 +192,8 @@ def evaluate_held_out(knowledge: KnowledgeBase, folds: int = 5, **matcher_option
         fold_report = evaluate(Matcher(train, **matcher_options), items)
         for lang, tally in fold_report.by_lang.items():
             _merge(report.by_lang.setdefault(lang, Tally()), tally)
+        for kind, tally in fold_report.by_kind.items():
+            _merge(report.by_kind.setdefault(kind, Tally()), tally)
         _merge(report.total, fold_report.total)
         report.confusions.extend(fold_report.confusions)
     return report

@@ -42,6 +42,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.basics.lang import Lang
+from faq.focus import focus
 from faq.knowledge import KnowledgeBase
 from faq.language import detect_language
 from faq.smalltalk import Social
@@ -315,15 +316,25 @@ class Matcher:
         ):
             yield self._features(self._corrected(arabizi_to_arabic(normalized)))
 
-    def match(self, question: str, *, preferred: Lang | None = None, hint: Lang | None = None) -> Match:
-        """Match one question. Never raises on any text."""
+    def match(
+        self,
+        question: str,
+        *,
+        preferred: Lang | None = None,
+        hint: Lang | None = None,
+        audience: str | None = None,
+    ) -> Match:
+        """Match one question. Never raises on any text. ``audience`` is the asker's role
+        (``talent``, ``employer``) when known: entries for the other audience rank lower."""
         small_talk = self._small_talk.intent(question, preferred) if self._small_talk else None
         if small_talk is not None:
             return Match(None, 0, small_talk[1], (), social=small_talk[0])
         scores: dict[str, float] = {}
-        for reading in self.readings(question):
-            for faq_id, score in self._score(reading).items():
-                scores[faq_id] = max(score, scores.get(faq_id, 0.0))
+        asked = focus(question)
+        for text in (question,) if asked is None else (question, asked):
+            for reading in self.readings(text):
+                for faq_id, score in self._score(reading).items():
+                    scores[faq_id] = max(score, scores.get(faq_id, 0.0))
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:3]
         candidates = tuple(Candidate(faq_id, round(100 * s)) for faq_id, s in ranked)
         normalized = normalize(question)

@@ -53,6 +53,11 @@ def add_commands(commands: Commands) -> None:
         help="also measure on held-out splits of the knowledge base's own questions",
     )
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    evaluate.add_argument(
+        "--figures-only",
+        action="store_true",
+        help="leave out the questions got wrong (for a set that must stay unseen by whoever tunes)",
+    )
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
@@ -178,15 +183,24 @@ def _faq_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(
             json.dumps(
-                {name: report.to_dict() for name, report in reports.items()}, ensure_ascii=False, indent=2
+                {
+                    name: _without_confusions(report.to_dict()) if args.figures_only else report.to_dict()
+                    for name, report in reports.items()
+                },
+                ensure_ascii=False,
+                indent=2,
             )
         )
     else:
         for name, report in reports.items():
             print(f"== {name}")
-            print(format_report(report))
+            print(format_report(report, confusions=not args.figures_only))
             print()
     return 0
+
+
+def _without_confusions(report: dict[str, object]) -> dict[str, object]:
+    return {key: value for key, value in report.items() if key != "confusions"}
 
 
 async def _db_upgrade(settings: Settings) -> int:
