@@ -52,6 +52,14 @@ def test_run_without_a_token_falls_back_to_the_console(tmp_path: Path) -> None:
     assert "Which language do you prefer?" in result.stdout
 
 
+def test_run_warns_when_no_contact_for_the_team_is_set(tmp_path: Path) -> None:
+    unset = dt4e("run", stdin="", cwd=tmp_path)
+    assert "DT4E_CONTACT is not set" in unset.stderr
+    given = dt4e("run", stdin="", cwd=tmp_path, env={"DT4E_CONTACT": "dt4e@example.org"})
+    assert given.returncode == 0
+    assert "DT4E_CONTACT" not in given.stderr
+
+
 def test_a_bad_setting_stops_start_with_one_line(tmp_path: Path) -> None:
     result = dt4e("chat", env={"DT4E_DEFAULT_LANGUAGE": "de"}, cwd=tmp_path)
     assert result.returncode == 2

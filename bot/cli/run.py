@@ -47,6 +47,12 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.channels.telegram.webhook import Polling
 
     mode = _run_mode(settings, args)
+    if not settings.contact:
+        print(
+            "dt4e-bot: warning: DT4E_CONTACT is not set, so answers and /human cannot say how to "
+            "reach the programme team; set it to the team's e-mail address or web page.",
+            file=sys.stderr,
+        )
     if settings.telegram_token is None and isinstance(mode, Polling):
         print(
             "dt4e-bot: no DT4E_TELEGRAM_TOKEN is set, so starting the console chat instead.",
