@@ -23,6 +23,10 @@ How a question is scored against an entry:
 - The score is ``100 * (0.7 * posterior + 0.3 * coverage)``. Only a shortlist of entries, the
   best by coverage from the inverted index, is scored in full, which bounds the time.
 - Arabizi is scored twice, as written and transliterated into Arabic; the better reading wins.
+- A long message is scored as a whole and by its question (:mod:`faq.focus`); for each entry
+  the better reading counts, so greetings and personal context do not drown a clear question.
+- When the asker's role is known, an entry written only for the other role (``audience``)
+  scores ``OTHER_AUDIENCE`` of its score: a talent's "how do I apply?" is not the employer's.
 
 The decision: answer when the best score reaches ``accept`` and leads the next entry by
 ``margin``; offer the close entries as "did you mean" when the best reaches ``suggest``;
@@ -70,6 +74,7 @@ W_POSTERIOR = 0.7
 W_COVERAGE = 0.3
 KNOWN_SHARE_POWER = 1.0
 COVERAGE_POWER = 0.5
+OTHER_AUDIENCE = 0.8  # an entry written for the other role (talent, employer) scores this much
 
 
 Group = tuple[str, ...]  # the comparable forms of one word or phrase
@@ -139,6 +144,7 @@ class Matcher:
                     groups = self._features(normalized)
                     self._variants.append(_Variant(entry.id, frozenset(_flat(groups))))
         self._ids = [entry.id for entry in knowledge]
+        self._audience = {entry.id: entry.audience.value for entry in knowledge}
         self._doc: dict[str, set[str]] = defaultdict(set)
         for variant in self._variants:
             self._doc[variant.faq_id].update(variant.features)
@@ -315,6 +321,15 @@ class Matcher:
             and _has_arabizi_digits(normalized)
         ):
             yield self._features(self._corrected(arabizi_to_arabic(normalized)))
+            yield self._features(self._corrected(arabizi_to_arabic(normalized, long_vowels=True)))
+
+    def _best_reading(self, text: str) -> dict[str, float]:
+        """Scores by entry, each from the reading of ``text`` that suits the entry best."""
+        scores: dict[str, float] = {}
+        for reading in self.readings(text):
+            for faq_id, score in self._score(reading).items():
+                scores[faq_id] = max(score, scores.get(faq_id, 0.0))
+        return scores
 
     def match(
         self,
@@ -329,12 +344,14 @@ class Matcher:
         small_talk = self._small_talk.intent(question, preferred) if self._small_talk else None
         if small_talk is not None:
             return Match(None, 0, small_talk[1], (), social=small_talk[0])
-        scores: dict[str, float] = {}
+        scores = self._best_reading(question)
         asked = focus(question)
-        for text in (question,) if asked is None else (question, asked):
-            for reading in self.readings(text):
-                for faq_id, score in self._score(reading).items():
-                    scores[faq_id] = max(score, scores.get(faq_id, 0.0))
+        if asked is not None:
+            scores = _with_focus(scores, self._best_reading(asked))
+        if audience in ("talent", "employer"):
+            for faq_id in scores:
+                if self._audience[faq_id] not in (audience, "both"):
+                    scores[faq_id] *= OTHER_AUDIENCE
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:3]
         candidates = tuple(Candidate(faq_id, round(100 * s)) for faq_id, s in ranked)
         normalized = normalize(question)
@@ -355,6 +372,11 @@ class Matcher:
             )
             return Match(None, best.score, lang, candidates, close)
         return Match(None, best.score, lang, candidates)
+
+
+def _with_focus(whole: dict[str, float], asked: dict[str, float]) -> dict[str, float]:
+    """Each entry's better score, of the whole message and of its question."""
+    return {e: max(whole.get(e, 0.0), asked.get(e, 0.0)) for e in whole.keys() | asked.keys()}
 
 
 def _flat(groups: Iterable[Group]) -> list[str]:

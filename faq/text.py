@@ -220,7 +220,7 @@ _ARABIZI_SINGLE = {
 }  # fmt: skip
 
 
-def _arabizi_word(word: str) -> str:
+def _arabizi_word(word: str, long_vowels: bool = False) -> str:
     if word in {"el", "il", "l", "al"}:
         return "ال"
     out: list[str] = []
@@ -243,7 +243,14 @@ def _arabizi_word(word: str) -> str:
         else:
             char = word[i]
             last = i == len(word) - 1
-            if char in "ae" or (char in "ou" and not last):
+            if long_vowels and char in "oui" and not last and out:
+                # The other reading: a vowel inside the word is long (no3 نوع, shi2 شيء).
+                mapped = "ي" if char == "i" else "و"
+                if out[-1] != mapped:
+                    out.append(mapped)
+            elif long_vowels and char == "2" and not out:
+                out.append("ق")  # Levantine says the qaf as a glottal stop: 2addesh قديش, 2abel قبل
+            elif char in "ae" or (char in "ou" and not last):
                 # Short vowels are not written; a final a is written ا (visa), a final e ه (3ayle).
                 if last:
                     out.append("ا" if char == "a" else "ه")
@@ -255,9 +262,11 @@ def _arabizi_word(word: str) -> str:
     return "".join(out)
 
 
-def arabizi_to_arabic(normalized: str) -> str:
-    """A rough Arabic reading of Arabizi, good enough for fuzzy matching."""
-    words = [_arabizi_word(w) for w in normalized.split()]
+def arabizi_to_arabic(normalized: str, *, long_vowels: bool = False) -> str:
+    """A rough Arabic reading of Arabizi, good enough for fuzzy matching. Short vowels are not
+    written; with ``long_vowels``, the other reading: o, u, i inside a word are long vowels
+    (و, ي) and a leading 2 is the Levantine qaf."""
+    words = [_arabizi_word(w, long_vowels) for w in normalized.split()]
     joined: list[str] = []
     for word in words:
         if joined and joined[-1] == "ال":

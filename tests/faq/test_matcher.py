@@ -56,6 +56,31 @@ def test_clear_questions_are_answered(matcher: Matcher, question: str, faq_id: s
     assert 0 <= match.score <= 100
 
 
+def test_arabizi_holds_as_well_as_the_same_question_in_arabic_script(matcher: Matcher) -> None:
+    script = matcher.match("شو نوع الفيزا؟")
+    for arabizi in ("shu no3 el visa?", "shu no3 el fiza?"):
+        latin = matcher.match(arabizi)
+        assert latin.faq_id == script.faq_id == "visa-type", latin
+        assert latin.lang is Lang.AR
+        assert latin.score >= script.score - 10, (latin.score, script.score)
+
+
+def test_the_askers_role_weighs_the_ranking(matcher: Matcher) -> None:
+    """An entry written only for employers ranks lower for a talent, and the other way round."""
+    question = "what support do you give?"
+    for role in ("talent", "employer"):
+        match = matcher.match(question, audience=role)
+        other = "employer" if role == "talent" else "talent"
+        shown = match.candidates[0].faq_id
+        assert matcher._audience[shown] != other, (role, match)
+    neutral = {c.faq_id: c.score for c in matcher.match(question).candidates}
+    as_talent = {c.faq_id: c.score for c in matcher.match(question, audience="talent").candidates}
+    employer_only = [e for e in neutral if matcher._audience[e] == "employer"]
+    assert employer_only, neutral
+    for entry in employer_only:
+        assert as_talent.get(entry, 0) < neutral[entry]
+
+
 OUT_OF_SCOPE = [
     "what's the weather in Amman",
     "give me a recipe for hummus",
