@@ -49,5 +49,6 @@ class FaqAssistant:
         """Whether the entry invites the user to the guided modules (``offer: modules``)."""
         return self.knowledge.entries[faq_id].offer == "modules"
 
-    def source(self, faq_id: str) -> str:
-        return self.knowledge.source_title(faq_id)
+    def source(self, faq_id: str, lang: Lang = Lang.EN) -> str:
+        """The title of the entry's source document, in ``lang``."""
+        return self.knowledge.source_title(faq_id, lang)

@@ -122,7 +122,7 @@ class FaqFile(StrictModel):
 
 class SourcesFile(StrictModel):
     schema_version: Literal[1] = Field(alias="schema")
-    sources: dict[str, Text] = Field(min_length=1)
+    sources: dict[str, Texts] = Field(min_length=1)
 
 
 class SynonymsFile(StrictModel):
@@ -134,12 +134,14 @@ class SynonymsFile(StrictModel):
 class KnowledgeBase:
     entries: dict[str, Entry]
     synonyms: tuple[tuple[str, ...], ...] = ()
-    sources: dict[str, str] | None = None
+    sources: dict[str, Texts] | None = None
     small_talk: SmallTalk | None = None
 
-    def source_title(self, faq_id: str) -> str:
+    def source_title(self, faq_id: str, lang: Lang = Lang.EN) -> str:
+        """The entry's source document as the user sees it, in ``lang``."""
         source = self.entries[faq_id].source
-        return (self.sources or {}).get(source, source)
+        titles = (self.sources or {}).get(source)
+        return titles.get(lang) if titles is not None else source
 
     def __iter__(self) -> Any:
         return iter(self.entries.values())
@@ -154,7 +156,7 @@ def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = 
     entries: dict[str, Entry] = {}
     where: dict[str, str] = {}
     synonyms: tuple[tuple[str, ...], ...] = ()
-    sources: dict[str, str] = {}
+    sources: dict[str, Texts] = {}
     small_talk: SmallTalk | None = None
     files = sorted(content_dir.glob("*.yaml"))
     for path in files:

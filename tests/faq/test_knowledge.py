@@ -25,6 +25,8 @@ def test_the_shipped_knowledge_base_loads() -> None:
         for lang in Lang:
             assert 0 < len(entry.answer.get(lang)) <= MAX_ANSWER_CHARS
         assert knowledge.source_title(entry.id) != entry.source, f"{entry.id}: source has a title"
+        titles = {knowledge.source_title(entry.id, lang) for lang in Lang}
+        assert len(titles) == len(Lang), f"{entry.id}: the source title is translated"
 
 
 @pytest.mark.skipif(not CATALOG.is_file(), reason="shared/faq/catalog.yaml is not beside the checkout")
