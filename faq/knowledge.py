@@ -22,6 +22,10 @@ File format (``schema: 1``), for content editors; the README has the full guide:
     groups:
       - [resign, quit, démissionner, استقال]
 
+``not_ours.yaml`` lists questions no entry answers (asylum, tourist visas, other countries'
+programmes...), in the same ``questions`` form as an entry: the matcher abstains when they
+match best.
+
 ``smalltalk.yaml`` lists greetings, thanks, goodbyes and "ok" (see :mod:`faq.smalltalk`).
 """
 
@@ -44,6 +48,7 @@ from faq.smalltalk import SMALLTALK_FILE, SmallTalk, SmallTalkFile
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 SYNONYMS_FILE = "synonyms.yaml"
 SOURCES_FILE = "sources.yaml"
+NOT_OURS_FILE = "not_ours.yaml"
 PLACEHOLDERS = frozenset({"contact"})
 MAX_ANSWER_CHARS = 1000
 MIN_QUESTIONS = 3
@@ -125,6 +130,13 @@ class SourcesFile(StrictModel):
     sources: dict[str, Texts] = Field(min_length=1)
 
 
+class NotOursFile(StrictModel):
+    """Questions no entry answers (``not_ours.yaml``): the matcher abstains when they win."""
+
+    schema_version: Literal[1] = Field(alias="schema")
+    questions: Questions
+
+
 class SynonymsFile(StrictModel):
     schema_version: Literal[1] = Field(alias="schema")
     groups: list[Annotated[list[Text], Field(min_length=2)]]
@@ -136,6 +148,8 @@ class KnowledgeBase:
     synonyms: tuple[tuple[str, ...], ...] = ()
     sources: dict[str, Texts] | None = None
     small_talk: SmallTalk | None = None
+    not_ours: Questions | None = None
+    """Questions the bot must not answer from the FAQ (near-misses), for the matcher."""
 
     def source_title(self, faq_id: str, lang: Lang = Lang.EN) -> str:
         """The entry's source document as the user sees it, in ``lang``."""
@@ -158,6 +172,7 @@ def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = 
     synonyms: tuple[tuple[str, ...], ...] = ()
     sources: dict[str, Texts] = {}
     small_talk: SmallTalk | None = None
+    not_ours: Questions | None = None
     files = sorted(content_dir.glob("*.yaml"))
     for path in files:
         display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
@@ -167,6 +182,9 @@ def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = 
             continue
         if path.name == SOURCES_FILE:
             sources = dict(validate(SourcesFile, data, display).sources)
+            continue
+        if path.name == NOT_OURS_FILE:
+            not_ours = validate(NotOursFile, data, display).questions
             continue
         if path.name == SMALLTALK_FILE:
             small_talk = SmallTalk(validate(SmallTalkFile, data, display))
@@ -195,4 +213,6 @@ def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = 
                 raise ContentError(
                     where[entry.id], f"entry {entry.id!r}", "related: an entry cannot relate to itself"
                 )
-    return KnowledgeBase(entries=entries, synonyms=synonyms, sources=sources, small_talk=small_talk)
+    return KnowledgeBase(
+        entries=entries, synonyms=synonyms, sources=sources, small_talk=small_talk, not_ours=not_ours
+    )

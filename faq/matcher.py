@@ -47,10 +47,11 @@ from rapidfuzz.distance import OSA
 
 from bot.basics.lang import Lang
 from faq.focus import focus
-from faq.knowledge import KnowledgeBase
+from faq.knowledge import KnowledgeBase, Questions
 from faq.language import detect_language
 from faq.smalltalk import Social
 from faq.text import (
+    ARABIZI_WORDS,
     STOPWORDS,
     arabizi_to_arabic,
     is_arabic,
@@ -74,6 +75,8 @@ W_POSTERIOR = 0.7
 W_COVERAGE = 0.3
 KNOWN_SHARE_POWER = 1.0
 COVERAGE_POWER = 0.5
+NOT_OURS = "~not-ours"  # the questions of not_ours.yaml, scored like an entry that is never answered
+NOT_OURS_MARGIN = 0  # abstain when the not-ours questions score at least the best entry plus this
 OTHER_AUDIENCE = 0.8  # an entry written for the other role (talent, employer) scores this much
 
 
@@ -116,6 +119,7 @@ class Matcher:
         margin: int = MARGIN,
     ) -> None:
         self.accept, self.suggest, self.margin = accept, suggest, margin
+        self.not_ours_margin = NOT_OURS_MARGIN
         self._small_talk = knowledge.small_talk
         self._concept_of_feature: dict[str, str] = {}
         self._concept_of_word: dict[str, str] = {}
@@ -135,16 +139,19 @@ class Matcher:
         self._variants: list[_Variant] = []
         known: set[str] = set()
         by_lang: dict[Lang, set[str]] = defaultdict(set)  # the words of each language's questions
-        for entry in knowledge:
-            for lang, questions in entry.questions.by_language():
+        asked_by: list[tuple[str, Questions]] = [(entry.id, entry.questions) for entry in knowledge]
+        if knowledge.not_ours is not None:
+            asked_by.append((NOT_OURS, knowledge.not_ours))
+        for faq_id, asked in asked_by:
+            for lang, questions in asked.by_language():
                 for question in questions:
                     normalized = normalize(question)
                     known.update(w for w in normalized.split() if w not in STOPWORDS)
                     by_lang[Lang.AR if lang == "arabizi" else Lang(lang)].update(normalized.split())
                     groups = self._features(normalized)
-                    self._variants.append(_Variant(entry.id, frozenset(_flat(groups))))
-        self._ids = [entry.id for entry in knowledge]
-        self._audience = {entry.id: entry.audience.value for entry in knowledge}
+                    self._variants.append(_Variant(faq_id, frozenset(_flat(groups))))
+        self._ids = [faq_id for faq_id, _ in asked_by]
+        self._audience = {entry.id: entry.audience.value for entry in knowledge} | {NOT_OURS: "both"}
         self._doc: dict[str, set[str]] = defaultdict(set)
         for variant in self._variants:
             self._doc[variant.faq_id].update(variant.features)
@@ -322,6 +329,12 @@ class Matcher:
         ):
             yield self._features(self._corrected(arabizi_to_arabic(normalized)))
             yield self._features(self._corrected(arabizi_to_arabic(normalized, long_vowels=True)))
+            # People mix English or French words in ("shu no3 el visa, single permit?").
+            latin = frozenset(
+                w for w in normalized.split() if w in self._known_word_set and w not in ARABIZI_WORDS
+            )
+            if latin:
+                yield self._features(self._corrected(arabizi_to_arabic(normalized, keep=latin)))
 
     def _best_reading(self, text: str) -> dict[str, float]:
         """Scores by entry, each from the reading of ``text`` that suits the entry best."""
@@ -352,6 +365,7 @@ class Matcher:
             for faq_id in scores:
                 if self._audience[faq_id] not in (audience, "both"):
                     scores[faq_id] *= OTHER_AUDIENCE
+        not_ours = scores.pop(NOT_OURS, 0.0)
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:3]
         candidates = tuple(Candidate(faq_id, round(100 * s)) for faq_id, s in ranked)
         normalized = normalize(question)
@@ -364,6 +378,9 @@ class Matcher:
             return Match(None, 0, lang, ())
         best = candidates[0]
         runner_up = candidates[1].score if len(candidates) > 1 else 0
+        if round(100 * not_ours) >= best.score + self.not_ours_margin:
+            # Closer to what the bot must not answer than to any entry: abstain, offer nothing.
+            return Match(None, best.score, lang, candidates)
         if best.score >= self.accept and best.score - runner_up >= self.margin:
             return Match(best.faq_id, best.score, lang, candidates)
         if best.score >= self.suggest:

@@ -99,7 +99,9 @@ STOPWORDS: frozenset[str] = frozenset(
     "shu sho chou esh eh ya3ne yaane ya3ni badde baddi bade bdi fiye fini fi 3am ra7 ra7 "
     "hayda haida hayde hek heik ma3 w wa b bi el il l al 3al 3a ana enta inta nahna ento "
     "hal ma mesh mish la2 eza iza law lo plz pls merci marhaba mar7aba ahla yalli elli "
-    "ma3o ma3a ma3na ma3kon ma3kom ma3on elo ela elna elkon elon".split()
+    "ma3o ma3a ma3na ma3kon ma3kom ma3on elo ela elna elkon elon li hay hayy ya3neh y3ne y3ni "
+    # Arabizi fillers as transliterated (ya3ne -> يعنه)
+    "يعنه يعنا يعن".split()
 )
 
 _EN = Stemmer.Stemmer("english")
@@ -262,11 +264,14 @@ def _arabizi_word(word: str, long_vowels: bool = False) -> str:
     return "".join(out)
 
 
-def arabizi_to_arabic(normalized: str, *, long_vowels: bool = False) -> str:
+def arabizi_to_arabic(
+    normalized: str, *, long_vowels: bool = False, keep: frozenset[str] = frozenset()
+) -> str:
     """A rough Arabic reading of Arabizi, good enough for fuzzy matching. Short vowels are not
     written; with ``long_vowels``, the other reading: o, u, i inside a word are long vowels
-    (و, ي) and a leading 2 is the Levantine qaf."""
-    words = [_arabizi_word(w, long_vowels) for w in normalized.split()]
+    (و, ي) and a leading 2 is the Levantine qaf. Words in ``keep`` (English or French words
+    mixed in: "shu el single permit") stay as they are."""
+    words = [w if w in keep else _arabizi_word(w, long_vowels) for w in normalized.split()]
     joined: list[str] = []
     for word in words:
         if joined and joined[-1] == "ال":

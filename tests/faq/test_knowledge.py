@@ -97,6 +97,7 @@ def test_a_source_missing_from_the_sources_file_is_refused(tmp_path: Path) -> No
     content.mkdir(parents=True)
     shutil.copy(BROKEN.parent / "broken" / "unknown_field.yaml", content / "x.yaml")
     (content / "x.yaml").write_text((content / "x.yaml").read_text().replace("    colour: blue\n", ""))
-    (content / "sources.yaml").write_text("schema: 1\nsources:\n  other.txt: {en: Another, fr: Un autre, ar: آخر}\n")
+    sources = "schema: 1\nsources:\n  other.txt: {en: Another, fr: Un autre, ar: آخر}\n"
+    (content / "sources.yaml").write_text(sources)
     with pytest.raises(ContentError, match=r"source: 'seed\.txt' is not listed in sources\.yaml"):
         load_knowledge(content)

@@ -7,6 +7,8 @@ measured by `dt4e-bot faq eval` and `make bench`, not here.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.basics.lang import Lang
@@ -80,6 +82,15 @@ def test_the_askers_role_weighs_the_ranking(matcher: Matcher) -> None:
     assert employer_only, neutral
     for entry in employer_only:
         assert as_talent.get(entry, 0) < neutral[entry]
+
+
+def test_a_near_miss_like_the_not_ours_questions_is_refused(matcher: Matcher) -> None:
+    """Questions that share words with entries but ask what no entry covers (not_ours.yaml)."""
+    assert matcher.match("can I ask for asylum in Sweden").faq_id is None
+    assert matcher.match("how much is a tourist visa to Italy").faq_id is None
+    assert matcher.match("shu hay el single permit ya3ne?").faq_id == "visa-type"
+    without = Matcher(dataclasses.replace(load_knowledge(), not_ours=None))
+    assert without.match("can I ask for asylum in Sweden").faq_id is not None, "the class is what refuses"
 
 
 OUT_OF_SCOPE = [
