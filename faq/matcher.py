@@ -77,6 +77,7 @@ KNOWN_SHARE_POWER = 1.0
 COVERAGE_POWER = 0.5
 NOT_OURS = "~not-ours"  # the questions of not_ours.yaml, scored like an entry that is never answered
 NOT_OURS_MARGIN = 0  # abstain when the not-ours questions score at least the best entry plus this
+FOCUS_UNKNOWN = 0.6  # the weight of unknown words in a long message's question, as a share
 OTHER_AUDIENCE = 0.8  # an entry written for the other role (talent, employer) scores this much
 
 
@@ -120,6 +121,8 @@ class Matcher:
     ) -> None:
         self.accept, self.suggest, self.margin = accept, suggest, margin
         self.not_ours_margin = NOT_OURS_MARGIN
+        self.focus_unknown = FOCUS_UNKNOWN
+        self.other_audience = OTHER_AUDIENCE
         self._small_talk = knowledge.small_talk
         self._concept_of_feature: dict[str, str] = {}
         self._concept_of_word: dict[str, str] = {}
@@ -263,18 +266,18 @@ class Matcher:
 
     # Scoring -------------------------------------------------------------------------------
 
-    def _weight(self, group: Group) -> float:
+    def _weight(self, group: Group, unknown: float = 1.0) -> float:
         """A word's weight: the IDF of its rarest known form; unknown words weigh the most."""
         known = [self._idf[f] for f in group if f in self._idf]
-        return max(known) if known else self._unknown_weight
+        return max(known) if known else self._unknown_weight * unknown
 
-    def _score(self, groups: Sequence[Group]) -> dict[str, float]:
+    def _score(self, groups: Sequence[Group], unknown: float = 1.0) -> dict[str, float]:
         """Scores by entry, 0-1, for the entries on the shortlist."""
         groups = list(dict.fromkeys(groups))[:MAX_FEATURES]
         known = [g for g in groups if any(f in self._idf for f in g)]
         if not known:
             return {}
-        weights = {g: self._weight(g) for g in groups}
+        weights = {g: self._weight(g, unknown) for g in groups}
         total = sum(weights.values())
         known_share = sum(weights[g] for g in known) / total
         # Coverage by entry, accumulated over the inverted index: the share of the question's
@@ -336,11 +339,12 @@ class Matcher:
             if latin:
                 yield self._features(self._corrected(arabizi_to_arabic(normalized, keep=latin)))
 
-    def _best_reading(self, text: str) -> dict[str, float]:
-        """Scores by entry, each from the reading of ``text`` that suits the entry best."""
+    def _best_reading(self, text: str, unknown: float = 1.0) -> dict[str, float]:
+        """Scores by entry, each from the reading of ``text`` that suits the entry best;
+        ``unknown`` scales the weight of words the knowledge base has never seen."""
         scores: dict[str, float] = {}
         for reading in self.readings(text):
-            for faq_id, score in self._score(reading).items():
+            for faq_id, score in self._score(reading, unknown).items():
                 scores[faq_id] = max(score, scores.get(faq_id, 0.0))
         return scores
 
@@ -360,11 +364,11 @@ class Matcher:
         scores = self._best_reading(question)
         asked = focus(question)
         if asked is not None:
-            scores = _with_focus(scores, self._best_reading(asked))
+            scores = _with_focus(scores, self._best_reading(asked, self.focus_unknown))
         if audience in ("talent", "employer"):
             for faq_id in scores:
                 if self._audience[faq_id] not in (audience, "both"):
-                    scores[faq_id] *= OTHER_AUDIENCE
+                    scores[faq_id] *= self.other_audience
         not_ours = scores.pop(NOT_OURS, 0.0)
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:3]
         candidates = tuple(Candidate(faq_id, round(100 * s)) for faq_id, s in ranked)

@@ -78,6 +78,10 @@ STOPWORDS: frozenset[str] = frozenset(
     "have has had having please hi hello hey thanks thank any some about into as so if then than "
     "get got tell know want need just also very really too again still yet ever even only maybe perhaps "
     "explain describe "
+    # English discourse words: they carry no topic, and unknown they would weigh the most
+    "actually exactly honestly basically simply plain words kindly currently already okay ok sure "
+    "someone somebody something anything anyone everything thing things guys dear sir madam "
+    "correct right understand understood wondering wonder possible "
     # French
     "le la les un une des du de d l au aux et ou mais est sont etre ete suis es sommes etes "
     "je tu il elle on nous vous ils elles me te se moi toi lui leur leurs mon ma mes ton ta tes "
@@ -85,12 +89,15 @@ STOPWORDS: frozenset[str] = frozenset(
     "quelles comment pourquoi est-ce en y a avez ai as ont peut peux pouvez faire fait dans sur "
     "pour par avec sans ne pas plus svp stp merci bonjour salut s il vous plait si donc alors aussi encore "
     "expliquer explique expliquez decrire decris decrivez "
+    "vraiment exactement simplement franchement honnetement deja actuellement quelqu quelque chose "
+    "choses mots mot juste bien svp cordialement madame monsieur possible comprendre compris "
     # Arabic (normalised forms)
     "في من الي علي عن مع هل ما ماذا لماذا كيف هو هي هم انا انت انتم نحن هذا هذه ذلك تلك "
     "التي الذي الذين او و ثم يا لو ان انه كان كانت يكون تكون اي ايه ايش شو شنو لي لك له لها "
     "لنا لكم عند عندي عندك اذا قد لا لم لن بعض كل ممكن فيني بدي بدنا بدك عم رح راح هيك هاد "
     "هاي هيدا هيدي اللي يلي مش مو منشان عشان علشان لحتي حتى يعني بس كمان طيب مرحبا شكرا "
     "من فضلك لو سمحت الله اخي اشرح اشرحلي اشرحي اشرحولي وضح وضحلي احكيلي "
+    "بالزبط بالضبط فعلا فعليا حقا حقيقه شي اشي شيء يا ريت لو سمحتو لو سمحتوا مشكورين "
     # prepositions carrying a pronoun ("with them", "in it", Levantine "to you")
     "معه معها معهم معنا معكم معكن معك معي عليه عليها عليهم علينا عليكم فيه فيها فيهم فينا فيكم "
     "منه منها منهم منا منكم عنه عنها عنهم عنا عنكم لهم لكم لكن الو الها الهم الكم الكن النا "
