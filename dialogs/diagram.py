@@ -1,10 +1,12 @@
 """A dialog drawn as a Mermaid flowchart, for content editors and reviewers.
 
 Information nodes are boxes, questions are rounded, quiz questions are hexagons (class ``quiz``),
-questions with an alert have a red border (class ``alert``); each label is the node id and the
-start of its text. Arrows follow ``next``; a choice with its own ``next`` gets an arrow labelled
-with the choice, a branch one labelled with its condition (``≤ 2``, ``≥ 9``, the answer's label),
-and an optional question a dotted arrow labelled "Skip" to where a skip goes (its ``next``).
+questions with an alert have a red border (class ``alert``), a checklist is a box with double
+sides (class ``checklist``) whose label ends with its number of items (``☑ 14``); each label is
+the node id and the start of its text. Arrows follow ``next``; a choice with its own ``next``
+gets an arrow labelled with the choice, a branch one labelled with its condition (``≤ 2``,
+``≥ 9``, the answer's label), and an optional question a dotted arrow labelled "Skip" to where
+a skip goes (its ``next``).
 Paste the output into any Mermaid viewer (GitHub renders ```` ```mermaid ```` blocks).
 """
 
@@ -16,6 +18,7 @@ from dialogs.model import YES, Ask, AskType, Branch, Dialog, Labels, Node, Via, 
 LABEL_CHARS = 40
 QUIZ_STYLE = "fill:#fff4d6,stroke:#b7791f"
 ALERT_STYLE = "stroke:#c53030,stroke-width:3px"
+CHECKLIST_STYLE = "fill:#e6fffa,stroke:#2c7a7b"
 
 # Words Mermaid reads as keywords; node ids are lower case, so the capitalised word is free.
 _RESERVED = frozenset({"end", "graph", "flowchart", "subgraph", "style", "class", "classdef", "click"})
@@ -47,6 +50,8 @@ def _shape(node: Node, label: str) -> str:
         return "{{" + label + "}}"
     if node.ask is not None:
         return "(" + label + ")"
+    if node.checklist is not None:
+        return "[[" + label + "]]"
     return "[" + label + "]"
 
 
@@ -75,7 +80,8 @@ def mermaid(dialog: Dialog, lang: Lang = Lang.EN, *, labels: Labels | None = Non
     words = labels if labels is not None else shipped_labels()
     lines = ["flowchart TD"]
     for node in dialog.nodes:
-        label = f'"{_escape(node.id)}: {_escape(shorten(node.say.get(lang)))}"'
+        items = f" ☑ {len(node.checklist)}" if node.checklist is not None else ""
+        label = f'"{_escape(node.id)}: {_escape(shorten(node.say.get(lang)))}{items}"'
         lines.append(f"    {_id(node.id)}{_shape(node, label)}")
     for node in dialog.nodes:
         for target, via in node.exits():
@@ -90,6 +96,7 @@ def mermaid(dialog: Dialog, lang: Lang = Lang.EN, *, labels: Labels | None = Non
     for name, style, members in (
         ("quiz", QUIZ_STYLE, [node for node in dialog.nodes if node.is_quiz]),
         ("alert", ALERT_STYLE, [node for node in dialog.nodes if node.ask and node.ask.alert]),
+        ("checklist", CHECKLIST_STYLE, [node for node in dialog.nodes if node.checklist is not None]),
     ):
         if members:
             lines.append(f"    classDef {name} {style}")

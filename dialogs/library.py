@@ -8,12 +8,14 @@ which are read first. Loading stops at the first fault with a
 field, the checks are:
 
 - the YAML parses and has no duplicate keys; no unknown or missing fields; ``schema: 1``;
-- the ``id`` is the file name; no two files share an id; no two modules share an ``order``;
-- a survey has a ``version`` (1 or more), a module has none;
+- the ``id`` is the file name; no two files share an id; no two modules of one ``audience``
+  share an ``order``;
+- a survey has a ``version`` (1 or more), a module has none; only a module has an ``audience``;
 - node ids are unique; ``start`` and every ``next`` (of a node, a choice or a branch) name a node;
 - every node is reachable from ``start`` (also through branches), and there is no cycle: every
   run of a dialog ends;
-- every text is in English, French and Arabic and uses only the allowed placeholders;
+- every text is in English, French and Arabic and uses only the allowed placeholders (a module's
+  ``{contact}``; none in a survey);
 - a quiz question's ``correct`` is one of its choices and it has an ``explanation``;
 - a choice has 2-6 choices, a multi 2-8; nps and yes_no have neither choices nor bounds;
   ``span`` and ``precision`` only on a date; ``skip`` and ``done`` are not choice ids where
@@ -25,6 +27,10 @@ field, the checks are:
   given (the app gives Telegram's 64 bytes), for every button a node can show: choices, values,
   yes/no, done, skip, and a date picker's longest (a day, ``2026-12-31``);
 - every node of a module or a survey names its ``source``;
+- a checklist is on a node without ``ask``, in a module (surveys show none), with 1 to 16 items
+  of one line each; each key of an item's ``when`` is the result of a ``choice`` (not a quiz),
+  ``yes_no`` or ``multi`` question that can come before the checklist's node, and each answer
+  listed is one that question can give;
 - each result key of a survey is in ``surveys/keys.yaml`` under the survey, with the type of its
   question and ``since`` no later than the survey's ``version`` (keys it no longer uses may stay);
 - the labels file has every label in every language, and the twelve months.
@@ -47,6 +53,7 @@ from dialogs.model import (
     LABELS_FILE,
     NO,
     SKIP,
+    WHEN_TYPES,
     YES,
     AskType,
     Branch,
@@ -54,6 +61,7 @@ from dialogs.model import (
     DialogKind,
     KeysFile,
     Labels,
+    ModuleAudience,
     Node,
     RegisteredKey,
     Via,
@@ -62,8 +70,14 @@ from dialogs.model import (
 
 KEYS_FILE = "surveys/keys.yaml"
 """The registry of survey result keys, relative to the content folder."""
-PLACEHOLDERS: frozenset[str] = frozenset()
-"""The placeholders texts may use (``{name}``); none yet."""
+CONTACT = "contact"
+"""``{contact}``: the deployment's contact channel, filled in when a module's step is shown."""
+PLACEHOLDERS: Mapping[DialogKind, frozenset[str]] = {
+    DialogKind.MODULE: frozenset({CONTACT}),
+    DialogKind.SURVEY: frozenset(),
+}
+"""The placeholders the texts of each kind of dialog may use (``{name}``): the module runner
+fills ``{contact}``; the survey runner fills none."""
 
 DIALOG = "dialog"
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -82,10 +96,19 @@ class DialogLibrary:
     labels: Labels | None = None
     """The standard button labels, for :func:`dialogs.engine.screen` (``None``: the shipped ones)."""
 
-    def modules(self) -> tuple[Dialog, ...]:
-        """The modules, in their ``order``."""
+    def modules(self, audience: ModuleAudience | None = ModuleAudience.TALENT) -> tuple[Dialog, ...]:
+        """The modules of ``audience`` in their ``order``: by default the talents' (the
+        pre-departure orientation); ``None``: every module, by audience then order."""
+        audiences = list(ModuleAudience)
         return tuple(
-            sorted((d for d in self.dialogs.values() if d.kind is DialogKind.MODULE), key=lambda d: d.order)
+            sorted(
+                (
+                    d
+                    for d in self.dialogs.values()
+                    if d.kind is DialogKind.MODULE and audience in (None, d.audience)
+                ),
+                key=lambda d: (audiences.index(d.audience), d.order),
+            )
         )
 
     def surveys(self) -> tuple[Dialog, ...]:
@@ -122,6 +145,7 @@ def _readable(fault: str, data: Any) -> str:
                 path = f"ask.choices.{choice_id}{choice[2]}"
         except (KeyError, IndexError, TypeError):
             pass
+    path = re.sub(r"^checklist\.(\d+)", lambda item: f"checklist #{int(item[1]) + 1}", path)
     parts = path.split(".") if path else []
     if parts and rest in (f"missing field {parts[-1]!r}", f"unknown field {parts[-1]!r}"):
         parts.pop()
@@ -165,13 +189,14 @@ def load_keys(path: Path, display: str) -> KeyRegistry:
 def parse_dialog(
     data: Any,
     display: str = "<dialog>",
-    placeholders: frozenset[str] = PLACEHOLDERS,
+    placeholders: frozenset[str] | None = None,
     button_data_bytes: int | None = None,
     keys: KeyRegistry | None = None,
 ) -> Dialog:
     """Validate one dialog's data (parsed YAML) and check it as a graph; raise :class:`ContentError`.
 
-    ``button_data_bytes``: the most bytes of button data the channels carry (none: no limit);
+    ``placeholders``: the placeholders its texts may use (none given: :data:`PLACEHOLDERS` for
+    its kind); ``button_data_bytes``: the most bytes of button data the channels carry (none: no limit);
     ``keys``: the registry a survey's result keys are checked against (none: not checked)."""
     if not isinstance(data, dict):
         found = "nothing" if data is None else f"a {type(data).__name__}"
@@ -197,13 +222,16 @@ def _exit_place(via: Via) -> str:
 
 def faults(
     dialog: Dialog,
-    placeholders: frozenset[str] = PLACEHOLDERS,
+    placeholders: frozenset[str] | None = None,
     button_data_bytes: int | None = None,
     keys: KeyRegistry | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Every fault of a validated dialog that needs more than one node to see, as ``(entry, fault)``.
 
-    With ``keys``, a survey's result keys are checked against the registry too."""
+    ``placeholders``: as for :func:`parse_dialog`. With ``keys``, a survey's result keys are
+    checked against the registry too."""
+    allowed = PLACEHOLDERS[dialog.kind] if placeholders is None else placeholders
+    note = "" if allowed or placeholders is not None else f" (a {dialog.kind.value} fills none)"
     seen: dict[str, int] = {}
     for index, node in enumerate(dialog.nodes, start=1):
         if node.id in seen:
@@ -231,12 +259,13 @@ def faults(
                 f"missing field 'source': every node of a {dialog.kind.value} names its source",
             )
         for place, texts in node.texts():
-            for fault in _placeholder_faults(texts, placeholders):
-                yield node_entry(node.id), f"{place}.{fault}"
+            for fault in _placeholder_faults(texts, allowed):
+                yield node_entry(node.id), f"{place}.{fault}{note}"
         if button_data_bytes is not None:
             yield from _button_faults(dialog.id, node, button_data_bytes)
-    for fault in _placeholder_faults(dialog.title, placeholders):
-        yield DIALOG, f"title.{fault}"
+    for fault in _placeholder_faults(dialog.title, allowed):
+        yield DIALOG, f"title.{fault}{note}"
+    yield from _checklist_faults(dialog)
     if keys is not None:
         yield from _key_faults(dialog, keys)
 
@@ -326,6 +355,67 @@ def _graph_faults(dialog: Dialog) -> Iterator[tuple[str, str]]:
         )
 
 
+def _leading_to(dialog: Dialog, node_id: str) -> set[str]:
+    """The nodes with a route to ``node_id`` (not counting itself, unless on a cycle)."""
+    before: dict[str, set[str]] = {}
+    for node in dialog.nodes:
+        for target, _via in node.exits():
+            before.setdefault(target, set()).add(node.id)
+    found: set[str] = set()
+    waiting = [node_id]
+    while waiting:
+        for source in before.get(waiting.pop(), ()):
+            if source not in found:
+                found.add(source)
+                waiting.append(source)
+    return found
+
+
+def _checklist_faults(dialog: Dialog) -> Iterator[tuple[str, str]]:
+    """A checklist is shown by modules only, and its items read answers given before it."""
+    asking = {node.result: node for node in dialog.nodes if node.result is not None}
+    results = ", ".join(asking) or "none"
+    for node in dialog.nodes:
+        if node.checklist is None:
+            continue
+        if dialog.kind is not DialogKind.MODULE:
+            yield (
+                node_entry(node.id),
+                f"checklist: only a module shows a checklist; a {dialog.kind.value} does not",
+            )
+            continue
+        earlier = _leading_to(dialog, node.id)
+        for number, item in enumerate(node.checklist, start=1):
+            for key, answers in (item.when or {}).items():
+                place = f"checklist #{number}.when.{key}"
+                question = asking.get(key)
+                if question is None or question.ask is None:
+                    yield node_entry(node.id), f"{place}: no question has result {key!r}; results: {results}"
+                    continue
+                ask = question.ask
+                if ask.type not in WHEN_TYPES or ask.is_quiz:
+                    what = "a quiz question" if ask.is_quiz else ask.type.article
+                    yield (
+                        node_entry(node.id),
+                        f"{place}: node {question.id!r} asks {what}; when reads the answers of"
+                        " choice (not a quiz), multi and yes_no questions",
+                    )
+                    continue
+                if question.id not in earlier:
+                    yield (
+                        node_entry(node.id),
+                        f"{place}: node {question.id!r} never comes before this node, so the item"
+                        " would never show: move the checklist after the question",
+                    )
+                possible = ask.possible_answers
+                for answer in answers:
+                    if answer not in possible:
+                        yield (
+                            node_entry(node.id),
+                            f"{place}: {answer!r} is not a possible answer; possible: {', '.join(possible)}",
+                        )
+
+
 def _placeholder_faults(texts: Texts, placeholders: frozenset[str]) -> Iterator[str]:
     allowed = ", ".join(f"{{{name}}}" for name in sorted(placeholders)) or "none"
     for lang, text in texts.items():
@@ -358,14 +448,15 @@ def _button_values(node: Node) -> Iterator[str]:
 
 def load_dialogs(
     content_dir: Path = CONTENT_DIR,
-    placeholders: frozenset[str] = PLACEHOLDERS,
+    placeholders: frozenset[str] | None = None,
     display_root: Path | None = None,
     button_data_bytes: int | None = None,
     keys_file: Path | None = None,
 ) -> DialogLibrary:
     """Load and check every ``**/*.yaml`` under ``content_dir``; raise :class:`ContentError` on a fault.
 
-    File names in messages are relative to ``display_root`` (default: the project root);
+    ``placeholders``: as for :func:`parse_dialog`. File names in messages are relative to
+    ``display_root`` (default: the project root);
     ``button_data_bytes`` is the channels' limit on button data (none: no limit); ``keys_file``
     the registry of survey result keys (default: ``surveys/keys.yaml`` in ``content_dir``; a
     missing registry is an empty one). The standard labels are ``labels.yaml`` in
@@ -383,7 +474,7 @@ def load_dialogs(
     keys = load_keys(keys_path, shown(keys_path))
     dialogs: dict[str, Dialog] = {}
     files: dict[str, str] = {}
-    orders: dict[int, str] = {}
+    orders: dict[tuple[ModuleAudience, int], str] = {}
     not_dialogs = {(content_dir / name).resolve() for name in (LABELS_FILE, KEYS_FILE)}
     paths = [path for path in sorted(content_dir.rglob("*.yaml")) if path.resolve() not in not_dialogs]
     if not paths:
@@ -406,11 +497,15 @@ def load_dialogs(
                 display, DIALOG, f"id: duplicate id {dialog.id!r} (also in {files[dialog.id]})"
             )
         if dialog.kind is DialogKind.MODULE:
-            if dialog.order in orders:
+            place = (dialog.audience, dialog.order)
+            if place in orders:
                 raise ContentError(
-                    display, DIALOG, f"order: {dialog.order} is also the order of {orders[dialog.order]}"
+                    display,
+                    DIALOG,
+                    f"order: {dialog.order} is also the order of {orders[place]}"
+                    f" (among the {dialog.audience.value} modules)",
                 )
-            orders[dialog.order] = display
+            orders[place] = display
         dialogs[dialog.id] = dialog
         files[dialog.id] = display
     return DialogLibrary(dialogs=dialogs, files=files, labels=labels)

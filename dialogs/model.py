@@ -7,7 +7,9 @@ File format (``schema: 1``), for content editors; one dialog per file, the file 
     kind: module                     # module | survey
     version: 1                       # surveys only, and required there: raise it when a question
                                      # changes (see dialogs/content/surveys/keys.yaml)
-    order: 2                         # position in the modules menu (unique among modules)
+    audience: talent                 # modules only: talent (the default) | employer
+    order: 2                         # position in the modules menu (unique among the modules
+                                     # of one audience)
     review: pending                  # pending | approved (by programme staff)
     title: {en: ..., fr: ..., ar: ...}
     start: intro                     # the first node
@@ -40,6 +42,15 @@ File format (``schema: 1``), for content editors; one dialog per file, the file 
           precision: day             # date only: day (default) | month (stored as 2026-03)
         result: quiz_languages       # the key staff reports show; required with ask, unique
         next: closing
+      - id: closing                  # a checklist (modules only, on a node without ask): after
+        say: {...}                   #   say, one line for each item that applies
+        source: ...
+        checklist:
+          - say: {en, fr, ar}        # one line, no line breaks
+            when: {country: belgium, permit: "no"}   # every key must hold (AND) ...
+          - say: {...}
+            when: {housing: [not_offered, undecided]}   # ... with one of these (OR)
+          - say: {...}               # no when: always shown
 
 The question types, as a user sees them and as a result is stored:
 
@@ -56,15 +67,34 @@ The question types, as a user sees them and as a result is stored:
   later pages), then a day; the ISO date (``2026-03-14``), or the month with ``precision: month``;
 - ``number``: typed, within ``min`` and ``max`` if set; ``text``: typed, up to 1,000 characters.
 
+Who sees a module: ``/modules`` lists the modules of the user's ``audience``: the talents' (the
+pre-departure orientation, and what a user with no role sees) or, for an employer, the employers'
+first and then the talents'. A module of any audience also opens from a button made for it
+(``ModuleButton(dialog_id)`` in :mod:`bot.core.features.modules`), such as the employers' menu's
+"Check my obligations" (``TOPICS`` in :mod:`bot.core.features`).
+
+A checklist ends a run with what applies to this user: each item is one line, shown (as
+``• line``, under the node's ``say``) when every result key of its ``when`` was answered with
+one of the answers listed, or always when it has no ``when``. ``when`` reads the answers of
+earlier ``choice`` (not a quiz), ``yes_no`` and ``multi`` questions of the same run (a multi
+meets it when one of the listed choices is ticked); a skipped question meets no ``when``. Write
+``yes`` and ``no`` as they are (YAML's true and false are read back as yes and no). At most 16
+items.
+
+Placeholders: a module's texts may say ``{contact}``, filled in with the deployment's contact
+channel (``DT4E_CONTACT``, or where to find it) when shown; never write an address, phone number
+or fee yourself. Survey texts take no placeholders.
+
 A survey looks the same with ``kind: survey`` and its ``version``; each of its result keys is
 registered in ``dialogs/content/surveys/keys.yaml`` (see :class:`KeysFile`). The standard button
 labels (yes, no, skip, done, the date picker's) are in ``dialogs/content/labels.yaml``
 (:class:`Labels`).
 
 This module checks what one node or one field can check on its own (ids, translations, button
-labels, the shape of an ``ask``, its branches and alert). What needs the whole graph (links,
-reachability, cycles, duplicate ids and result keys, sources, placeholders, button data, the
-key registry) is checked by :mod:`dialogs.library` when the files are loaded.
+labels, the shape of an ``ask``, its branches and alert, the shape of a checklist). What needs the
+whole graph (links, reachability, cycles, duplicate ids and result keys, sources, placeholders,
+button data, the key registry, what a checklist's ``when`` reads) is checked by
+:mod:`dialogs.library` when the files are loaded.
 """
 
 from __future__ import annotations
@@ -88,6 +118,7 @@ from pydantic import (
 
 from bot.basics.content import StrictModel, Texts, read_yaml, validate
 from bot.basics.errors import ContentError
+from bot.basics.lang import Lang
 
 SCHEMA_VERSION = 1
 MAX_LABEL_CHARS = 30
@@ -158,6 +189,14 @@ Label = Annotated[Texts, AfterValidator(_fits_a_button)]
 class DialogKind(StrEnum):
     MODULE = "module"
     SURVEY = "survey"
+
+
+class ModuleAudience(StrEnum):
+    """Whose ``/modules`` list shows a module (the values are the user roles')."""
+
+    TALENT = "talent"
+    """The talents' pre-departure orientation; also what a user with no role sees."""
+    EMPLOYER = "employer"
 
 
 class AskType(StrEnum):
@@ -397,6 +436,71 @@ class Ask(StrictModel):
 Via = Choice | Branch | None
 """What leads along an exit: a choice with its own next, a branch, or ``None`` (the node's next)."""
 
+MAX_CHECKLIST_ITEMS = 16
+BULLET = "• "
+"""What a checklist line starts with."""
+WHEN_TYPES = (AskType.CHOICE, AskType.YES_NO, AskType.MULTI)
+"""The questions whose answers a checklist's ``when`` reads (a choice that is not a quiz)."""
+
+
+def _one_line(value: Texts) -> Texts:
+    for lang, text in value.items():
+        if "\n" in text or "\r" in text:
+            raise ValueError(f"{lang.value}: a checklist item is one line: remove the line break")
+    return value
+
+
+OneLine = Annotated[Texts, AfterValidator(_one_line)]
+
+
+def _answer_id(value: object) -> object:
+    """YAML reads ``yes`` and ``no`` as true and false: read them back as the answers they mean."""
+    if isinstance(value, bool):
+        return YES if value else NO
+    return value
+
+
+class ChecklistItem(StrictModel):
+    """One line of a checklist, shown when every result key of ``when`` was answered with one
+    of the answers listed for it (no ``when``: always)."""
+
+    say: OneLine
+    when: dict[NodeId, tuple[NodeId, ...]] | None = None
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _answers_as_lists(cls, value: object) -> object:
+        """``{country: belgium}`` means ``{country: [belgium]}``; yes and no stay words."""
+        if not isinstance(value, dict):
+            return value
+        return {
+            key: [_answer_id(item) for item in answers]
+            if isinstance(answers, list | tuple)
+            else [_answer_id(answers)]
+            for key, answers in value.items()
+        }
+
+    @field_validator("when")
+    @classmethod
+    def _not_empty(cls, value: dict[str, tuple[str, ...]] | None) -> dict[str, tuple[str, ...]] | None:
+        if value is None:
+            return value
+        if not value:
+            raise ValueError("empty: name a result key and its answers, or leave when out (always shown)")
+        for key, answers in value.items():
+            if not answers:
+                raise ValueError(f"{key}: list the answers that show the item")
+        return value
+
+    def applies(self, answers: Mapping[str, str]) -> bool:
+        """Whether the item is shown, given the categories of this run's answers by result key
+        (a multi's are its ticked ids joined by ``,``)."""
+        for key, wanted in (self.when or {}).items():
+            given = answers.get(key)
+            if given is None or not set(given.split(",")) & set(wanted):
+                return False
+        return True
+
 
 class Node(StrictModel):
     """One step: something said, optionally a question, and where to go next."""
@@ -408,6 +512,7 @@ class Node(StrictModel):
     link: Url | None = None
     ask: Ask | None = None
     result: NodeId | None = None
+    checklist: tuple[ChecklistItem, ...] | None = None
     next: NodeId | None = None
 
     @field_validator("source")
@@ -423,7 +528,21 @@ class Node(StrictModel):
             raise ValueError("a node with ask needs a result key (result: ...) for staff reports")
         if self.ask is None and self.result is not None:
             raise ValueError("result is only for a node with ask")
+        if self.checklist is not None:
+            if self.ask is not None:
+                raise ValueError("checklist is for a node without ask: put it on a node after the questions")
+            if not 1 <= len(self.checklist) <= MAX_CHECKLIST_ITEMS:
+                raise ValueError(
+                    f"checklist: a checklist has 1 to {MAX_CHECKLIST_ITEMS} items, not {len(self.checklist)}"
+                )
         return self
+
+    def message(self, lang: Lang, answers: Mapping[str, str] | None = None) -> str:
+        """What the node says in ``lang``: ``say``, then a line for each checklist item that
+        applies to ``answers`` (the categories of this run's answers by result key)."""
+        text = self.say.get(lang)
+        lines = [BULLET + item.say.get(lang) for item in self.checklist or () if item.applies(answers or {})]
+        return "\n\n".join([text, "\n".join(lines)]) if lines else text
 
     @property
     def is_quiz(self) -> bool:
@@ -449,6 +568,8 @@ class Node(StrictModel):
                 yield f"ask.choices.{choice.id}.label", choice.label
             if self.ask.explanation is not None:
                 yield "ask.explanation", self.ask.explanation
+        for number, item in enumerate(self.checklist or (), start=1):
+            yield f"checklist #{number}.say", item.say
 
 
 class Dialog(StrictModel):
@@ -459,6 +580,7 @@ class Dialog(StrictModel):
     id: DialogId
     kind: DialogKind
     version: int | None = Field(default=None, ge=1)
+    audience: ModuleAudience = ModuleAudience.TALENT
     order: int = Field(ge=1)
     review: Literal["pending", "approved"]
     title: Texts
@@ -483,6 +605,10 @@ class Dialog(StrictModel):
             )
         if self.kind is DialogKind.MODULE and self.version is not None:
             raise ValueError("version: only a survey has a version; remove it from this module")
+        if self.kind is DialogKind.SURVEY and self.audience is not ModuleAudience.TALENT:
+            raise ValueError(
+                "audience: only a module has an audience; a survey goes to those the staff push it to"
+            )
         return self
 
     @cached_property

@@ -131,7 +131,11 @@ def _check() -> int:
     small_talk = "small talk" if knowledge.small_talk else "no small talk file"
     print(f"ok: FAQ: {len(knowledge)} entries, {len(knowledge.synonyms)} synonym groups, {small_talk}")
     library = load_content()
-    print(f"ok: dialogs: {len(library.modules())} modules, {len(library.surveys())} surveys")
+    talents, everyone = len(library.modules()), len(library.modules(None))
+    print(
+        f"ok: dialogs: {talents} modules for talents, {everyone - talents} for employers, "
+        f"{len(library.surveys())} surveys"
+    )
     return 0
 
 

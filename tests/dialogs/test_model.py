@@ -15,7 +15,16 @@ from bot.basics.errors import ContentError
 from bot.basics.lang import Lang
 from bot.channels.telegram.render import BUTTON_DATA_BYTES
 from dialogs.library import CONTENT_DIR, KEYS_FILE, DialogLibrary, KeyRegistry, load_dialogs, parse_dialog
-from dialogs.model import LABELS_FILE, AskType, Dialog, DialogKind, KeysFile, RegisteredKey, shipped_labels
+from dialogs.model import (
+    LABELS_FILE,
+    AskType,
+    Dialog,
+    DialogKind,
+    KeysFile,
+    ModuleAudience,
+    RegisteredKey,
+    shipped_labels,
+)
 
 BROKEN = Path(__file__).parent / "broken"
 FIXTURE_KEYS = Path(__file__).parent / "fixture-keys.yaml"
@@ -48,7 +57,7 @@ def test_the_shipped_modules_load() -> None:
 
 def test_the_library_finds_dialogs_by_id() -> None:
     library = load_dialogs()
-    assert len(library) == 7
+    assert len(library) == 8
     assert [s.id for s in library.surveys()] == ["talent-follow-up", "employer-follow-up"]
     assert "living-in-belgium" in library
     assert "nowhere" not in library
@@ -56,8 +65,18 @@ def test_the_library_finds_dialogs_by_id() -> None:
     living = library.get("living-in-belgium")
     assert living is not None
     assert living.title.get(Lang.FR) == "Vivre en Belgique"
-    assert {d.id for d in library} == {m.id for m in library.modules()} | {s.id for s in library.surveys()}
+    everything = {m.id for m in library.modules(None)} | {s.id for s in library.surveys()}
+    assert {d.id for d in library} == everything
     assert library.labels == shipped_labels()
+
+
+def test_modules_are_listed_by_audience() -> None:
+    library = load_dialogs()
+    talents = [m.id for m in library.modules()]
+    assert talents == [m.id for m in library.modules(ModuleAudience.TALENT)]
+    assert [m.id for m in library.modules(ModuleAudience.EMPLOYER)] == ["employer-obligations-check"]
+    assert [m.id for m in library.modules(None)] == [*talents, "employer-obligations-check"]
+    assert all(m.audience is ModuleAudience.TALENT for m in library.modules())
 
 
 def test_the_shipped_labels_are_in_every_language() -> None:
@@ -394,8 +413,26 @@ def test_every_node_names_its_source(kind: str) -> None:
 def test_allowed_placeholders_pass_and_others_fail() -> None:
     data = small(title={"en": "Hi {name}", "fr": "Salut {name}", "ar": "أهلا {name}"})
     assert parse_dialog(data, placeholders=frozenset({"name"})).title.en == "Hi {name}"
-    with pytest.raises(ContentError, match=r"title.en: unknown placeholder \{name\}; allowed: none"):
+    with pytest.raises(
+        ContentError, match=r"title.en: unknown placeholder \{name\}; allowed: none \(a survey fills none\)"
+    ):
         parse_dialog(data)
+
+
+def test_a_module_may_say_contact_and_a_survey_may_not() -> None:
+    says = {"en": "Ask {contact}", "fr": "Demandez : {contact}", "ar": "اسألوا: {contact}"}
+    data = small()
+    data["nodes"][0] = {**data["nodes"][0], "say": says}
+    module = {k: v for k, v in {**data, "kind": "module"}.items() if k != "version"}
+    assert parse_dialog(module).nodes[0].say.en == "Ask {contact}"
+    with pytest.raises(ContentError) as caught:
+        parse_dialog(data, "survey.yaml")
+    assert (caught.value.entry, caught.value.fault) == (
+        "node 'intro'",
+        "say.en: unknown placeholder {contact}; allowed: none (a survey fills none)",
+    )
+    with pytest.raises(ContentError, match=r"unknown placeholder \{name\}; allowed: \{contact\}$"):
+        parse_dialog({**module, "title": {"en": "{name}", "fr": "{name}", "ar": "{name}"}})
 
 
 def test_every_cycle_is_refused_even_through_a_choice() -> None:
