@@ -57,6 +57,7 @@ from dialogs.model import YES as YES
 from dialogs.model import (
     Ask,
     AskType,
+    Choice,
     Dialog,
     Labels,
     Node,
@@ -225,12 +226,15 @@ def screen(
     selection: tuple[str, ...] = (),
     now: datetime | None = None,
     labels: Labels | None = None,
+    answers: Mapping[str, str] | None = None,
 ) -> Screen:
     """What to show at ``position`` in ``lang``; :class:`StalePosition` if its node is gone.
 
     ``selection`` is the open question's selection (see :class:`Outcome`); ``now`` the time of
     the user (the date picker offers months around it; ``None``: no date buttons, the date is
-    typed); ``labels`` the standard button labels (default: ``dialogs/content/labels.yaml``)."""
+    typed); ``labels`` the standard button labels (default: ``dialogs/content/labels.yaml``);
+    ``answers`` the categories of this run's answers by result key (as ``previous`` for
+    :func:`advance`), which a checklist's items are shown by (:meth:`~dialogs.model.Node.message`)."""
     if is_stale(dialog, position):
         raise StalePosition(position)
     node = dialog.node(position.node_id)
@@ -239,7 +243,7 @@ def screen(
     if node.ask is not None:
         rows, picker = _buttons(dialog.id, node.id, node.ask, lang, tuple(selection), now, labels)
     return Screen(
-        text=node.say.get(lang),
+        text=node.message(lang, answers),
         kind=_kind(node),
         choices=tuple(button for row in rows for button in row),
         step=dialog.step_of(node.id),
@@ -408,6 +412,65 @@ def _small_number(typed: str) -> int | None:
     return int(typed) if typed.isdecimal() and len(typed) < 3 else None
 
 
+# Numbers written as words, folded (see fold), in English, French, Arabic, Levantine and Arabizi:
+# a choice labelled "Three", "trois" or "ثلاث" is the number 3, and so is a typed "ثلاثة".
+_NUMBER_WORDS: dict[str, int] = {
+    fold(word): number
+    for number, words in enumerate(
+        (
+            "zero zéro صفر sifr",
+            "one un une واحد واحدة wa7ad wahad",
+            "two deux اثنان اثنين اثنتان اثنتين ثنتين اتنين تنين tnen tnein itnen",
+            "three trois ثلاث ثلاثة تلات تلاتة tlete tleteh talata",
+            "four quatre أربع أربعة اربع اربعة arba3 arba3a",
+            "five cinq خمس خمسة khamse khamsa",
+            "six ستة ست sitte setteh",
+            "seven sept سبع سبعة sab3a sab3",
+            "eight huit ثمان ثماني ثمانية تمانية تمنة tmene tmenye",
+            "nine neuf تسع تسعة tis3a tes3a",
+            "ten dix عشر عشرة 3ashra 3ashara",
+        )
+    )
+    for word in words.split()
+}
+
+
+def _number_of(typed: str) -> int | None:
+    """A folded answer or label that is a whole number: digits, or a number word."""
+    if typed.isdecimal() and len(typed) <= MAX_NUMBER_CHARS:
+        return int(typed)
+    return _NUMBER_WORDS.get(typed)
+
+
+def _numbered(ask: Ask, lang: Lang) -> dict[int, Choice] | None:
+    """The choices by the number their label is ("3", "٣", "Three", "ثلاث"), when every label is
+    a different number; else ``None``."""
+    numbered: dict[int, Choice] = {}
+    for choice in ask.choices:
+        number = _number_of(fold(choice.label.get(lang)))
+        if number is None or number in numbered:
+            return None
+        numbered[number] = choice
+    return numbered or None
+
+
+def _typed_choice(ask: Ask, typed: str, lang: Lang) -> Choice | None:
+    """The choice a folded answer names: its label in ``lang``; or, when the labels are
+    numbers, the choice of the number typed (in digits or words: "3" is the choice "Three",
+    not the third button); else a one- or two-digit place (1, 2 ...)."""
+    if not typed:
+        return None
+    for choice in ask.choices:
+        if fold(choice.label.get(lang)) == typed:
+            return choice
+    numbered = _numbered(ask, lang)
+    if numbered is not None:
+        number = _number_of(typed)
+        return None if number is None else numbered.get(number)
+    place = _small_number(typed)
+    return ask.choices[place - 1] if place is not None and 1 <= place <= len(ask.choices) else None
+
+
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DMY_DATE = re.compile(r"^(\d{1,2})([/.])(\d{1,2})\2(\d{4}|\d{2})$")
 _ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -500,13 +563,7 @@ def _read(
     ):
         return _SKIPPED
     if ask.type is AskType.CHOICE:
-        choice = ask.choice(value) if answer.from_button else None
-        if choice is None and not answer.from_button:
-            typed = fold(value)
-            choice = next((c for c in ask.choices if fold(c.label.get(lang)) == typed), None)
-            place = _small_number(typed)
-            if choice is None and place is not None and 1 <= place <= len(ask.choices):
-                choice = ask.choices[place - 1]
+        choice = ask.choice(value) if answer.from_button else _typed_choice(ask, fold(value), lang)
         if choice is None:
             return Problem.NOT_A_CHOICE
         if ask.correct is None:
@@ -585,7 +642,7 @@ def _read_multi(
         return _finish_multi(ask, ticked)
     whole = _typed_choice(ask, typed, lang)
     if whole is not None:
-        return _finish_multi(ask, {whole})
+        return _finish_multi(ask, {whole.id})
     words = typed.split(" ")
     parts = words if all(word.isdecimal() for word in words) else _LIST_SEPARATORS.split(value)
     picked: set[str] = set()
@@ -593,22 +650,11 @@ def _read_multi(
         folded = fold(part)
         if not folded:
             continue
-        choice_id = _typed_choice(ask, folded, lang)
-        if choice_id is None:
+        choice = _typed_choice(ask, folded, lang)
+        if choice is None:
             return Problem.NOT_A_CHOICE
-        picked.add(choice_id)
+        picked.add(choice.id)
     return _finish_multi(ask, picked) if picked else Problem.NOT_A_CHOICE
-
-
-def _typed_choice(ask: Ask, typed: str, lang: Lang) -> str | None:
-    """The choice a folded answer names: its label in ``lang``, or its place (1, 2 ...)."""
-    if not typed:
-        return None
-    for choice in ask.choices:
-        if fold(choice.label.get(lang)) == typed:
-            return choice.id
-    place = _small_number(typed)
-    return ask.choices[place - 1].id if place is not None and 1 <= place <= len(ask.choices) else None
 
 
 def _finish_multi(ask: Ask, ticked: set[str]) -> _Accepted | Problem:

@@ -9,11 +9,17 @@ Each command is declared once, in :data:`bot.core.features.COMMANDS`::
         help=N_("pre-departure orientation modules"),     # its line in /help
         menu_entry=N_("pre-departure orientation modules"),  # Telegram's command menu
         button=N_("Pre-departure modules"), row=1,   # its button in the main menu
+        menus=frozenset({Menu.NEUTRAL, Menu.TALENT}),  # the main menus that show the button
     )
 
 The texts are gettext message ids (``N_`` marks them for extraction), translated in
 ``locales/``. Who may use a command is its ``audience``: anyone, a participant (bound by an
 invitation), or staff; everyone else gets the same line as for an unknown command.
+
+What the main menu offers follows the user's role: each command's button is on the
+:class:`Menu` of the roles named by its ``menus`` (it stays usable by anyone it is ``allowed``
+to: a role changes what is offered, not what may be typed), and each role's menu adds its
+:class:`Topic` buttons (:data:`bot.core.features.TOPICS`): an FAQ answer or a guided dialog.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.basics.lang import Lang
+from bot.core.state import Role
 
 if TYPE_CHECKING:
     from bot.core.scope import Handler
@@ -40,6 +47,22 @@ class Audience(StrEnum):
     ANYONE = "anyone"
     PARTICIPANT = "participant"
     STAFF = "staff"
+
+
+class Menu(StrEnum):
+    """The main menu a user sees: their role's, or the neutral one while no role is chosen."""
+
+    NEUTRAL = "neutral"
+    TALENT = "talent"
+    EMPLOYER = "employer"
+
+    @classmethod
+    def of(cls, role: Role | None) -> Menu:
+        return cls.NEUTRAL if role is None else cls(role.value)
+
+
+EVERY_MENU: frozenset[Menu] = frozenset(Menu)
+ROLE_MENUS: frozenset[Menu] = frozenset({Menu.TALENT, Menu.EMPLOYER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +83,32 @@ class ChatCommand:
     """The menu button's data key when it differs from the name (stable: old buttons keep working)."""
     slash: bool = True
     """Reachable by typing ``/name``; ``False`` for a menu button only."""
+    menus: frozenset[Menu] = EVERY_MENU
+    """The main menus that show its button (every one unless it says otherwise)."""
 
     @property
     def button_key(self) -> str:
         return self.key or self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A button of one role's main menu that opens content directly rather than a command:
+    an FAQ entry's answer (``faq_id``, labelled with the entry's first question in the user's
+    language) or a guided dialog (``dialog_id``, labelled ``label``, a message id), opened as a
+    module is. A topic whose entry or dialog is not loaded is not shown."""
+
+    row: int
+    """The main-menu row its button is on (among the commands' rows)."""
+    faq_id: str = ""
+    dialog_id: str = ""
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if bool(self.faq_id) == bool(self.dialog_id):
+            raise ValueError("a topic opens either an FAQ entry (faq_id) or a dialog (dialog_id)")
+        if self.dialog_id and not self.label:
+            raise ValueError(f"topic {self.dialog_id!r}: a dialog's button needs a label")
 
 
 def allowed(command: ChatCommand, *, staff: bool, participant: bool) -> bool:

@@ -25,6 +25,7 @@ from bot.core.features import (
     privacy,
     staff,
     surveys,
+    typed_words,
 )
 from bot.core.inbound import (
     ButtonPressed,
@@ -95,6 +96,8 @@ def _on_text(state: ConversationState, scope: Scope, text: str) -> ConversationS
         return typed
     if (audience := staff.audience_typed(state, scope, text)) is not None:
         return audience
+    if (commanded := typed_words.run_command(state, scope, text)) is not None:  # "help", "menu" in words
+        return commanded
     if state.active_survey and (answered := surveys.answer_text(state, scope, text)) is not None:
         return answered
     if state.active_module and (answered := modules.answer_text(state, scope, text)) is not None:
@@ -110,7 +113,7 @@ def _on_press(state: ConversationState, scope: Scope, data: str) -> Conversation
         case onboarding.LanguageButton(lang=lang):
             return onboarding.set_language(state, scope, lang)
         case onboarding.RoleButton(role=role):
-            return onboarding.set_role(state, scope, role)
+            return onboarding.role_pressed(state, scope, role)
         case menu.MenuButton(item=item):
             command = commands.by_key(scope.ctx.commands, item)
             return menu.run(state, scope, command) if command is not None else menu.expired(state, scope)

@@ -24,6 +24,7 @@ class Awaiting(StrEnum):
     """What the bot asked last, so a typed answer can be read in context."""
 
     LANGUAGE = "language"
+    START_LANGUAGE = "start_language"  # the language at /start: the role question follows
     ROLE = "role"
     AUDIENCE = "audience"  # staff: who should get the survey being pushed
 

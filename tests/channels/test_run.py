@@ -113,7 +113,12 @@ def test_bad_webhook_arguments_are_one_line_and_status_2(
 async def test_a_rejected_token_is_one_line_without_the_token(tmp_path: Path) -> None:
     async with FakeTelegram(token="123:right") as tg:
         result = await asyncio.to_thread(
-            dt4e_run, tmp_path, "--channel", "ptb", DT4E_TELEGRAM_API_BASE=tg.base_url
+            dt4e_run,
+            tmp_path,
+            "--channel",
+            "ptb",
+            DT4E_TELEGRAM_API_BASE=tg.base_url,
+            DT4E_CONTACT="dt4e@example.org",
         )
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()

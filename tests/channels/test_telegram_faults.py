@@ -361,7 +361,7 @@ async def test_a_restart_in_the_middle_of_a_conversation_continues_it(
     sent = texts(tg, USER)
     assert len(sent) == 6, "no update answered twice, none lost"
     assert "Je réponds aux questions" in sent[3], "/help answered in the language chosen before"
-    assert sent[4].startswith("Merci. Je vous répondrai en tant qu'employeur")
+    assert sent[4].startswith("Merci. Je vous répondrai comme à un employeur")
     assert sent[5] == "Que souhaitez-vous faire ?"
     row = await user_row(db, USER)
     assert (row.language, row.role) == ("fr", "employer")
@@ -500,7 +500,7 @@ async def test_the_command_menu_is_published_in_every_language(
         _ = context.i18n.for_lang(lang)
         assert tg.commands_for(language_code=code) == [(c.name, _(c.menu_entry)) for c in shown], code
     names = [name for name, _ in tg.commands_for(language_code="fr")]
-    assert names == ["start", "menu", "language", "help", "modules", "human", "privacy"]
+    assert names == ["start", "menu", "language", "role", "help", "modules", "human", "privacy"]
     assert tg.commands_for(language_code="ar") != tg.commands_for(language_code="en")
     assert all("scope" not in c for c in tg.calls_to("setMyCommands")), "no staff: no staff menus"
 

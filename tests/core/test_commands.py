@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.basics.lang import Lang
-from bot.core.commands import Audience, ChatCommand, command_menus
+from bot.core.commands import Audience, ChatCommand, Menu, command_menu, command_menus
 from bot.core.context import Context
 from bot.core.dispatch import handle
 from bot.core.features import COMMANDS, menu
 from bot.core.features.menu import MenuButton
 from bot.core.inbound import UserRef
-from bot.core.state import ConversationState, Turn
+from bot.core.state import ConversationState, Role, Turn
 from tests.inputs import inbound
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -116,3 +116,26 @@ def test_staff_menus_are_published_only_when_there_are_staff_commands(extended: 
 def test_old_menu_buttons_keep_working(context: Context) -> None:
     """``menu:main`` has opened the main menu since the first release."""
     assert only_text(run(context, press="menu:main")) == "What would you like to do?"
+
+
+DEADLINES = ChatCommand(
+    "deadlines", menu.show_help, button="Deadlines", row=5, menus=frozenset({Menu.EMPLOYER}), slash=False
+)
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"), [(None, False), (Role.TALENT, False), (Role.EMPLOYER, True)], ids=str
+)
+def test_a_commands_button_is_on_the_menus_it_names(context: Context, role: Role | None, shown: bool) -> None:
+    with_deadlines = replace(context, commands=(*COMMANDS, DEADLINES))
+    state = ConversationState(language=Lang.EN, role=role)
+    [reply] = run(with_deadlines, "/menu", state=state).replies
+    assert ("menu:deadlines" in [b.data for row in reply.buttons for b in row]) is shown
+    pressed = run(with_deadlines, press="menu:deadlines", state=state)
+    assert only_text(pressed) != UNKNOWN, "a menu shows what suits the role; it refuses nothing"
+
+
+def test_the_role_can_be_changed_by_command_from_every_menu(context: Context) -> None:
+    entries = command_menu(COMMANDS, context.i18n.for_lang(Lang.EN), [Audience.ANYONE])
+    assert ("role", "change your role: candidate or employer") in entries
+    assert "/role change your role: candidate or employer" in only_text(run(context, "/help"))

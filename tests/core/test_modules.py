@@ -1,10 +1,12 @@
 """Guided modules in the conversation, on the real service and database: results stored once,
-stale buttons, typed answers, and a restart in the middle of a module."""
+stale buttons, typed answers, typed "next" and "I don't know", and a restart in the middle of a
+module."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -93,10 +95,21 @@ async def test_finishing_a_module_stores_completion_and_score(
 
 async def test_a_typed_answer_by_label_or_number_counts(store: SqlStore, context: Context) -> None:
     service = ConversationService(store, context)
-    replies = await walk_to_first_quiz(service, context)
+    replies = await walk_to_first_quiz(service, context)  # 911, 112 or 999?
     assert step_buttons(replies)
-    answered = await service.handle(say("1"))
-    assert any(r.text.startswith(("Correct!", "Not quite.")) for r in answered)
+    answered = await service.handle(say("112"))
+    assert answered[0].text.startswith("Correct!")
+
+
+async def test_a_typed_number_that_is_no_choice_asks_again_and_counts_nothing(
+    store: SqlStore, engine: AsyncEngine, context: Context
+) -> None:
+    service = ConversationService(store, context)
+    quiz = await walk_to_first_quiz(service, context)
+    replies = await service.handle(say("2"))  # the labels are numbers: not "the second button"
+    assert [r.text for r in replies] == ["Please choose one of the options.", quiz[-1].text]
+    assert step_buttons(replies) == step_buttons(quiz)
+    assert await results(engine) == []
 
 
 async def test_a_question_typed_at_a_quiz_step_is_answered_and_the_quiz_waits(
@@ -138,3 +151,140 @@ async def test_the_faq_answer_about_the_modules_offers_them(store: SqlStore, con
     assert [b.data for b in answer.buttons[0]] == [MenuButton("modules").pack()]
     listing = await service.handle(press(MenuButton("modules").pack()))
     assert len(listing[0].buttons) == 5
+
+
+# Typed navigation words: "next" does what the Next button does; at a question it asks again.
+
+NEXT_WORDS = [
+    ("en", "next"),
+    ("en", "Continue."),
+    ("en", "ok next"),
+    ("en", "next please 👍"),
+    ("fr", "suivant"),
+    ("fr", "continuer"),
+    ("fr", "La suite !"),
+    ("ar", "التالي"),
+    ("ar", "متابعة"),
+    ("ar", "تابع"),
+    ("ar", "كمّل"),
+    ("ar", "كمــل ➡️"),
+    ("ar", "يلا"),
+    ("ar", "yalla"),
+    ("ar", "Yallah"),
+    ("ar", "kammel"),
+]
+
+
+def speak(text: str, hint: str) -> Inbound:
+    return inbound(ANN, AT, text=text, hint=hint)
+
+
+@pytest.mark.parametrize(("hint", "word"), NEXT_WORDS)
+async def test_a_typed_next_word_does_what_the_next_button_does(
+    hint: str, word: str, store: SqlStore, engine: AsyncEngine, context: Context
+) -> None:
+    typing = ConversationService(store, context)
+    pressing = ConversationService(SqlStore(engine), context)
+    opened = await typing.handle(inbound(ANN, AT, press=ModuleButton(MODULE).pack(), hint=hint))
+    by_word = await typing.handle(speak(word, hint))
+    other = UserRef("telegram", "43")
+    await pressing.handle(inbound(other, AT, press=ModuleButton(MODULE).pack(), hint=hint))
+    by_button = await pressing.handle(inbound(other, AT, press=step_buttons(opened)[0], hint=hint))
+    assert [(r.text, r.buttons) for r in by_word] == [(r.text, r.buttons) for r in by_button]
+    assert by_word[0].text != opened[0].text  # the next step, not the same one again
+
+
+async def test_a_typed_next_on_the_last_step_finishes_the_module(
+    store: SqlStore, engine: AsyncEngine, context: Context
+) -> None:
+    assert context.dialogs is not None
+    dialog = context.dialogs.get(MODULE)
+    assert dialog is not None
+    service = ConversationService(store, context)
+    await service.handle(press(ModuleButton(MODULE).pack()))
+    *steps, last = dialog.path()
+    for node in steps:
+        value = node.ask.correct if node.ask is not None and node.ask.correct else "next"
+        await service.handle(press(StepButton(MODULE, node.id, value).pack()))
+    assert last.ask is None
+    finished = await service.handle(say("next"))
+    assert "You have finished the module" in finished[-1].text
+    assert (await results(engine))[-1][0] == "completed"
+
+
+@pytest.mark.parametrize("word", ["next", "continue", "suivant", "التالي", "yalla", "➡️"])
+async def test_a_typed_next_at_a_quiz_asks_to_choose_and_counts_nothing(
+    word: str, store: SqlStore, engine: AsyncEngine, context: Context
+) -> None:
+    service = ConversationService(store, context)
+    quiz = await walk_to_first_quiz(service, context)
+    replies = await service.handle(say(word))
+    assert [r.text for r in replies] == ["Please choose one of the options.", quiz[-1].text]
+    assert step_buttons(replies) == step_buttons(quiz)
+    assert await results(engine) == []
+    answered = await service.handle(press(StepButton(MODULE, "quiz_emergency", "n112").pack()))
+    assert answered[0].text.startswith("Correct!")  # the question still waits for its answer
+
+
+DONT_KNOW = [
+    ("en", "I don't know"),
+    ("en", "idk"),
+    ("en", "no idea"),
+    ("fr", "je ne sais pas"),
+    ("fr", "jsp"),
+    ("fr", "aucune idée"),
+    ("ar", "لا أعرف"),
+    ("ar", "ما بعرف"),
+    ("ar", "مش عارف"),
+    ("ar", "ma ba3ref"),
+    ("ar", "mish 3aref"),
+]
+
+
+@pytest.mark.parametrize(("hint", "word"), DONT_KNOW)
+async def test_i_dont_know_at_a_quiz_is_invited_to_guess_with_the_options_again(
+    hint: str, word: str, store: SqlStore, engine: AsyncEngine, context: Context
+) -> None:
+    service = ConversationService(store, context)
+    quiz = await service.handle(inbound(ANN, AT, press=ModuleButton(MODULE).pack(), hint=hint))
+    assert context.dialogs is not None
+    dialog = context.dialogs.get(MODULE)
+    assert dialog is not None
+    for node in dialog.path():
+        if node.ask is not None:
+            break
+        quiz = await service.handle(
+            inbound(ANN, AT, press=StepButton(MODULE, node.id, "next").pack(), hint=hint)
+        )
+    replies = await service.handle(speak(word, hint))
+    assert len(replies) == 2
+    guess = context.i18n.for_lang(Lang(hint))(
+        "No problem: take a guess and choose one of the options. The right answer comes just after."
+    )
+    assert replies[0].text == guess  # not an FAQ answer, not "I do not know the answer"
+    assert replies[1].text == quiz[-1].text
+    assert step_buttons(replies) == step_buttons(quiz)
+    assert await results(engine) == []
+
+
+async def test_a_question_with_a_navigation_word_in_it_is_still_a_question(
+    store: SqlStore, context: Context
+) -> None:
+    service = ConversationService(store, context)
+    await service.handle(press(ModuleButton(MODULE).pack()))
+    replies = await service.handle(say("what happens next after my visa is approved?"))
+    assert "Continue the module “Living in Belgium” at step 1?" in replies[-1].text
+
+
+async def test_a_digit_picks_a_choice_labelled_with_that_number_not_that_button(
+    store: SqlStore, context: Context
+) -> None:
+    """Exploring Belgium asks how many official languages: Two, Three or Four."""
+    service = ConversationService(store, context)
+    await service.handle(inbound(ANN, AT, press=ModuleButton("exploring-belgium").pack(), hint="ar"))
+    for node_id in ("intro", "location", "regions", "languages", "brussels", "climate"):
+        await service.handle(
+            inbound(ANN, AT, press=StepButton("exploring-belgium", node_id, "next").pack(), hint="ar")
+        )
+    answered = await service.handle(inbound(ANN, AT, text="٣", hint="ar"))  # Eastern Arabic 3
+    assert answered[0].text.startswith("إجابة صحيحة")

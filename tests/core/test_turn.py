@@ -28,7 +28,7 @@ def say(
 
 def test_start_asks_language_in_the_hinted_language(context: Context) -> None:
     turn = handle(ConversationState(), say("/start", hint="fr-BE"), context)
-    assert turn.state.awaiting is Awaiting.LANGUAGE
+    assert turn.state.awaiting is Awaiting.START_LANGUAGE
     [reply] = turn.replies
     assert reply.lang is Lang.FR
     assert "Quelle langue" in reply.text
@@ -37,7 +37,7 @@ def test_start_asks_language_in_the_hinted_language(context: Context) -> None:
 
 def test_start_with_a_deep_link_payload_still_starts(context: Context) -> None:
     turn = handle(ConversationState(), say("/start invite-abc123"), context)
-    assert turn.state.awaiting is Awaiting.LANGUAGE
+    assert turn.state.awaiting is Awaiting.START_LANGUAGE
 
 
 def test_choosing_a_language_then_a_role_stores_both(context: Context) -> None:

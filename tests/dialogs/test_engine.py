@@ -335,6 +335,80 @@ def test_a_pressed_choice(value: str, expected: str | Problem) -> None:
     check_answer(module(LIVING), "quiz_health_insurance", Answer(value, True), Lang.EN, expected)
 
 
+# Typed numbers when the choices' labels are numbers ("911", "Three", "ثلاث"): a number picks the
+# choice it names, in any digits or as a word, never the button at that place.
+
+EXPLORING = "exploring-belgium"
+COUNTS = survey(
+    ask_node(
+        "children",
+        {
+            "type": "multi",
+            "choices": [
+                {"id": "none", "label": texts("0")},
+                {"id": "two", "label": texts("2", "deux", "٢")},
+                {"id": "five", "label": texts("Five", "Cinq", "خمسة")},
+            ],
+        },
+    ),
+    ask_node(
+        "same",  # two labels name the same number: read by place, as any other labels
+        {
+            "type": "choice",
+            "choices": [{"id": "digits", "label": texts("3")}, {"id": "word", "label": texts("three")}],
+        },
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("dialog", "node_id", "lang", "typed", "expected"),
+    [
+        (EXPLORING, "quiz_languages", Lang.EN, "3", "three"),  # Two, Three, Four: not the third button
+        (EXPLORING, "quiz_languages", Lang.EN, "2", "two"),
+        (EXPLORING, "quiz_languages", Lang.AR, "٣", "three"),  # Eastern Arabic digit
+        (EXPLORING, "quiz_languages", Lang.AR, "۳", "three"),  # Persian digit
+        (EXPLORING, "quiz_languages", Lang.AR, "ثلاثة", "three"),  # the label says ثلاث
+        (EXPLORING, "quiz_languages", Lang.AR, "tlete", "three"),  # Arabizi
+        (EXPLORING, "quiz_languages", Lang.FR, "Trois !", "three"),
+        (EXPLORING, "quiz_languages", Lang.FR, "three", "three"),  # a number word in another language
+        (EXPLORING, "quiz_languages", Lang.EN, "1", Problem.NOT_A_CHOICE),  # no choice is 1
+        (EXPLORING, "quiz_languages", Lang.EN, "03", "three"),
+        (LIVING, "quiz_emergency", Lang.EN, "112", "n112"),
+        (LIVING, "quiz_emergency", Lang.AR, "١١٢", "n112"),
+        (LIVING, "quiz_emergency", Lang.EN, "2", Problem.NOT_A_CHOICE),  # not the second button
+        (LIVING, "quiz_emergency", Lang.EN, "one one two", Problem.NOT_A_CHOICE),
+        (LIVING, "quiz_health_insurance", Lang.EN, "3", "mutual_fund"),  # words: the third button
+        (
+            LIVING,
+            "quiz_health_insurance",
+            Lang.EN,
+            "three",
+            Problem.NOT_A_CHOICE,
+        ),  # a place is typed in digits
+        ("form", "children", Lang.EN, "5", "five"),
+        ("form", "children", Lang.EN, "2, 5", "two,five"),
+        ("form", "children", Lang.AR, "٥ ٢", "two,five"),
+        ("form", "children", Lang.FR, "0", "none"),
+        ("form", "children", Lang.EN, "1", Problem.NOT_A_CHOICE),
+        ("form", "children", Lang.EN, "3", Problem.NOT_A_CHOICE),
+        ("form", "same", Lang.EN, "2", "word"),
+        ("form", "same", Lang.EN, "3", "digits"),  # its label, first
+    ],
+)
+def test_a_typed_number_picks_the_choice_it_names(
+    dialog: str, node_id: str, lang: Lang, typed: str, expected: str | Problem
+) -> None:
+    asked = COUNTS if dialog == "form" else module(dialog)
+    position = Position(asked.id, node_id)
+    outcome = advance(asked, position, Answer(typed), lang, NOW)
+    if isinstance(expected, Problem):
+        assert outcome == Outcome(position=position, problem=expected)
+        return
+    assert outcome.problem is None
+    assert [(r.key, r.value) for r in outcome.results] == [(node_id, expected)]
+
+
 NUMBER_CASES = [
     ("age", "30", "30"),
     ("age", " 45 ", "45"),

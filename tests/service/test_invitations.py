@@ -44,7 +44,7 @@ async def test_a_talent_is_greeted_in_their_language_and_not_asked_their_role(
     service = ConversationService(store, context)
     texts = await start(service, ANN, token)
     assert texts[0].startswith("أهلًا وسهلًا! أصبحت هذه المحادثة مرتبطة بمشاركتك")
-    assert texts[-1] == "ماذا تريد أن تفعل؟", "then the menu: the role is known"
+    assert texts[-1] == "كيف يمكنني المساعدة؟", "then the menu: the role is known"
     async with store.transaction() as tx:
         state = (await tx.load_state(ANN)).state
     assert (state.participant, state.role, state.language) == ("T-1", Role.TALENT, Lang.AR)

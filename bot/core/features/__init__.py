@@ -1,7 +1,7 @@
 """The features of the conversation, one module each, and the chat command table that joins them.
 
 ==============  ================================================================================
-onboarding      ``/start``, the language and the role
+onboarding      ``/start``, the language and the role; ``/role`` changes the role
 menu            the main menu, ``/help``, buttons that run a command
 answers         FAQ replies: answer, "did you mean", "I do not know", small talk, 👍 / 👎
 modules         the guided pre-departure modules, a step at a time
@@ -19,16 +19,19 @@ through its :class:`~bot.core.scope.Scope`, and uses other features only through
 functions.
 
 Adding a chat command is one entry in :data:`COMMANDS` and one handler in its feature; the help
-text, the main menu, Telegram's command menus and the dispatch follow from the entry.
+text, the main menu, Telegram's command menus and the dispatch follow from the entry. Which
+roles' main menus show its button is the entry's ``menus``; the buttons a role's menu has
+besides the commands (an FAQ answer, a guided dialog) are :data:`TOPICS`.
 """
 
 from __future__ import annotations
 
-from bot.core.commands import N_, Audience, ChatCommand
+from bot.core.commands import N_, ROLE_MENUS, Audience, ChatCommand, Menu, Topic
 from bot.core.features import answers, handover, menu, modules, onboarding, privacy, staff, surveys
 
 __all__ = [
     "COMMANDS",
+    "TOPICS",
     "Audience",
     "answers",
     "handover",
@@ -50,10 +53,19 @@ COMMANDS: tuple[ChatCommand, ...] = (
         help=N_("change the language"),
         menu_entry=N_("change the language"),
         button=N_("Language"),
-        row=2,
+        row=9,
     ),
     ChatCommand(
-        "help", menu.show_help, help=N_("this help"), menu_entry=N_("what I can do"), button=N_("Help"), row=2
+        "role",
+        onboarding.change_role,
+        help=N_("change your role: candidate or employer"),
+        menu_entry=N_("change your role: candidate or employer"),
+        button=N_("Change role"),
+        row=9,
+        menus=ROLE_MENUS,
+    ),
+    ChatCommand(
+        "help", menu.show_help, help=N_("this help"), menu_entry=N_("what I can do"), button=N_("Help"), row=9
     ),
     ChatCommand(
         "modules",
@@ -62,6 +74,7 @@ COMMANDS: tuple[ChatCommand, ...] = (
         menu_entry=N_("pre-departure orientation modules"),
         button=N_("Pre-departure modules"),
         row=1,
+        menus=frozenset({Menu.NEUTRAL, Menu.TALENT}),
     ),
     ChatCommand("human", handover.ask_a_person, help=N_("ask a person"), menu_entry=N_("ask a person")),
     ChatCommand(
@@ -93,3 +106,22 @@ COMMANDS: tuple[ChatCommand, ...] = (
     ),
 )
 """Every chat command, in the order of the help text and of Telegram's command menu."""
+
+TOPICS: dict[Menu, tuple[Topic, ...]] = {
+    Menu.TALENT: (
+        Topic(2, faq_id="procedure-duration"),
+        Topic(3, faq_id="fees"),
+        Topic(4, faq_id="family-reunification"),
+    ),
+    Menu.EMPLOYER: (
+        Topic(1, dialog_id="employer-obligations-check", label=N_("Check my obligations")),
+        Topic(2, faq_id="employer-costs"),
+        Topic(3, faq_id="employer-obligations"),
+        Topic(4, faq_id="procedure-duration"),
+        Topic(5, faq_id="employer-support"),
+        Topic(6, faq_id="employer-trainings"),
+    ),
+}
+"""The buttons of each role's main menu besides the commands, on the commands' rows (``Ask a
+question`` is row 0, ``Language`` and ``Help`` row 9): a few questions people of that role
+ask first, and the employers' guided check of their obligations once that dialog exists."""

@@ -5,7 +5,8 @@ and 👍 / 👎 on an answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.basics.buttons import Button, ButtonData
@@ -14,7 +15,7 @@ from bot.core.context import Context
 from bot.core.events import FeedbackGiven, QuestionUnanswered
 from bot.core.features import menu
 from bot.core.scope import Scope
-from bot.core.state import ConversationState
+from bot.core.state import ConversationState, Role
 from faq.matcher import Match
 from faq.smalltalk import Social
 
@@ -30,6 +31,10 @@ class FaqButton(ButtonData, prefix="faq"):
 class FeedbackButton(ButtonData, prefix="fb"):
     faq_id: str
     helpful: bool
+
+
+FOR_EVERYONE = "both"
+"""The audience of an entry written for talents and employers alike (``faq/content``)."""
 
 
 class ReplyKind(StrEnum):
@@ -68,20 +73,46 @@ def decide(ctx: Context, match: Match) -> FaqReply:
     elif match.suggestions:
         kind, text = ReplyKind.UNSURE, _("I am not sure I understood. Did you mean one of these?")
     else:
-        kind, text = (
-            ReplyKind.UNKNOWN,
-            _(
-                "Sorry, I do not know the answer to that. I answer questions about the DT4E programme: "
-                "the visa, costs, travel, housing, preparation and support. Try other words, or ask a person."
-            ),
-        )
+        kind, text = ReplyKind.UNKNOWN, _unknown_text(ctx, lang)
     return FaqReply(match, kind, text, suggestions)
+
+
+def _unknown_text(ctx: Context, lang: Lang) -> str:
+    _ = ctx.i18n.for_lang(lang)
+    return _(
+        "Sorry, I do not know the answer to that. I answer questions about the DT4E programme: "
+        "the visa, costs, travel, housing, preparation and support. Try other words, or ask a person."
+    )
+
+
+def for_role(ctx: Context, faq_ids: Iterable[str], role: Role | None) -> list[str]:
+    """The entries of ``faq_ids`` that suit ``role``: all of them for an unknown role, else
+    those not written for the other role only (an employer is not offered "Can my family
+    join me later?")."""
+    faq = ctx.faq
+    assert faq is not None
+    known = [f for f in faq_ids if f in faq]
+    if role is None:
+        return known
+    return [f for f in known if faq.audience(f) in (FOR_EVERYONE, role.value)]
+
+
+def _offered(ctx: Context, reply: FaqReply, role: Role | None) -> FaqReply:
+    """The reply as offered to someone of ``role``: "did you mean" keeps the suggestions that
+    suit the role, and with none left it is an honest "I do not know"."""
+    suggestions = tuple(for_role(ctx, reply.suggestions, role))
+    if reply.kind is ReplyKind.UNSURE and not suggestions:
+        return replace(reply, kind=ReplyKind.UNKNOWN, text=_unknown_text(ctx, reply.lang), suggestions=())
+    return replace(reply, suggestions=suggestions)
 
 
 def contact_text(ctx: Context, lang: Lang) -> str:
     """The deployment's contact channel, or where to find it; never an invented address."""
     _ = ctx.i18n.for_lang(lang)
-    return ctx.contact or _("the contact page of the IOM Belgium and Luxembourg website")
+    return ctx.contact or _(
+        "the organisation that gave you the link to this bot (the team's contact details "
+        "have not been set up here yet)"
+    )
 
 
 def answer_text(ctx: Context, faq_id: str, lang: Lang) -> str:
@@ -89,7 +120,7 @@ def answer_text(ctx: Context, faq_id: str, lang: Lang) -> str:
     assert ctx.faq is not None
     _ = ctx.i18n.for_lang(lang)
     answer = ctx.faq.answer(faq_id, lang, contact_text(ctx, lang))
-    return answer + "\n\n" + _("Source: {source}").format(source=ctx.faq.source(faq_id))
+    return answer + "\n\n" + _("Source: {source}").format(source=ctx.faq.source(faq_id, lang))
 
 
 def small_talk_text(ctx: Context, social: Social, lang: Lang) -> str:
@@ -116,9 +147,13 @@ def answer(state: ConversationState, scope: Scope, text: str) -> ConversationSta
             scope._("I am still learning and cannot answer questions yet. Send /help to see what I can do.")
         )
         return state
-    reply = decide(
-        ctx, ctx.faq.match(text, preferred=state.language, hint=Lang.parse(scope.inbound.language_hint))
+    match = ctx.faq.match(
+        text,
+        preferred=state.language,
+        hint=Lang.parse(scope.inbound.language_hint),
+        audience=state.role.value if state.role else None,
     )
+    reply = _offered(ctx, decide(ctx, match), state.role)
     scope.switch(reply.lang)
     if reply.kind is ReplyKind.SMALL_TALK:
         scope.say(reply.text)
@@ -129,7 +164,7 @@ def answer(state: ConversationState, scope: Scope, text: str) -> ConversationSta
     state = state.model_copy(update={"last_question": text, "last_faq_id": faq_id or "", "rated_faq_id": ""})
     if reply.kind is ReplyKind.ANSWER:
         assert faq_id is not None
-        _show(scope, faq_id, reply.text)
+        _show(state, scope, faq_id, reply.text)
         return state
     if reply.kind is ReplyKind.UNSURE:
         rows = [[FaqButton(s).button(ctx.faq.label(s, scope.lang))] for s in reply.suggestions]
@@ -142,11 +177,13 @@ def answer(state: ConversationState, scope: Scope, text: str) -> ConversationSta
     return state
 
 
-def _show(scope: Scope, faq_id: str, text: str) -> None:
+def _show(state: ConversationState, scope: Scope, faq_id: str, text: str) -> None:
+    """An answer, with the related questions that suit the user's role as buttons."""
     faq = scope.ctx.faq
     assert faq is not None
     _ = scope._
-    rows = [[FaqButton(r).button(faq.label(r, scope.lang))] for r in faq.related(faq_id)]
+    related = for_role(scope.ctx, faq.related(faq_id), state.role)
+    rows = [[FaqButton(r).button(faq.label(r, scope.lang))] for r in related]
     if faq.offers_modules(faq_id) and scope.ctx.dialogs is not None:
         rows.insert(0, [menu.button(scope, "modules", _("Pre-departure modules"))])
     feedback = [
@@ -161,7 +198,7 @@ def show_chosen(state: ConversationState, scope: Scope, faq_id: str) -> Conversa
     """A pressed related question or suggestion."""
     if scope.ctx.faq is None or faq_id not in scope.ctx.faq:
         return menu.expired(state, scope)
-    _show(scope, faq_id, answer_text(scope.ctx, faq_id, scope.lang))
+    _show(state, scope, faq_id, answer_text(scope.ctx, faq_id, scope.lang))
     return state.model_copy(update={"last_faq_id": faq_id, "rated_faq_id": ""})
 
 

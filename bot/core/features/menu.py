@@ -1,5 +1,9 @@
 """The main menu, ``/help`` and the buttons that run a command, all derived from the command
-table (``scope.ctx.commands``)."""
+table (``scope.ctx.commands``).
+
+The main menu is the user's role's (:class:`~bot.core.commands.Menu`): the commands whose
+``menus`` include it, and that role's topics (:data:`bot.core.features.TOPICS`), on their rows.
+``/help`` lists every command the user may use, whatever the role."""
 
 from __future__ import annotations
 
@@ -37,14 +41,35 @@ def run(state: ConversationState, scope: Scope, command: commands.ChatCommand | 
 
 
 def show_menu(state: ConversationState, scope: Scope) -> ConversationState:
-    """``/menu``: the commands that have a button, on their rows."""
+    """``/menu``: the buttons of the user's role's menu (the neutral one before a role is
+    chosen), on their rows."""
     _ = scope._
+    shown = commands.Menu.of(state.role)
     rows: dict[int, list[Button]] = {}
     for command in scope.ctx.commands:
-        if command.button and _may_use(state, scope, command):
+        if command.button and shown in command.menus and _may_use(state, scope, command):
             rows.setdefault(command.row, []).append(MenuButton(command.button_key).button(_(command.button)))
+    for row, topic_button in _topic_buttons(scope, shown):
+        rows.setdefault(row, []).append(topic_button)
     scope.say(_("What would you like to do?"), [rows[row] for row in sorted(rows)])
     return state
+
+
+def _topic_buttons(scope: Scope, shown: commands.Menu) -> list[tuple[int, Button]]:
+    """The menu's topics that are loaded: an FAQ entry's answer, a guided dialog."""
+    # Imported here: those features use this one (its buttons, the menu).
+    from bot.core.features import TOPICS
+    from bot.core.features.answers import FaqButton
+    from bot.core.features.modules import ModuleButton
+
+    faq, dialogs = scope.ctx.faq, scope.ctx.dialogs
+    found: list[tuple[int, Button]] = []
+    for topic in TOPICS.get(shown, ()):
+        if topic.faq_id and faq is not None and topic.faq_id in faq:
+            found.append((topic.row, FaqButton(topic.faq_id).button(faq.label(topic.faq_id, scope.lang))))
+        elif topic.dialog_id and dialogs is not None and topic.dialog_id in dialogs:
+            found.append((topic.row, ModuleButton(topic.dialog_id).button(scope._(topic.label))))
+    return found
 
 
 def show_help(state: ConversationState, scope: Scope) -> ConversationState:

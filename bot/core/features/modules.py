@@ -1,4 +1,5 @@
 """Guided modules in the conversation: the list with progress, a step at a time, quizzes,
+typed answers and typed "next" or "I don't know" (:mod:`~bot.core.features.typed_words`),
 leaving for a question and coming back, stale buttons.
 
 The dialog engine (:mod:`dialogs.engine`) decides what a step shows and where an answer leads;
@@ -8,13 +9,15 @@ and passes the engine's :class:`~dialogs.engine.ResultRecorded` events on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.basics.buttons import Button, ButtonData
 from bot.core.context import Context
-from bot.core.features import menu, steps
+from bot.core.features import menu, steps, typed_words
+from bot.core.features.answers import contact_text
 from bot.core.scope import Scope
-from bot.core.state import ConversationState, ModuleProgress
+from bot.core.state import ConversationState, ModuleProgress, Role
 from dialogs.engine import (
     NEXT,
     Answer,
@@ -25,9 +28,11 @@ from dialogs.engine import (
     advance,
     begin,
     is_stale,
+    parse_number,
     screen,
 )
-from dialogs.model import Dialog
+from dialogs.library import CONTACT
+from dialogs.model import Dialog, ModuleAudience
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,33 +77,50 @@ def status(state: ConversationState, dialog: Dialog, scope: Scope) -> str:
 
 
 def list_modules(state: ConversationState, scope: Scope) -> ConversationState:
-    """``/modules``: every module with the user's progress, as buttons."""
+    """``/modules``: the modules with the user's progress, as buttons: the talents' (the
+    pre-departure orientation), after the employers' own for an employer."""
     _ = scope._
     ctx = scope.ctx
-    if ctx.dialogs is None or not ctx.dialogs.modules():
+    talents = ctx.dialogs.modules() if ctx.dialogs is not None else ()
+    own = (
+        ctx.dialogs.modules(ModuleAudience.EMPLOYER)
+        if ctx.dialogs is not None and state.role is Role.EMPLOYER
+        else ()
+    )
+    if not talents and not own:
         scope.say(_("There are no modules yet."))
         return state
     buttons = [
         [ModuleButton(d.id).button(f"{d.title.get(scope.lang)} · {status(state, d, scope)}")]
-        for d in ctx.dialogs.modules()
+        for d in (*own, *talents)
     ]
-    scope.say(
+    intro = (
         _(
+            "First, for you as an employer: a short check of what applies to you, ending with your "
+            "own checklist. Then the five modules of the talents' pre-departure orientation. Choose one:"
+        )
+        if own
+        else _(
             "The pre-departure orientation has five modules. Go through them at your own pace; "
             "you can stop at any time and continue later. Choose a module:"
-        ),
-        buttons,
+        )
     )
+    scope.say(intro, buttons)
     return state
 
 
-def show_step(dialog: Dialog, position: Position, scope: Scope) -> None:
+def show_step(
+    dialog: Dialog, position: Position, scope: Scope, answers: Mapping[str, str] | None = None
+) -> None:
+    """The step at ``position``; ``answers`` (this run's categories) decide which checklist
+    items it shows, and ``{contact}`` becomes the deployment's contact channel."""
     _ = scope._
-    view = screen(dialog, position, scope.lang)
+    view = screen(dialog, position, scope.lang, answers=answers)
     header = f"{dialog.title.get(scope.lang)} · " + _("step {step} of {total}").format(
         step=view.step, total=view.total
     )
-    text = f"{header}\n\n{view.text}"
+    body = view.text.replace("{" + CONTACT + "}", contact_text(scope.ctx, scope.lang))
+    text = f"{header}\n\n{body}"
     if view.link:
         text += f"\n\n{view.link}"
     if view.kind == "info":
@@ -123,7 +145,7 @@ def open_module(state: ConversationState, scope: Scope, dialog_id: str) -> Conve
         position = begin(dialog)
         progress = progress.model_copy(update={"node_id": position.node_id, "categories": {}})
     state = _with_progress(state, dialog_id, progress).model_copy(update={"active_module": dialog_id})
-    show_step(dialog, position, scope)
+    show_step(dialog, position, scope, progress.categories)
     return state
 
 
@@ -133,7 +155,7 @@ def answer_button(state: ConversationState, scope: Scope, step: StepButton) -> C
     if current is None or current[1] != Position(step.dialog_id, step.node_id):
         scope.say(scope._("That button is from an earlier step, so I did not count it."))
         if current is not None:
-            show_step(*current, scope)
+            show_step(*current, scope, _progress(state, current[0].id).categories)
             return state
         return list_modules(state, scope)
     dialog, position = current
@@ -143,18 +165,39 @@ def answer_button(state: ConversationState, scope: Scope, step: StepButton) -> C
 
 
 def answer_text(state: ConversationState, scope: Scope, text: str) -> ConversationState | None:
-    """A typed message while in a module: an answer to the current question, or ``None`` when
-    it is not one (an information step, or no matching choice), so it is read as a question."""
+    """A typed message while in a module: an answer to the current question, a typed "next"
+    or "I don't know" (:mod:`~bot.core.features.typed_words`), or ``None`` when it is none of
+    these, so it is read as a question.
+
+    At an information step "next" does what its Next (or Finish) button does. At a question,
+    an answer is read first (a label, a number); "next", "I don't know" or a number that is
+    none of the choices asks again for one of the options, with the question and its buttons
+    (at a quiz, "I don't know" is invited to guess)."""
     current = in_progress(state, scope.ctx)
     if current is None:
         return None
     dialog, position = current
-    if dialog.node(position.node_id).ask is None:
-        return None
+    ask = dialog.node(position.node_id).ask
+    intent = typed_words.intent(text)
+    if ask is None:
+        if intent is not typed_words.Intent.NEXT:
+            return None
+        pressed = _advance(state, dialog, position, Answer(NEXT, True), scope)  # as its button does
+        return _apply(state, dialog, position, pressed, scope)
     outcome = _advance(state, dialog, position, Answer(text), scope)
-    if outcome.problem is Problem.NOT_A_CHOICE:
-        return None
-    return _apply(state, dialog, position, outcome, scope)
+    if outcome.problem is not Problem.NOT_A_CHOICE:
+        return _apply(state, dialog, position, outcome, scope)
+    if intent is typed_words.Intent.DONT_KNOW and ask.correct is not None:
+        scope.say(
+            scope._(
+                "No problem: take a guess and choose one of the options. The right answer comes just after."
+            )
+        )
+        show_step(dialog, position, scope, _progress(state, dialog.id).categories)
+        return state
+    if intent in (typed_words.Intent.NEXT, typed_words.Intent.DONT_KNOW) or parse_number(text) is not None:
+        return _apply(state, dialog, position, outcome, scope)  # "please choose one of the options"
+    return None
 
 
 def _advance(
@@ -186,7 +229,7 @@ def _apply(
         scope.say(f"{verdict} {outcome.feedback or ''}".strip())
     if outcome.position is not None:
         progress = progress.model_copy(update={"node_id": outcome.position.node_id, "categories": categories})
-        show_step(dialog, outcome.position, scope)
+        show_step(dialog, outcome.position, scope, categories)
         return _with_progress(state, dialog.id, progress)
     completed = next((r.value for r in outcome.results if r.key == "completed"), "yes")
     progress = ModuleProgress(completed=True, score=completed)
