@@ -211,6 +211,7 @@ class Matcher:
         for word in sorted(known):
             self._known_by_length[len(word)].append(word)
         self._corrections: dict[str, str] = {}
+        self._by_near_length: dict[int, list[str]] = {}
 
     # Features ------------------------------------------------------------------------------
 
@@ -244,22 +245,31 @@ class Matcher:
         """Replace words the knowledge base never saw by the closest word it knows."""
         return " ".join(self._correct(word) for word in normalized.split())
 
+    def _near_lengths(self, length: int) -> list[str]:
+        """The known words long enough and short enough to be within the correction cutoff:
+        fuzz.ratio >= c needs len(a) / len(b) >= c / (200 - c)."""
+        if (known := self._by_near_length.get(length)) is None:
+            ratio = CORRECTION_CUTOFF / (200 - CORRECTION_CUTOFF)
+            lengths = range(math.ceil(length * ratio), math.floor(length / ratio) + 1)
+            known = [k for n in lengths for k in self._known_by_length.get(n, ())]
+            self._by_near_length[length] = known
+        return known
+
     def _correct(self, word: str) -> str:
         if word in STOPWORDS or word in self._known_word_set or len(word) < 4 or word.isdigit():
             return word
         if word in self._corrections:
             return self._corrections[word]
-        # fuzz.ratio >= c needs len(a) / len(b) >= c / (200 - c): only look at such lengths.
-        ratio = CORRECTION_CUTOFF / (200 - CORRECTION_CUTOFF)
-        lengths = range(math.ceil(len(word) * ratio), math.floor(len(word) / ratio) + 1)
-        choices = [known for length in lengths for known in self._known_by_length.get(length, ())]
-        found = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF)
+        found = process.extractOne(
+            word, self._near_lengths(len(word)), scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF
+        )
         corrected = found[0] if found is not None else word
         if found is None and len(word) >= SWAP_MIN_LENGTH:
             # One wrong or two swapped letters ("suvii", "القوت") cost a short word more than
             # the ratio allows; one such edit from a known word of the same length still counts.
             same_length = self._known_by_length.get(len(word), [])
-            corrected = next((k for k in same_length if OSA.distance(word, k, score_cutoff=1) <= 1), word)
+            edited = process.extractOne(word, same_length, scorer=OSA.distance, score_cutoff=1)
+            corrected = edited[0] if edited is not None else word
         if len(self._corrections) < CORRECTION_CACHE:
             self._corrections[word] = corrected
         return corrected
