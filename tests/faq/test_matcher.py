@@ -89,8 +89,9 @@ def test_a_near_miss_like_the_not_ours_questions_is_refused(matcher: Matcher) ->
     assert matcher.match("can I ask for asylum in Sweden").faq_id is None
     assert matcher.match("how much is a tourist visa to Italy").faq_id is None
     assert matcher.match("shu hay el single permit ya3ne?").faq_id == "visa-type"
+    assert matcher.match("how do I apply for a visa to Canada").faq_id is None
     without = Matcher(dataclasses.replace(load_knowledge(), not_ours=None))
-    assert without.match("can I ask for asylum in Sweden").faq_id is not None, "the class is what refuses"
+    assert without.match("how do I apply for a visa to Canada").faq_id is not None, "the class refuses"
 
 
 OUT_OF_SCOPE = [
