@@ -378,12 +378,22 @@ class Matcher:
         norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
         return {g: v / norm for g, v in weighted.items()}
 
-    def _char_scores(self, normalized: str) -> dict[str, float]:
-        """Cosine of the question's character n-grams with each entry's centroid."""
-        out: dict[str, float] = defaultdict(float)
+    def _char_scores(self, normalized: str, entries: Iterable[str]) -> dict[str, float]:
+        """Cosine of the question's character n-grams with each of ``entries`` (the shortlist:
+        the cost stays that of the shortlist however large the knowledge base)."""
+        wanted = set(entries)
+        out = dict.fromkeys(wanted, 0.0)
         for gram, value in self._char_vector(_char_grams(normalized)).items():
-            for faq_id, weight in self._char_entries[gram].items():
-                out[faq_id] += value * weight
+            row = self._char_entries.get(gram)
+            if row is None:
+                continue
+            if len(row) <= len(wanted):  # walk the shorter side
+                for faq_id, weight in row.items():
+                    if faq_id in wanted:
+                        out[faq_id] += value * weight
+            else:
+                for faq_id in wanted:
+                    out[faq_id] += value * row.get(faq_id, 0.0)
         return out
 
     def _best_reading(self, text: str, unknown: float = 1.0) -> dict[str, float]:
@@ -395,13 +405,13 @@ class Matcher:
                 scores[faq_id] = max(score, scores.get(faq_id, 0.0))
         if self.char_weight and scores:
             normalized = normalize(text)[:MAX_CHARS_FOR_GRAMS]
-            chars = self._char_scores(normalized)
+            chars = self._char_scores(normalized, scores)
             if _is_arabizi(normalized):
                 for arabic in (
                     arabizi_to_arabic(normalized),
                     arabizi_to_arabic(normalized, long_vowels=True),
                 ):
-                    for faq_id, score in self._char_scores(arabic).items():
+                    for faq_id, score in self._char_scores(arabic, scores).items():
                         chars[faq_id] = max(score, chars.get(faq_id, 0.0))
             w = self.char_weight
             scores = {e: (1 - w) * s + w * chars.get(e, 0.0) for e, s in scores.items()}
