@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.basics.lang import Lang
+from faq.cache import cache_dir, cached_matcher
 from faq.knowledge import CONTENT_DIR, KnowledgeBase, load_knowledge
 from faq.matcher import Match, Matcher
 
@@ -16,7 +17,10 @@ class FaqAssistant:
 
     @classmethod
     def load(cls, content_dir: Path = CONTENT_DIR) -> FaqAssistant:
-        return cls(load_knowledge(content_dir))
+        """The knowledge base of ``content_dir`` (validated) with its matcher, whose index is
+        read from the cache when it was built before from the same files (:mod:`faq.cache`)."""
+        knowledge = load_knowledge(content_dir)
+        return cls(knowledge, cached_matcher(knowledge, content_dir, cache_dir()))
 
     def match(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,9 @@ from storage.store import SqlStore
 from tests.fake_telegram import FakeTelegram
 
 PG_URL = os.environ.get("DT4E_TEST_DATABASE_URL", "")
+
+# The matcher's index cache (faq/cache.py) goes to a folder of this run, not the user's home.
+os.environ.setdefault("DT4E_CACHE_DIR", tempfile.mkdtemp(prefix="dt4e-test-cache-"))
 
 
 class Clock:

@@ -89,13 +89,22 @@ async def _db_command(args: argparse.Namespace, settings: Settings) -> int:
 def _ask(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    from bot.app import build_context
-    from bot.core.features.answers import decide
+    from bot.basics.i18n import Catalogues
+    from bot.core.context import Context
     from bot.core.inbound import clean_text
+    from bot.core.replies import decide
+    from faq.assistant import FaqAssistant
 
     if not args.jsonl and not args.question:
         raise UsageError("ask needs a QUESTION, or --jsonl with questions on standard input")
-    context = build_context(settings)
+    # Only what an answer needs: no dialogs, no chat commands, no channel (start-up time).
+    context = Context(
+        i18n=Catalogues(),
+        default_language=settings.default_language,
+        faq=FaqAssistant.load(),
+        contact=settings.contact,
+        commands=(),
+    )
     assert context.faq is not None
     hint = Lang.parse(args.lang)
 

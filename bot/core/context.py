@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.basics.lang import Lang
 from bot.core.inbound import UserRef
-from dialogs.library import DialogLibrary
-from faq.assistant import FaqAssistant
 
 if TYPE_CHECKING:
     from bot.core.commands import ChatCommand
+    from dialogs.library import DialogLibrary
+    from faq.assistant import FaqAssistant
 
 
 class Translations(Protocol):

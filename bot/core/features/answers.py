@@ -7,17 +7,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
 from bot.basics.buttons import Button, ButtonData
 from bot.basics.lang import Lang
 from bot.core.context import Context
 from bot.core.events import FeedbackGiven, QuestionUnanswered
 from bot.core.features import menu
+from bot.core.replies import (
+    FaqReply,
+    ReplyKind,
+    answer_text,
+    contact_text,
+    decide,
+    small_talk_text,
+    unknown_text,
+)
 from bot.core.scope import Scope
 from bot.core.state import ConversationState, Role
-from faq.matcher import Match
 from faq.smalltalk import Social
+
+__all__ = ["FaqReply", "ReplyKind", "answer_text", "contact_text", "decide", "small_talk_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,54 +46,6 @@ FOR_EVERYONE = "both"
 """The audience of an entry written for talents and employers alike (``faq/content``)."""
 
 
-class ReplyKind(StrEnum):
-    ANSWER = "answer"  # confident: the entry's answer
-    UNSURE = "unsure"  # "did you mean one of these?"
-    UNKNOWN = "unknown"  # abstains: out of scope, or not confident at all
-    SMALL_TALK = "small_talk"  # hello, thanks, bye, ok
-
-
-@dataclass(frozen=True, slots=True)
-class FaqReply:
-    """What to say to a question, whatever carries it."""
-
-    match: Match
-    kind: ReplyKind
-    text: str
-    suggestions: tuple[str, ...]
-    """The closest entries: the "did you mean" ones, else the other candidates."""
-
-    @property
-    def lang(self) -> Lang:
-        return self.match.lang
-
-
-def decide(ctx: Context, match: Match) -> FaqReply:
-    """The reply to a matched question, in the question's language."""
-    lang = match.lang
-    _ = ctx.i18n.for_lang(lang)
-    suggestions = tuple(match.suggestions) or tuple(
-        c.faq_id for c in match.candidates if c.faq_id != match.faq_id
-    )
-    if match.faq_id is not None:
-        kind, text = ReplyKind.ANSWER, answer_text(ctx, match.faq_id, lang)
-    elif match.social is not None:
-        kind, text = ReplyKind.SMALL_TALK, small_talk_text(ctx, match.social, lang)
-    elif match.suggestions:
-        kind, text = ReplyKind.UNSURE, _("I am not sure I understood. Did you mean one of these?")
-    else:
-        kind, text = ReplyKind.UNKNOWN, _unknown_text(ctx, lang)
-    return FaqReply(match, kind, text, suggestions)
-
-
-def _unknown_text(ctx: Context, lang: Lang) -> str:
-    _ = ctx.i18n.for_lang(lang)
-    return _(
-        "Sorry, I do not know the answer to that. I answer questions about the DT4E programme: "
-        "the visa, costs, travel, housing, preparation and support. Try other words, or ask a person."
-    )
-
-
 def for_role(ctx: Context, faq_ids: Iterable[str], role: Role | None) -> list[str]:
     """The entries of ``faq_ids`` that suit ``role``: all of them for an unknown role, else
     those not written for the other role only (an employer is not offered "Can my family
@@ -102,37 +63,8 @@ def _offered(ctx: Context, reply: FaqReply, role: Role | None) -> FaqReply:
     suit the role, and with none left it is an honest "I do not know"."""
     suggestions = tuple(for_role(ctx, reply.suggestions, role))
     if reply.kind is ReplyKind.UNSURE and not suggestions:
-        return replace(reply, kind=ReplyKind.UNKNOWN, text=_unknown_text(ctx, reply.lang), suggestions=())
+        return replace(reply, kind=ReplyKind.UNKNOWN, text=unknown_text(ctx, reply.lang), suggestions=())
     return replace(reply, suggestions=suggestions)
-
-
-def contact_text(ctx: Context, lang: Lang) -> str:
-    """The deployment's contact channel, or where to find it; never an invented address."""
-    _ = ctx.i18n.for_lang(lang)
-    return ctx.contact or _(
-        "the organisation that gave you the link to this bot (the team's contact details "
-        "have not been set up here yet)"
-    )
-
-
-def answer_text(ctx: Context, faq_id: str, lang: Lang) -> str:
-    """An FAQ answer as the user sees it: the answer, then the source line."""
-    assert ctx.faq is not None
-    _ = ctx.i18n.for_lang(lang)
-    answer = ctx.faq.answer(faq_id, lang, contact_text(ctx, lang))
-    return answer + "\n\n" + _("Source: {source}").format(source=ctx.faq.source(faq_id, lang))
-
-
-def small_talk_text(ctx: Context, social: Social, lang: Lang) -> str:
-    """A friendly word for "hello", "thanks", "bye" or "ok"; none of them is a question."""
-    _ = ctx.i18n.for_lang(lang)
-    if social is Social.GREETING:
-        return _("Hello! Ask me your question in your own words, or choose from the menu.")
-    if social is Social.THANKS:
-        return _("You are welcome! Ask me anything else whenever you like.")
-    if social is Social.BYE:
-        return _("Goodbye, and good luck! Write to me whenever you need.")
-    return _("All right. Ask me anything else whenever you like.")
 
 
 def _ask_person(scope: Scope) -> Button:
