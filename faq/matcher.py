@@ -67,8 +67,8 @@ from faq.text import (
     word_features,
 )
 
-ACCEPT = 16
-SUGGEST = 11
+ACCEPT = 12
+SUGGEST = 8
 MARGIN = 1
 SHORTLIST = 40  # entries scored in full for a question: the best by coverage
 MAX_FEATURES = 40  # a question longer than this many content words is cut, bounding the time
@@ -83,11 +83,11 @@ W_COVERAGE = 0.3
 KNOWN_SHARE_POWER = 1.0
 COVERAGE_POWER = 0.5
 NOT_OURS = "~not-ours"  # the questions of not_ours.yaml, scored like an entry that is never answered
-NOT_OURS_MARGIN = 0  # abstain when the not-ours questions score at least the best entry plus this
+NOT_OURS_MARGIN = -6  # abstain when the not-ours questions score at least the best entry plus this
 FOCUS_UNKNOWN = 0.6  # the weight of unknown words in a long message's question, as a share
-OTHER_AUDIENCE = 0.8
-CHAR_WEIGHT = 0.55  # the share of the score from character n-grams (TF-IDF cosine)
-MAX_CHARS_FOR_GRAMS = 300  # an entry written for the other role (talent, employer) scores this much
+OTHER_AUDIENCE = 0.65  # an entry written for the other role (talent, employer) scores this much
+CHAR_WEIGHT = 0.75  # the share of the score from character n-grams (TF-IDF cosine)
+MAX_CHARS_FOR_GRAMS = 300  # the part of a message whose character n-grams are compared
 
 
 Group = tuple[str, ...]  # the comparable forms of one word or phrase
@@ -404,7 +404,7 @@ class Matcher:
             for faq_id, score in self._score(reading, unknown).items():
                 scores[faq_id] = max(score, scores.get(faq_id, 0.0))
         if self.char_weight and scores:
-            normalized = normalize(text)[:MAX_CHARS_FOR_GRAMS]
+            normalized = self._corrected(normalize(text)[:MAX_CHARS_FOR_GRAMS])
             chars = self._char_scores(normalized, scores)
             if _is_arabizi(normalized):
                 for arabic in (
