@@ -81,7 +81,7 @@ async def test_a_push_is_sent_once_to_each_and_started_from_its_button(
         counts = await settled(pushes, push_id)
         [prompt] = await tg.wait_for_sent(RANIA, 1)
         assert strip_bidi_controls(prompt.text or "").startswith("يودّ فريق DT4E أن يسمع منك")
-        press(tg, RANIA, "ابدأ ◀", language_code="ar")
+        press(tg, RANIA, "البدء ◀", language_code="ar")
         [consent] = (await tg.wait_for_sent(RANIA, 2))[1:]
         await handled(bot, 1)
         assert "هل توافق على أن يحتفظ فريق DT4E" in strip_bidi_controls(consent.text or "")
