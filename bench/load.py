@@ -76,6 +76,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench.broadcast import ROOT, TOKEN, percentile, rss_mb
+from bench.machine import git_state
 from storage.engine import create_engine, upgrade
 from tests import crowd
 from tests.fake_telegram import FakeTelegram, JsonDict
@@ -827,22 +828,7 @@ def machine() -> dict[str, Any]:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    commit = ""
-    dirty = None
-    quiet = os.environ | {"GIT_OPTIONAL_LOCKS": "0"}  # read only: not even the index's stat cache
-    with contextlib.suppress(OSError, subprocess.CalledProcessError):
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, env=quiet, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=ROOT,
-            env=quiet,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        dirty = bool(status.stdout.strip())
+    commit, dirty = git_state()
     return {
         "cpus": os.cpu_count(),
         "cpu_model": model,

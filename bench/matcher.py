@@ -70,7 +70,6 @@ ours: p99 < 2 ms at the real base, < 20 ms at 5,000 entries.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import datetime
 import json
@@ -79,7 +78,6 @@ import os
 import platform
 import random
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -93,6 +91,7 @@ from rapidfuzz import fuzz, process, utils
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from bench.machine import git_state
 from bot.basics.lang import Lang
 from faq.evaluate import Labelled, parse_labelled
 from faq.knowledge import Entry, KnowledgeBase, Questions, load_knowledge
@@ -818,26 +817,7 @@ def progress(what: str, since: float) -> None:
 
 
 def machine() -> dict[str, str | int | float | bool | list[float] | None]:
-    commit, dirty = "", None
-    quiet = os.environ | {"GIT_OPTIONAL_LOCKS": "0"}  # read only: not even the index's stat cache
-    with contextlib.suppress(OSError, subprocess.CalledProcessError):
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            env=quiet,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=ROOT,
-            env=quiet,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        dirty = bool(status.stdout.strip())
+    commit, dirty = git_state(short=True)
     return {
         "date": datetime.date.today().isoformat(),
         "git_commit": commit,
