@@ -2,7 +2,7 @@
 does not build the index again at every start.
 
 The file's name is a hash of everything the index is built from: the content files, the
-matcher's own source files, the Python version and the versions of the stemmer and of
+source files of ``faq/``, the Python version and the versions of the stemmer and of
 rapidfuzz. A change to any of them gives another name, so a stale index is never read; the
 older files are removed. The cache lives in ``$DT4E_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/dt4e-bot``, else ``~/.cache/dt4e-bot``, readable by its owner only. Anything
@@ -27,7 +27,6 @@ from faq.matcher import Matcher
 
 log = logging.getLogger(__name__)
 
-_CODE = ("matcher.py", "text.py", "focus.py", "knowledge.py", "smalltalk.py", "language.py", "cache.py")
 KEPT = 4  # cached indexes kept (several checkouts or versions may share the folder)
 
 
@@ -51,8 +50,8 @@ def fingerprint(content_dir: Path) -> str:
             digest.update(f"{package}={metadata.version(package)}".encode())
         except metadata.PackageNotFoundError:
             digest.update(package.encode())
-    here = Path(__file__).resolve().parent
-    for path in [*(here / name for name in _CODE), *sorted(content_dir.glob("*.yaml"))]:
+    code = sorted(Path(__file__).resolve().parent.glob("*.py"))  # every module of faq/
+    for path in [*code, *sorted(content_dir.glob("*.yaml"))]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:32]

@@ -45,14 +45,15 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.basics.lang import Lang
+from faq.chargrams import CharIndex
 from faq.focus import focus
 from faq.knowledge import KnowledgeBase, Questions
 from faq.language import detect_language
@@ -223,7 +224,7 @@ class Matcher:
             self._known_by_length[len(word)].append(word)
         self._corrections: dict[str, str] = {}
         self.char_weight = CHAR_WEIGHT
-        self._build_char_index(normalized_by)
+        self._chars = CharIndex(normalized_by)
         self._by_near_length: dict[int, list[str]] = {}
 
     # Features ------------------------------------------------------------------------------
@@ -358,44 +359,6 @@ class Matcher:
             if latin:
                 yield self._features(self._corrected(arabizi_to_arabic(normalized, keep=latin)))
 
-    def _build_char_index(self, normalized_by: Mapping[str, Sequence[str]]) -> None:
-        """Character n-grams of each entry's variants, counted together (TF-IDF with a
-        sublinear count): they meet spellings and inflections the word features miss."""
-        counts = {faq_id: _char_grams(" ".join(texts)) for faq_id, texts in normalized_by.items()}
-        df: Counter[str] = Counter()
-        for grams in counts.values():
-            df.update(grams.keys())
-        entries = max(len(counts), 1)
-        self._char_idf = {g: math.log(1 + entries / n) for g, n in df.items()}
-        self._char_entries: dict[str, dict[str, float]] = defaultdict(dict)
-        for faq_id, grams in counts.items():
-            for gram, value in self._char_vector(grams).items():
-                self._char_entries[gram][faq_id] = value
-
-    def _char_vector(self, grams: Mapping[str, int]) -> dict[str, float]:
-        idf = self._char_idf
-        weighted = {g: (1 + math.log(n)) * idf[g] for g, n in grams.items() if g in idf}
-        norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
-        return {g: v / norm for g, v in weighted.items()}
-
-    def _char_scores(self, normalized: str, entries: Iterable[str]) -> dict[str, float]:
-        """Cosine of the question's character n-grams with each of ``entries`` (the shortlist:
-        the cost stays that of the shortlist however large the knowledge base)."""
-        wanted = set(entries)
-        out = dict.fromkeys(wanted, 0.0)
-        for gram, value in self._char_vector(_char_grams(normalized)).items():
-            row = self._char_entries.get(gram)
-            if row is None:
-                continue
-            if len(row) <= len(wanted):  # walk the shorter side
-                for faq_id, weight in row.items():
-                    if faq_id in wanted:
-                        out[faq_id] += value * weight
-            else:
-                for faq_id in wanted:
-                    out[faq_id] += value * row.get(faq_id, 0.0)
-        return out
-
     def _best_reading(self, text: str, unknown: float = 1.0) -> dict[str, float]:
         """Scores by entry, each from the reading of ``text`` that suits the entry best;
         ``unknown`` scales the weight of words the knowledge base has never seen."""
@@ -405,13 +368,13 @@ class Matcher:
                 scores[faq_id] = max(score, scores.get(faq_id, 0.0))
         if self.char_weight and scores:
             normalized = self._corrected(normalize(text)[:MAX_CHARS_FOR_GRAMS])
-            chars = self._char_scores(normalized, scores)
+            chars = self._chars.scores(normalized, scores.keys())
             if _is_arabizi(normalized):
                 for arabic in (
                     arabizi_to_arabic(normalized),
                     arabizi_to_arabic(normalized, long_vowels=True),
                 ):
-                    for faq_id, score in self._char_scores(arabic, scores).items():
+                    for faq_id, score in self._chars.scores(arabic, scores.keys()).items():
                         chars[faq_id] = max(score, chars.get(faq_id, 0.0))
             w = self.char_weight
             scores = {e: (1 - w) * s + w * chars.get(e, 0.0) for e, s in scores.items()}
@@ -467,18 +430,6 @@ class Matcher:
 def _with_focus(whole: dict[str, float], asked: dict[str, float]) -> dict[str, float]:
     """Each entry's better score, of the whole message and of its question."""
     return {e: max(whole.get(e, 0.0), asked.get(e, 0.0)) for e in whole.keys() | asked.keys()}
-
-
-def _char_grams(normalized: str) -> Counter[str]:
-    """Counts of the 3- to 5-letter pieces of each word, padded with a space at both ends."""
-    return Counter(
-        padded[i : i + size]
-        for word in normalized.split()
-        if word not in STOPWORDS
-        for padded in (f" {word} ",)
-        for size in (3, 4, 5)
-        for i in range(len(padded) - size + 1)
-    )
 
 
 def _flat(groups: Iterable[Group]) -> list[str]:
