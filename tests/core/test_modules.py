@@ -18,6 +18,7 @@ from bot.core.features.modules import ModuleButton
 from bot.core.inbound import Inbound, UserRef
 from bot.service import ConversationService
 from dialogs.engine import StepButton
+from dialogs.model import Dialog
 from storage.store import SqlStore
 from tests.inputs import inbound
 
@@ -38,10 +39,23 @@ def step_buttons(replies: list[ReplyCreated]) -> list[str]:
     return [b.data for r in replies for row in r.buttons for b in row if b.data.startswith("m:")]
 
 
-async def walk_to_first_quiz(service: ConversationService, context: Context) -> list[ReplyCreated]:
+def module(context: Context) -> Dialog:
+    """The module these tests walk through."""
     assert context.dialogs is not None
     dialog = context.dialogs.get(MODULE)
     assert dialog is not None
+    return dialog
+
+
+async def opened(store: SqlStore, context: Context) -> tuple[ConversationService, Dialog]:
+    """A service with the module opened by its button."""
+    service = ConversationService(store, context)
+    await service.handle(press(ModuleButton(MODULE).pack()))
+    return service, module(context)
+
+
+async def walk_to_first_quiz(service: ConversationService, context: Context) -> list[ReplyCreated]:
+    dialog = module(context)
     replies = await service.handle(press(ModuleButton(MODULE).pack()))
     for node in dialog.path():
         if node.ask is not None:
@@ -74,11 +88,7 @@ async def test_a_quiz_answer_is_recorded_once_even_if_tapped_twice(
 async def test_finishing_a_module_stores_completion_and_score(
     store: SqlStore, engine: AsyncEngine, context: Context
 ) -> None:
-    assert context.dialogs is not None
-    dialog = context.dialogs.get(MODULE)
-    assert dialog is not None
-    service = ConversationService(store, context)
-    await service.handle(press(ModuleButton(MODULE).pack()))
+    service, dialog = await opened(store, context)
     for node in dialog.path():
         value = node.ask.correct if node.ask is not None and node.ask.correct else "next"
         replies = await service.handle(press(StepButton(MODULE, node.id, value or "next").pack()))
@@ -197,11 +207,7 @@ async def test_a_typed_next_word_does_what_the_next_button_does(
 async def test_a_typed_next_on_the_last_step_finishes_the_module(
     store: SqlStore, engine: AsyncEngine, context: Context
 ) -> None:
-    assert context.dialogs is not None
-    dialog = context.dialogs.get(MODULE)
-    assert dialog is not None
-    service = ConversationService(store, context)
-    await service.handle(press(ModuleButton(MODULE).pack()))
+    service, dialog = await opened(store, context)
     *steps, last = dialog.path()
     for node in steps:
         value = node.ask.correct if node.ask is not None and node.ask.correct else "next"
@@ -247,9 +253,7 @@ async def test_i_dont_know_at_a_quiz_is_invited_to_guess_with_the_options_again(
 ) -> None:
     service = ConversationService(store, context)
     quiz = await service.handle(inbound(ANN, AT, press=ModuleButton(MODULE).pack(), hint=hint))
-    assert context.dialogs is not None
-    dialog = context.dialogs.get(MODULE)
-    assert dialog is not None
+    dialog = module(context)
     for node in dialog.path():
         if node.ask is not None:
             break
