@@ -17,12 +17,16 @@ from bot.basics.errors import DatabaseUnavailable
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
+READ_ONLY = "dt4e_read_only"
+"""Execution option of a transaction that only reads: on SQLite it begins without the write lock."""
+
 
 def create_engine(url: str, *, turns: int | None = None, **kwargs: Any) -> AsyncEngine:
     """Create the engine. For SQLite: make the file's folder; turn on WAL, a busy timeout and
     foreign keys; and take transactions into our own hands (``BEGIN IMMEDIATE``), because the
     sqlite3 driver otherwise starts them late and lets a SAVEPOINT's release commit early. Each
-    transaction then holds the write lock from its start, so concurrent turns wait in line.
+    transaction then holds the write lock from its start, so concurrent turns wait in line; one
+    that only reads (the :data:`READ_ONLY` execution option) begins deferred and holds none.
 
     Statement parameters (what people wrote) never appear in SQLAlchemy's error messages, so no
     logged error carries them.
@@ -37,24 +41,40 @@ def create_engine(url: str, *, turns: int | None = None, **kwargs: Any) -> Async
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, hide_parameters=True, **kwargs)
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-            dbapi_connection.isolation_level = None
-
-        @event.listens_for(engine.sync_engine, "begin")
-        def _sqlite_begin(connection: sa.Connection) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-
+        _sqlite_events(engine.sync_engine)
         return engine
     if turns is not None:
         kwargs = {"pool_size": turns + 4, "max_overflow": 8, "pool_timeout": 10, **kwargs}
     return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+
+
+def _sqlite_events(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection: sa.Connection) -> None:
+        # A read (READ_ONLY) takes no write lock: in WAL mode it sees the last commit and
+        # waits for nobody while a turn is being written.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def sqlite_twin(engine: AsyncEngine) -> sa.Engine | None:
+    """For an SQLite engine, a synchronous one on the same file (the sqlite3 driver, the same
+    settings), for work done in one trip to a thread rather than one per statement; ``None``
+    for any other database."""
+    if engine.dialect.name != "sqlite":
+        return None
+    twin = sa.create_engine(engine.url.set(drivername="sqlite"), hide_parameters=True)
+    _sqlite_events(twin)
+    return twin
 
 
 def alembic_config() -> Config:

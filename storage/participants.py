@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from bot.basics.lang import Lang
@@ -150,12 +150,12 @@ class SqlParticipants:
         return True
 
 
-async def redeem(session: AsyncSession, token_hash: str, user_id: int, at: datetime) -> Invitation:
+def redeem(session: Session, token_hash: str, user_id: int, at: datetime) -> Invitation:
     """Use an invitation for ``user_id`` (see :meth:`bot.service.ports.Transaction.redeem_invitation`).
 
     The use is one conditional UPDATE, so of two accounts opening the same link at once exactly
     one gets it. Expiry is compared in the database, where every time is UTC."""
-    used = await session.execute(
+    used = session.execute(
         sa.update(InvitationRow)
         .where(
             col(InvitationRow.token_hash) == token_hash,
@@ -173,7 +173,7 @@ async def redeem(session: AsyncSession, token_hash: str, user_id: int, at: datet
             .outerjoin(ParticipantRow, col(ParticipantRow.id) == col(InvitationRow.participant_id))
             .where(col(InvitationRow.token_hash) == token_hash)
         )
-        found = (await session.execute(query)).one_or_none()
+        found = (session.execute(query)).one_or_none()
         if found is None:
             return InvitationRefused(Refusal.UNKNOWN)
         used_at, participant = found
@@ -183,21 +183,21 @@ async def redeem(session: AsyncSession, token_hash: str, user_id: int, at: datet
         return InvitationRefused(Refusal.USED if used_at is not None else Refusal.EXPIRED)
     kind, participant_id = taken
     if kind == STAFF:
-        await session.execute(sa.update(User).where(col(User.id) == user_id).values(staff_at=at))
+        session.execute(sa.update(User).where(col(User.id) == user_id).values(staff_at=at))
         return JoinedAsStaff()
     # An account stands for one participant: a link for another one moves it there.
-    await session.execute(
+    session.execute(
         sa.update(ParticipantRow)
         .where(col(ParticipantRow.user_id) == user_id, col(ParticipantRow.id) != participant_id)
         .values(user_id=None, bound_at=None)
     )
-    await session.execute(
+    session.execute(
         sa.update(ParticipantRow)
         .where(col(ParticipantRow.id) == participant_id)
         .values(user_id=user_id, bound_at=at)
     )
     row = (
-        await session.execute(sa.select(ParticipantRow).where(col(ParticipantRow.id) == participant_id))
+        session.execute(sa.select(ParticipantRow).where(col(ParticipantRow.id) == participant_id))
     ).scalar_one()
     return JoinedAsParticipant(row.reference, row.role, _language(row))
 

@@ -11,10 +11,11 @@ import asyncio
 import contextvars
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, assert_never
+from typing import Any, TypeVar, assert_never
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -22,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from sqlmodel import col
 
 from bot.basics.buttons import Button
@@ -43,8 +45,9 @@ from bot.core.events import (
 )
 from bot.core.inbound import Invitation, UserRef
 from bot.core.state import ConversationState
-from bot.service.ports import StoredState, Undelivered
+from bot.service.ports import StoredState, Transaction, Undelivered
 from storage import surveys
+from storage.engine import READ_ONLY, sqlite_twin
 from storage.models import (
     ConversationStateRow,
     Feedback,
@@ -81,6 +84,9 @@ before another may send it again; a send in flight never takes that long."""
 # and a serialization failure or a deadlock (40001, 40P01), which the same transaction survives
 # when tried again.
 TRANSIENT_SQLSTATES = ("08", "53", "57", "40001", "40P01")
+
+
+T = TypeVar("T")
 
 
 def _utcnow() -> datetime:
@@ -150,51 +156,53 @@ class _Known:
 
 
 class SqlTransaction:
-    def __init__(self, session: AsyncSession, clock: Callable[[], datetime] = _utcnow) -> None:
+    """One transaction's work, in plain (synchronous) calls: it runs in one piece inside
+    :meth:`SqlStore.run`, in a thread on SQLite, so that a turn's statements cost one trip."""
+
+    def __init__(self, session: Session, clock: Callable[[], datetime] = _utcnow) -> None:
         self._session = session
         bind = session.bind
         self._postgres = bind is not None and bind.dialect.name == "postgresql"
         self._clock = clock
         self._user_ids: dict[UserRef, int] = {}
-        self._known: dict[UserRef, _Known] = {}
 
-    async def claim_update(self, channel: str, update_id: str, at: datetime) -> bool:
+    def claim_update(self, channel: str, update_id: str, at: datetime) -> bool:
         # INSERT ... ON CONFLICT DO NOTHING: no savepoint, one statement either way.
         statement = _CLAIM_UPDATE["postgresql" if self._postgres else "sqlite"]
-        result = await self._session.execute(
-            statement, {"channel": channel, "update_id": update_id, "at": at}
-        )
+        result = self._session.execute(statement, {"channel": channel, "update_id": update_id, "at": at})
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
-    async def _user_id(self, user: UserRef, at: datetime) -> int:
+    def _user_id(self, user: UserRef, at: datetime, known: _Known | None = None) -> int:
+        if known is not None:
+            self._user_ids[user] = known.id
+            return known.id
         if user in self._user_ids:
             return self._user_ids[user]
         key = {"channel": user.channel, "external_id": user.id}
-        user_id = (await self._session.execute(_USER_ID, key)).scalar_one_or_none()
+        user_id = self._session.execute(_USER_ID, key).scalar_one_or_none()
         if user_id is None:
             try:
-                async with self._session.begin_nested():
+                with self._session.begin_nested():
                     row = User(channel=user.channel, external_id=user.id, created_at=at, updated_at=at)
                     self._session.add(row)
-                    await self._session.flush()
+                    self._session.flush()
                     user_id = row.id
             except IntegrityError:
                 # Another instance created the same user a moment ago.
-                user_id = (await self._session.execute(_USER_ID, key)).scalar_one()
+                user_id = self._session.execute(_USER_ID, key).scalar_one()
         assert user_id is not None
         self._user_ids[user] = user_id
         return user_id
 
-    async def load_state(self, user: UserRef) -> StoredState:
+    def load_state(self, user: UserRef) -> StoredState:
         """The conversation, with who the person is in the programme taken from the database
         (the participant bound to the account, staff by invitation), not from the saved state:
         a link opened on another account, or a revoked staff member, shows at the next turn."""
         key = {"channel": user.channel, "external_id": user.id}
-        row = (await self._session.execute(_LOAD_STATE, key)).one_or_none()
+        row = self._session.execute(_LOAD_STATE, key).one_or_none()
         if row is None:
             return StoredState(ConversationState(), 0)
         self._user_ids[user] = row.id
-        self._known[user] = _Known(row.id, row.language, row.role, row.unreachable_at is not None)
         state = ConversationState()
         if row.data is not None:
             try:
@@ -206,68 +214,64 @@ class SqlTransaction:
         state = state.model_copy(
             update={"participant": row.reference or "", "staff": row.staff_at is not None}
         )
-        return StoredState(state, row.version or 0)
+        known = _Known(row.id, row.language, row.role, row.unreachable_at is not None)
+        return StoredState(state, row.version or 0, known)
 
-    async def save_state(
-        self, user: UserRef, state: ConversationState, expected_version: int, at: datetime
-    ) -> None:
-        user_id = await self._user_id(user, at)
+    def save_state(self, user: UserRef, state: ConversationState, loaded: StoredState, at: datetime) -> None:
+        known = loaded.seen if isinstance(loaded.seen, _Known) else None
+        user_id = self._user_id(user, at, known)
         data = state.model_dump(mode="json")
+        expected_version = loaded.version
         if expected_version == 0:
             try:
-                async with self._session.begin_nested():
-                    self._session.add(
-                        ConversationStateRow(user_id=user_id, version=1, data=data, updated_at=at)
-                    )
-                    await self._session.flush()
+                with self._session.begin_nested():
+                    row = ConversationStateRow(user_id=user_id, version=1, data=data, updated_at=at)
+                    self._session.add(row)
+                    self._session.flush()
             except IntegrityError as exc:
                 raise ConcurrentUpdate(f"conversation of {user.key} was created concurrently") from exc
         else:
             values = {"user": user_id, "expected": expected_version, "version": expected_version + 1}
-            result = await self._session.execute(_SAVE_STATE, {**values, "data": data, "at": at})
+            result = self._session.execute(_SAVE_STATE, {**values, "data": data, "at": at})
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise ConcurrentUpdate(f"conversation of {user.key} changed since version {expected_version}")
         language = state.language.value if state.language else None
         role = state.role.value if state.role else None
-        known = self._known.get(user)
         if known is not None and (known.language, known.role, known.unreachable) == (language, role, False):
             return  # nothing the users row keeps has changed: no write
         # unreachable_at cleared: they wrote to us, so they can be reached again
-        mirror = {"user": user_id, "language": language, "role": role, "at": at}
-        await self._session.execute(_MIRROR, mirror)
-        self._known[user] = _Known(user_id, language, role, False)
+        self._session.execute(_MIRROR, {"user": user_id, "language": language, "role": role, "at": at})
 
-    async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None:
-        user_id = await self._user_id(user, at)
-        await self._session.execute(
+    def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None:
+        user_id = self._user_id(user, at)
+        self._session.execute(
             sa.update(User)
             .where(col(User.id) == user_id)
             .values(unreachable_at=None if reachable else at, updated_at=at)
         )
-        self._known.pop(user, None)
 
-    async def redeem_invitation(self, token_hash: str, user: UserRef, at: datetime) -> Invitation:
-        return await redeem(self._session, token_hash, await self._user_id(user, at), at)
+    def redeem_invitation(self, token_hash: str, user: UserRef, at: datetime) -> Invitation:
+        return redeem(self._session, token_hash, self._user_id(user, at), at)
 
-    async def enqueue(self, user: UserRef, replies: Sequence[ReplyCreated], at: datetime) -> int:
+    def enqueue(self, user: UserRef, replies: Sequence[ReplyCreated], at: datetime) -> int:
         """Write replies to be sent, claimed by the caller for :data:`OUTBOX_CLAIM` (counted
         from now, not from ``at``, which is the message's time and may be long past)."""
-        user_id = await self._user_id(user, at)
+        user_id = self._user_id(user, at)
         values = {"user": user_id, "replies": [reply_to_json(r) for r in replies], "at": at}
         # A statement, not the ORM's unit of work: one of every turn's few writes.
-        result = await self._session.execute(_ENQUEUE, {**values, "until": self._clock() + OUTBOX_CLAIM})
+        result = self._session.execute(_ENQUEUE, {**values, "until": self._clock() + OUTBOX_CLAIM})
         return int(result.scalar_one())
 
-    async def record(self, user: UserRef, event: Event, at: datetime) -> None:
+    def record(self, user: UserRef, event: Event, at: datetime) -> None:
         match event:
             case ReplyCreated():
                 return  # replies go to the outbox (enqueue), not here
             case ReachabilityChanged(reachable=reachable):
-                await self.mark_reachable(user, reachable, at)
+                self.mark_reachable(user, reachable, at)
             case FeedbackGiven():
                 self._session.add(
                     Feedback(
-                        user_id=await self._user_id(user, at),
+                        user_id=self._user_id(user, at),
                         faq_id=event.faq_id,
                         helpful=event.helpful,
                         question=event.question,
@@ -278,7 +282,7 @@ class SqlTransaction:
             case QuestionUnanswered():
                 self._session.add(
                     UnansweredQuestion(
-                        user_id=await self._user_id(user, at),
+                        user_id=self._user_id(user, at),
                         question=event.question,
                         lang=event.lang.value,
                         reason=event.reason,
@@ -290,7 +294,7 @@ class SqlTransaction:
             case ResultRecorded():
                 self._session.add(
                     Result(
-                        user_id=await self._user_id(user, at),
+                        user_id=self._user_id(user, at),
                         dialog_id=event.dialog_id,
                         key=event.key,
                         value=event.value,
@@ -299,13 +303,27 @@ class SqlTransaction:
                     )
                 )
             case SurveyStarted() | SurveyAnswered() | SurveyCompleted() | ConsentGiven():
-                await surveys.record(self._session, await self._user_id(user, at), event, at)
+                surveys.record(self._session, self._user_id(user, at), event, at)
             case StaffAsked():
                 return  # answered by the service after the turn (bot.service.desk)
             case StaffNotified(chat=chat, reply=message):
-                await self.enqueue(chat, [message], at)  # the outbox sweep delivers it
+                self.enqueue(chat, [message], at)  # the outbox sweep delivers it
             case _:
                 assert_never(event)
+
+
+def _unavailable(exc: DBAPIError | PoolTimeout | OSError) -> BaseException:
+    """What a failed transaction raises: :class:`DatabaseUnavailable` (callers may retry) when
+    the database cannot be used for now, otherwise the error itself."""
+    if isinstance(exc, PoolTimeout):
+        # Every connection of the pool busy for pool_timeout seconds: a burst, not a fault.
+        return DatabaseUnavailable("the database is busy: no free connection in the pool")
+    if isinstance(exc, OSError):
+        return DatabaseUnavailable(f"the database cannot be reached: {exc}")
+    if not _passing(exc):
+        return exc
+    # The driver's message only: SQLAlchemy's own names the statement's parameters.
+    return DatabaseUnavailable(f"the database cannot be used now: {exc.orig}")
 
 
 def _passing(exc: DBAPIError) -> bool:
@@ -372,10 +390,23 @@ class SqlStore:
         self.engine = engine
         self.clock = clock
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        reading = engine.execution_options(**{READ_ONLY: True})
+        self._reads = async_sessionmaker(reading, expire_on_commit=False)
         # SQLite has one writer, and every transaction here writes (BEGIN IMMEDIATE): they wait
         # their turn in this process's queue, in order, instead of in SQLite's busy handler,
         # which sleeps up to 100 ms between tries (a reply waited behind a broadcast's writes).
         self._one_writer = WriterQueue() if engine.dialect.name == "sqlite" else None
+        # ... and a turn's transaction goes to a thread in one piece, on the sqlite3 driver:
+        # aiosqlite makes every statement several trips between the event loop and its thread,
+        # which cost ten times the statements themselves.
+        self._twin = sqlite_twin(engine)
+        self._threads: ThreadPoolExecutor | None = None
+        if self._twin is not None:
+            self._twin_sessions = sessionmaker(self._twin, expire_on_commit=False)
+            self._twin_reads = sessionmaker(
+                self._twin.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+            )
+            self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dt4e-sqlite")
 
     @asynccontextmanager
     async def session(self, *, background: bool = False, urgent: bool = False) -> AsyncIterator[AsyncSession]:
@@ -397,25 +428,52 @@ class SqlStore:
             self._one_writer.release()
 
     @asynccontextmanager
-    async def _session(self) -> AsyncIterator[AsyncSession]:
+    async def _session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+        sessions = self._reads if read_only else self._sessions
         try:
-            async with self._sessions() as session, session.begin():
+            async with sessions() as session, session.begin():
                 yield session
-        except DBAPIError as exc:
-            if not _passing(exc):
-                raise
-            # The driver's message only: SQLAlchemy's own names the statement's parameters.
-            raise DatabaseUnavailable(f"the database cannot be used now: {exc.orig}") from exc
-        except PoolTimeout as exc:
-            # Every connection of the pool busy for pool_timeout seconds: a burst, not a fault.
-            raise DatabaseUnavailable("the database is busy: no free connection in the pool") from exc
-        except OSError as exc:
-            raise DatabaseUnavailable(f"the database cannot be reached: {exc}") from exc
+        except (DBAPIError, PoolTimeout, OSError) as exc:
+            raise _unavailable(exc) from exc
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SqlTransaction]:
-        async with self.session() as session:
-            yield SqlTransaction(session, self.clock)
+    async def run(self, work: Callable[[Transaction], T], *, read_only: bool = False) -> T:
+        """One transaction: ``work`` does all of it in plain calls (it awaits nothing), and what
+        it wrote is committed together, or nothing if it raises. On SQLite in a thread, in one
+        trip; ``read_only`` waits for no writer and holds no lock (a turn is computed between its
+        read and its write while others are written). Raises :class:`DatabaseUnavailable` when
+        the database cannot be used for now."""
+        return await self._run(lambda session: work(SqlTransaction(session, self.clock)), read_only=read_only)
+
+    async def _run(self, work: Callable[[Session], T], *, read_only: bool = False, priority: int = TURN) -> T:
+        if self._threads is None:
+            if read_only:
+                async with self._session(read_only=True) as session:
+                    return await session.run_sync(work)
+            async with self.session(urgent=priority == URGENT, background=priority == BACKGROUND) as session:
+                return await session.run_sync(work)
+        sessions = self._twin_reads if read_only else self._twin_sessions
+
+        def in_thread() -> T:
+            try:
+                with sessions() as session, session.begin():
+                    return work(session)
+            except (DBAPIError, PoolTimeout, OSError) as exc:
+                raise _unavailable(exc) from exc
+
+        loop = asyncio.get_running_loop()
+        if read_only or self._one_writer is None or _holding.get():
+            return await loop.run_in_executor(self._threads, in_thread)
+        writer = self._one_writer
+        await writer.acquire(priority)
+        done = loop.run_in_executor(self._threads, in_thread)
+        try:
+            return await asyncio.shield(done)
+        finally:
+            # Cancelled while the thread still writes: the writer is free only once it is done.
+            if done.done():
+                writer.release()
+            else:
+                done.add_done_callback(lambda _: writer.release())
 
     async def mark_sent(self, outbox_ids: Sequence[int], at: datetime) -> None:
         """Mark entries delivered (or given up for good), many in one statement."""
@@ -423,8 +481,8 @@ class SqlStore:
             return
         # First in line: a mark kept waiting behind a burst of turns, then lost to a kill, lets
         # the sweep send the replies again. One quick statement a few times a second.
-        async with self.session(urgent=True) as session:
-            await session.execute(sa.update(_OUTBOX).where(_OUTBOX.c.id.in_(outbox_ids)).values(sent_at=at))
+        statement = sa.update(_OUTBOX).where(_OUTBOX.c.id.in_(outbox_ids)).values(sent_at=at)
+        await self._run(lambda session: session.execute(statement), priority=URGENT)
 
     async def claim(self, outbox_id: int, at: datetime) -> bool:
         """Take an unsent entry whose claim has expired, for :data:`OUTBOX_CLAIM` from ``at``;
@@ -508,4 +566,8 @@ class SqlStore:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def close(self) -> None:
+        if self._threads is not None:
+            self._threads.shutdown(wait=True)
+        if self._twin is not None:
+            self._twin.dispose()
         await self.engine.dispose()

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from bot.core.events import ConsentGiven, SurveyAnswered, SurveyCompleted, SurveyStarted
@@ -16,30 +17,28 @@ from storage.models import Participant, PushRecipient, SurveyAnswer, SurveyPush,
 SurveyEvent = SurveyStarted | SurveyAnswered | SurveyCompleted | ConsentGiven
 
 
-async def record(session: AsyncSession, user_id: int, event: SurveyEvent, at: datetime) -> None:
+def record(session: Session, user_id: int, event: SurveyEvent, at: datetime) -> None:
     if isinstance(event, ConsentGiven):
-        await session.execute(
+        session.execute(
             sa.update(User)
             .where(col(User.id) == user_id)
             .values(consent_at=at, consent_version=event.version, consent_given=event.agreed)
         )
         return
     participant_id = (
-        await session.execute(sa.select(col(Participant.id)).where(col(Participant.user_id) == user_id))
+        session.execute(sa.select(col(Participant.id)).where(col(Participant.user_id) == user_id))
     ).scalar_one_or_none()
     if participant_id is None:
         return  # the account was unbound meanwhile: nothing to tie the answer to
-    if not isinstance(event, SurveyCompleted) and not await _may_store(
-        session, user_id, participant_id, event
-    ):
+    if not isinstance(event, SurveyCompleted) and not _may_store(session, user_id, participant_id, event):
         return
     if isinstance(event, SurveyStarted):
-        await _response(session, participant_id, event.survey_id, event.wave, event.version, at)
+        _response(session, participant_id, event.survey_id, event.wave, event.version, at)
     elif isinstance(event, SurveyAnswered):
-        response = await _response(session, participant_id, event.survey_id, event.wave, event.version, at)
-        await _answer(session, response, event, at)
+        response = _response(session, participant_id, event.survey_id, event.wave, event.version, at)
+        _answer(session, response, event, at)
     else:
-        await session.execute(
+        session.execute(
             sa.update(SurveyResponse)
             .where(
                 col(SurveyResponse.participant_id) == participant_id,
@@ -51,14 +50,12 @@ async def record(session: AsyncSession, user_id: int, event: SurveyEvent, at: da
         )
 
 
-async def _may_store(
-    session: AsyncSession, user_id: int, participant_id: int, event: SurveyStarted | SurveyAnswered
+def _may_store(
+    session: Session, user_id: int, participant_id: int, event: SurveyStarted | SurveyAnswered
 ) -> bool:
     """Only with the person's consent, and only for a wave that was pushed to them: the wave comes
     from a button, which a modified client could forge."""
-    consent = (
-        await session.execute(sa.select(col(User.consent_given)).where(col(User.id) == user_id))
-    ).scalar_one()
+    consent = session.execute(sa.select(col(User.consent_given)).where(col(User.id) == user_id)).scalar_one()
     if consent is not True:
         return False
     sent_to_them = (
@@ -70,11 +67,11 @@ async def _may_store(
             col(SurveyPush.survey_id) == event.survey_id,
         )
     )
-    return (await session.execute(sent_to_them)).first() is not None
+    return (session.execute(sent_to_them)).first() is not None
 
 
-async def _response(
-    session: AsyncSession, participant_id: int, survey_id: str, wave: int, version: int, at: datetime
+def _response(
+    session: Session, participant_id: int, survey_id: str, wave: int, version: int, at: datetime
 ) -> int:
     """The response's id, made when the first event of the wave comes (the conversation of one
     user is handled one turn at a time, so there is no race to make it twice)."""
@@ -83,23 +80,23 @@ async def _response(
         col(SurveyResponse.survey_id) == survey_id,
         col(SurveyResponse.wave) == wave,
     )
-    found = (await session.execute(query)).scalar_one_or_none()
+    found = (session.execute(query)).scalar_one_or_none()
     if found is not None:
         return int(found)
     row = SurveyResponse(
         participant_id=participant_id, survey_id=survey_id, version=version, wave=wave, started_at=at
     )
     session.add(row)
-    await session.flush()
+    session.flush()
     assert row.id is not None
     return row.id
 
 
-async def _answer(session: AsyncSession, response_id: int, event: SurveyAnswered, at: datetime) -> None:
+def _answer(session: Session, response_id: int, event: SurveyAnswered, at: datetime) -> None:
     query = sa.select(SurveyAnswer).where(
         col(SurveyAnswer.response_id) == response_id, col(SurveyAnswer.key) == event.key
     )
-    existing = (await session.execute(query)).scalar_one_or_none()
+    existing = (session.execute(query)).scalar_one_or_none()
     if existing is None:
         session.add(
             SurveyAnswer(

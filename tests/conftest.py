@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_context
@@ -21,6 +22,11 @@ from storage.store import SqlStore
 from tests.fake_telegram import FakeTelegram
 
 PG_URL = os.environ.get("DT4E_TEST_DATABASE_URL", "")
+
+# These machines are shared: how fast examples come is no property of the code (a "too slow"
+# health check failed a run whose every example passed). What is tested stays the same.
+settings.register_profile("shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("shared-machine")
 
 # The matcher's index cache (faq/cache.py) goes to a folder of this run, not the user's home.
 os.environ.setdefault("DT4E_CACHE_DIR", tempfile.mkdtemp(prefix="dt4e-test-cache-"))

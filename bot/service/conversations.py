@@ -20,9 +20,10 @@ from bot.core.dispatch import handle
 from bot.core.events import ReplyCreated, StaffAsked
 from bot.core.inbound import Inbound, UserRef
 from bot.core.scope import reply
+from bot.core.state import Turn
 from bot.service import invitations
 from bot.service.locks import KeyedLocks
-from bot.service.ports import Store, Undelivered
+from bot.service.ports import Store, Transaction, Undelivered
 from bot.service.pushes import Broadcasting
 
 if TYPE_CHECKING:
@@ -150,31 +151,43 @@ class ConversationService:
                 )
         outbox = handled.outbox
         if durable and answers:
-            async with self.store.transaction() as tx:
-                outbox = (*outbox, (await tx.enqueue(inbound.user, answers, inbound.at), len(answers)))
+            entry = await self.store.run(lambda tx: tx.enqueue(inbound.user, answers, inbound.at))
+            outbox = (*outbox, (entry, len(answers)))
         return Handled(handled.replies + answers, outbox)
 
     async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None:
         """A channel found the user unreachable (Telegram 403: blocked the bot), or reachable
         again (they wrote to us). Broadcasts skip unreachable users."""
-        async with self.store.transaction() as tx:
-            await tx.mark_reachable(user, reachable, at)
+        await self.store.run(lambda tx: tx.mark_reachable(user, reachable, at))
 
     async def _handle_once(self, inbound: Inbound, durable: bool) -> tuple[Handled, list[StaffAsked]]:
-        async with self.store.transaction() as tx:
-            if inbound.update_id is not None and not await tx.claim_update(
+        """Read, compute, then write: the turn is computed between two transactions, so that no
+        lock is held meanwhile (SQLite's one writer waits for no matcher), and the write checks
+        the state's version (a turn that raced another is computed again). Opening an invitation
+        is computed inside the write, whose redemption it reports."""
+        stored = await self.store.run(lambda tx: tx.load_state(inbound.user), read_only=True)
+        computed = None if invitations.carries_token(inbound) else handle(stored.state, inbound, self.context)
+
+        def write(tx: Transaction) -> tuple[Turn, int | None] | None:
+            if inbound.update_id is not None and not tx.claim_update(
                 inbound.user.channel, inbound.update_id, inbound.at
             ):
-                log.info("update %s:%s already processed", inbound.user.channel, inbound.update_id)
-                return Handled([]), []
-            stored = await tx.load_state(inbound.user)
-            inbound = await invitations.resolve(tx, inbound)
-            turn = handle(stored.state, inbound, self.context)
-            await tx.save_state(inbound.user, turn.state, stored.version, inbound.at)
+                return None
+            turn = computed
+            if turn is None:
+                turn = handle(stored.state, invitations.resolve(tx, inbound), self.context)
+            tx.save_state(inbound.user, turn.state, stored, inbound.at)
             for event in turn.events:
-                await tx.record(inbound.user, event, inbound.at)
-            outbox: tuple[tuple[int, int], ...] = ()
+                tx.record(inbound.user, event, inbound.at)
             if durable and turn.replies:
-                outbox = ((await tx.enqueue(inbound.user, turn.replies, inbound.at), len(turn.replies)),)
+                return turn, tx.enqueue(inbound.user, turn.replies, inbound.at)
+            return turn, None
+
+        written = await self.store.run(write)
+        if written is None:
+            log.info("update %s:%s already processed", inbound.user.channel, inbound.update_id)
+            return Handled([]), []
+        turn, entry = written
+        outbox = ((entry, len(turn.replies)),) if entry is not None else ()
         asked = [e for e in turn.events if isinstance(e, StaffAsked)]
         return Handled(turn.replies, outbox), asked

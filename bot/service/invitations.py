@@ -25,14 +25,19 @@ def deep_link(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username.lstrip('@')}?start={token}"
 
 
-async def resolve(tx: Transaction, inbound: Inbound) -> Inbound:
+def carries_token(inbound: Inbound) -> bool:
+    """``/start TOKEN``: what :func:`resolve` turns into an opened invitation."""
+    if not isinstance(inbound, CommandSent) or inbound.name != "start":
+        return False
+    return TOKEN.fullmatch(inbound.payload) is not None
+
+
+def resolve(tx: Transaction, inbound: Inbound) -> Inbound:
     """``/start TOKEN`` as the invitation it opens (redeemed in this transaction); any other
     input unchanged. A payload that cannot be a token is an ordinary ``/start``."""
-    if not (
-        isinstance(inbound, CommandSent) and inbound.name == "start" and TOKEN.fullmatch(inbound.payload)
-    ):
+    if not isinstance(inbound, CommandSent) or not carries_token(inbound):
         return inbound
-    outcome = await tx.redeem_invitation(token_hash(inbound.payload), inbound.user, inbound.at)
+    outcome = tx.redeem_invitation(token_hash(inbound.payload), inbound.user, inbound.at)
     return InvitationOpened(
         outcome=outcome,
         user=inbound.user,

@@ -6,15 +6,16 @@ SQLite file, which is fast enough that no in-memory fake is needed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.core.events import Event, ReplyCreated
 from bot.core.inbound import Invitation, UserRef
 from bot.core.state import ConversationState
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,9 @@ class StoredState:
 
     state: ConversationState
     version: int  # 0 for a conversation never saved
+    seen: object = None
+    """The store's own note of what it read (a row's id, what it mirrors), given back to
+    :meth:`Transaction.save_state` so that the write need not read it again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,40 +41,44 @@ class Undelivered:
 
 
 class Transaction(Protocol):
-    """One database transaction: everything in it is committed together or not at all."""
+    """One database transaction's work, in plain calls (see :meth:`Store.run`): everything in it
+    is committed together or not at all."""
 
-    async def claim_update(self, channel: str, update_id: str, at: datetime) -> bool:
+    def claim_update(self, channel: str, update_id: str, at: datetime) -> bool:
         """Record a delivery as processed; ``False`` if it was processed before."""
         ...
 
-    async def load_state(self, user: UserRef) -> StoredState: ...
+    def load_state(self, user: UserRef) -> StoredState: ...
 
-    async def save_state(
-        self, user: UserRef, state: ConversationState, expected_version: int, at: datetime
-    ) -> None:
-        """Save, raising :class:`bot.basics.errors.ConcurrentUpdate` if the version moved."""
+    def save_state(self, user: UserRef, state: ConversationState, loaded: StoredState, at: datetime) -> None:
+        """Save over what was ``loaded``, raising :class:`bot.basics.errors.ConcurrentUpdate` if
+        its version moved meanwhile."""
         ...
 
-    async def record(self, user: UserRef, event: Event, at: datetime) -> None:
+    def record(self, user: UserRef, event: Event, at: datetime) -> None:
         """Store an event that matters beyond the conversation (feedback, results ...)."""
         ...
 
-    async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None:
+    def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None:
         """Record that messages to the user fail for good (blocked the bot), or work again."""
         ...
 
-    async def enqueue(self, user: UserRef, replies: Sequence[ReplyCreated], at: datetime) -> int:
+    def enqueue(self, user: UserRef, replies: Sequence[ReplyCreated], at: datetime) -> int:
         """Put a turn's replies in the outbox; returns the entry's id."""
         ...
 
-    async def redeem_invitation(self, token_hash: str, user: UserRef, at: datetime) -> Invitation:
+    def redeem_invitation(self, token_hash: str, user: UserRef, at: datetime) -> Invitation:
         """Use the invitation with this token hash for ``user``: bind them to its participant, or
         make them staff. Once only, and only before it expires; otherwise bind nothing and say why."""
         ...
 
 
 class Store(Protocol):
-    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+    async def run(self, work: Callable[[Transaction], T], *, read_only: bool = False) -> T:
+        """One transaction: ``work`` does all of it without awaiting (so a store may run it in one
+        piece, elsewhere), and returns what the caller gets; ``read_only`` reads and locks nobody
+        out."""
+        ...
 
     async def mark_sent(self, outbox_ids: Sequence[int], at: datetime) -> None: ...
 

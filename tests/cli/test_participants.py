@@ -142,8 +142,7 @@ def test_staff_joined_by_invitation_can_be_listed_and_revoked(tmp_path: Path, en
         store = SqlStore(engine)
         now = datetime.now(UTC)
         await SqlParticipants(store).invite(None, token_hash("s"), now, now.replace(year=now.year + 1))
-        async with store.transaction() as tx:
-            await tx.redeem_invitation(token_hash("s"), UserRef("telegram", "555"), now)
+        await store.run(lambda tx: tx.redeem_invitation(token_hash("s"), UserRef("telegram", "555"), now))
         await engine.dispose()
 
     asyncio.run(join())

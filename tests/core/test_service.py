@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.basics.lang import Lang
 from bot.core.context import Context
 from bot.core.features.onboarding import LanguageButton
-from bot.core.inbound import Inbound, UserRef
+from bot.core.inbound import Inbound, TextSent, UserRef
+from bot.core.state import ConversationState, Turn
 from bot.service import ConversationService
 from bot.service.locks import KeyedLocks
 from storage.store import SqlStore
@@ -31,8 +34,7 @@ async def test_a_redelivered_update_is_processed_once(store: SqlStore, context: 
     again = await service.handle(message(ANN, "/start", update_id="1001"))
     assert first
     assert again == []
-    async with store.transaction() as tx:
-        assert (await tx.load_state(ANN)).version == 1
+    assert (await store.run(lambda tx: tx.load_state(ANN))).version == 1
 
 
 async def test_two_instances_never_lose_a_turn(store: SqlStore, context: Context) -> None:
@@ -46,8 +48,7 @@ async def test_two_instances_never_lose_a_turn(store: SqlStore, context: Context
     ]
     results = await asyncio.gather(*turns)
     assert all(results)
-    async with store.transaction() as tx:
-        assert (await tx.load_state(ANN)).version == 20
+    assert (await store.run(lambda tx: tx.load_state(ANN))).version == 20
 
 
 async def test_one_user_waiting_does_not_block_another(store: SqlStore, context: Context) -> None:
@@ -69,3 +70,25 @@ async def test_updates_of_one_user_run_in_order() -> None:
     await asyncio.gather(*(work(n) for n in range(3)))
     assert order == ["start0", "end0", "start1", "end1", "start2", "end2"]
     assert len(locks) == 0, "locks are released when nobody waits"
+
+
+async def test_a_turn_is_computed_with_no_transaction_open(
+    store: SqlStore, context: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite has one writer for every user: a turn computed while holding it (the matcher, the
+    dialogs) keeps everyone else's writes waiting. Read, compute, then write."""
+    from bot.core.dispatch import handle as compute
+    from bot.service import conversations
+
+    held: list[bool] = []
+
+    def watched(state: ConversationState, inbound: Inbound, ctx: Context) -> Turn:
+        writer = store._one_writer  # SQLite's writer queue; PostgreSQL has none
+        held.append(writer is not None and writer._held)
+        return compute(state, inbound, ctx)
+
+    monkeypatch.setattr(conversations, "handle", watched)
+    service = ConversationService(store, context)
+    replies = await service.handle(TextSent(user=ANN, at=AT, text="How long does the visa take?"))
+    assert replies
+    assert held == [False]

@@ -45,8 +45,7 @@ async def test_a_talent_is_greeted_in_their_language_and_not_asked_their_role(
     texts = await start(service, ANN, token)
     assert texts[0].startswith("أهلًا وسهلًا! أصبحت هذه المحادثة مرتبطة بمشاركتك")
     assert texts[-1] == "كيف يمكنني المساعدة؟", "then the menu: the role is known"
-    async with store.transaction() as tx:
-        state = (await tx.load_state(ANN)).state
+    state = (await store.run(lambda tx: tx.load_state(ANN))).state
     assert (state.participant, state.role, state.language) == ("T-1", Role.TALENT, Lang.AR)
 
 
@@ -68,8 +67,7 @@ async def test_a_used_link_binds_nothing_and_says_so(store: SqlStore, context: C
     texts = await start(service, BOB, token)
     assert texts[0].startswith("This invitation link has already been used.")
     assert "Which language do you prefer?" in texts[-1], "then an ordinary start"
-    async with store.transaction() as tx:
-        assert (await tx.load_state(BOB)).state.participant == ""
+    assert (await store.run(lambda tx: tx.load_state(BOB))).state.participant == ""
 
 
 async def test_an_expired_or_forged_link_says_so(store: SqlStore, context: Context) -> None:
@@ -94,8 +92,7 @@ async def test_a_staff_link_opens_the_staff_commands(store: SqlStore, context: C
     service = ConversationService(store, context)
     texts = await start(service, BOB, token)
     assert texts[0].startswith("Welcome! You are now registered as DT4E programme staff.")
-    async with store.transaction() as tx:
-        assert (await tx.load_state(BOB)).state.staff
+    assert (await store.run(lambda tx: tx.load_state(BOB))).state.staff
 
 
 def test_links_are_telegram_deep_links() -> None:
@@ -118,6 +115,5 @@ async def test_a_link_opened_on_another_account_moves_the_participant(
     service = ConversationService(store, context)
     await start(service, ANN, await invite(store, participant))
     await start(service, BOB, await invite(store, participant))
-    async with store.transaction() as tx:
-        assert (await tx.load_state(ANN)).state.participant == ""
-        assert (await tx.load_state(BOB)).state.participant == "T-1"
+    assert (await store.run(lambda tx: tx.load_state(ANN))).state.participant == ""
+    assert (await store.run(lambda tx: tx.load_state(BOB))).state.participant == "T-1"

@@ -25,8 +25,7 @@ ACME = Participant("E-1", Role.EMPLOYER, company="Acme", start_date=date(2026, 3
 
 
 async def redeem(store: SqlStore, token: str, user: UserRef, at: datetime = AT) -> object:
-    async with store.transaction() as tx:
-        return await tx.redeem_invitation(token_hash(token), user, at)
+    return await store.run(lambda tx: tx.redeem_invitation(token_hash(token), user, at))
 
 
 async def test_an_import_adds_then_changes_nothing_then_updates(store: SqlStore) -> None:

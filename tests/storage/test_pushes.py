@@ -7,14 +7,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from bot.basics.calendar import Daytime
 from bot.core.audience import Audience
 from bot.core.events import ConsentGiven
-from bot.core.inbound import UserRef
+from bot.core.inbound import Invitation, UserRef
 from bot.core.state import Role
 from bot.service.invitations import token_hash
 from bot.service.participants import Participant
+from bot.service.ports import Transaction
 from bot.service.pushes import (
     CANCELLED,
     DONE,
@@ -37,6 +39,10 @@ from storage.store import SqlStore
 AT = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 
 
+def redeem(token: str, user: UserRef, tx: Transaction) -> Invitation:
+    return tx.redeem_invitation(token, user, AT)
+
+
 async def people(store: SqlStore, count: int = 8) -> None:
     """Talents T-0..T-n, the even ones connected; T-2 declined surveys, T-4 blocked the bot."""
     participants = SqlParticipants(store)
@@ -47,12 +53,15 @@ async def people(store: SqlStore, count: int = 8) -> None:
     for n in range(0, count, 2):
         user = UserRef("telegram", str(100 + n))
         await participants.invite(f"T-{n}", token_hash(f"t{n}"), AT, AT + timedelta(days=9))
-        async with store.transaction() as tx:
-            await tx.redeem_invitation(token_hash(f"t{n}"), user, AT)
+
+        def join(tx: Transaction, n: int = n, user: UserRef = user) -> None:
+            tx.redeem_invitation(token_hash(f"t{n}"), user, AT)
             if n == 2:
-                await tx.record(user, ConsentGiven("2026-12", False), AT)
+                tx.record(user, ConsentGiven("2026-12", False), AT)
             if n == 4:
-                await tx.mark_reachable(user, False, AT)
+                tx.mark_reachable(user, False, AT)
+
+        await store.run(join)
 
 
 async def test_an_audience_is_resolved_with_who_cannot_be_reached(store: SqlStore) -> None:
@@ -145,8 +154,7 @@ async def test_a_daytime_only_job_waits_for_each_recipients_morning(store: SqlSt
     )
     for n, reference in enumerate(("T-AMMAN", "T-BRUSSELS")):
         await participants.invite(reference, token_hash(reference), AT, AT + timedelta(days=9))
-        async with store.transaction() as tx:
-            await tx.redeem_invitation(token_hash(reference), UserRef("telegram", str(200 + n)), AT)
+        await store.run(partial(redeem, token_hash(reference), UserRef("telegram", str(200 + n))))
     pushes = SqlPushes(store)
     evening = datetime(2026, 3, 5, 19, 30, tzinfo=UTC)  # 22:30 in Amman, 20:30 in Brussels
     await pushes.create(
@@ -176,8 +184,7 @@ async def test_someone_connected_outside_telegram_is_skipped_not_claimed(store: 
     participants = SqlParticipants(store)
     await participants.save([Participant("C-1", Role.TALENT)], AT)
     await participants.invite("C-1", token_hash("c1"), AT, AT + timedelta(days=9))
-    async with store.transaction() as tx:
-        await tx.redeem_invitation(token_hash("c1"), UserRef("console", "ann"), AT)
+    await store.run(lambda tx: tx.redeem_invitation(token_hash("c1"), UserRef("console", "ann"), AT))
     pushes = SqlPushes(store)
     push_id, _ = await pushes.create("talent-follow-up", 1, Audience(references=("C-1",)), "cli", AT)
     [status] = await pushes.status([push_id])

@@ -16,6 +16,7 @@ from bot.core.inbound import UserRef
 from bot.core.state import Role
 from bot.service.invitations import token_hash
 from bot.service.participants import Participant
+from bot.service.ports import Transaction
 from bot.service.pushes import Result
 from storage.models import FollowUp, SurveyResponse
 from storage.models import Participant as ParticipantRow
@@ -40,12 +41,15 @@ async def save(store: SqlStore, *people: Participant, at: datetime = AT) -> tupl
 async def connect(store: SqlStore, reference: str, *, declined: bool = False, blocked: bool = False) -> None:
     user = UserRef("telegram", f"tg-{reference}")
     await SqlParticipants(store).invite(reference, token_hash(reference), AT, AT + timedelta(days=9))
-    async with store.transaction() as tx:
-        await tx.redeem_invitation(token_hash(reference), user, AT)
+
+    def join(tx: Transaction) -> None:
+        tx.redeem_invitation(token_hash(reference), user, AT)
         if declined:
-            await tx.record(user, ConsentGiven("2026-12", False), AT)
+            tx.record(user, ConsentGiven("2026-12", False), AT)
         if blocked:
-            await tx.mark_reachable(user, False, AT)
+            tx.mark_reachable(user, False, AT)
+
+    await store.run(join)
 
 
 async def waves(store: SqlStore, reference: str) -> dict[int, ScheduledFollowUp]:

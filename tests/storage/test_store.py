@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +18,7 @@ from bot.basics.lang import Lang
 from bot.core.events import FeedbackGiven, QuestionUnanswered, ResultRecorded
 from bot.core.inbound import UserRef
 from bot.core.state import ConversationState, Role
+from bot.service.ports import StoredState, Transaction
 from storage.engine import create_engine, upgrade
 from storage.models import metadata
 from storage.store import OUTBOX_CLAIM, SqlStore
@@ -24,76 +27,109 @@ ANN = UserRef("telegram", "42")
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
+def over(version: int) -> StoredState:
+    """What a save is made over: a state loaded at ``version``."""
+    return StoredState(ConversationState(), version)
+
+
+def saving(state: ConversationState, version: int) -> Callable[[Transaction], None]:
+    return lambda tx: tx.save_state(ANN, state, over(version), AT)
+
+
 async def test_an_unknown_user_starts_with_the_default_state(store: SqlStore) -> None:
-    async with store.transaction() as tx:
-        stored = await tx.load_state(ANN)
+    stored = await store.run(lambda tx: tx.load_state(ANN), read_only=True)
     assert (stored.state, stored.version) == (ConversationState(), 0)
 
 
 async def test_state_round_trips_and_the_version_moves(store: SqlStore) -> None:
     state = ConversationState(language=Lang.AR, role=Role.TALENT, last_question="شو الفيزا؟")
-    async with store.transaction() as tx:
-        await tx.save_state(ANN, state, 0, AT)
-    async with store.transaction() as tx:
-        stored = await tx.load_state(ANN)
-        assert (stored.state, stored.version) == (state, 1)
-        await tx.save_state(ANN, state.model_copy(update={"role": Role.EMPLOYER}), 1, AT)
-    async with store.transaction() as tx:
-        stored = await tx.load_state(ANN)
+    await store.run(saving(state, 0))
+
+    def load_and_change(tx: Transaction) -> StoredState:
+        stored = tx.load_state(ANN)
+        tx.save_state(ANN, state.model_copy(update={"role": Role.EMPLOYER}), stored, AT)
+        return stored
+
+    stored = await store.run(load_and_change)
+    assert (stored.state, stored.version) == (state, 1)
+    stored = await store.run(lambda tx: tx.load_state(ANN), read_only=True)
     assert (stored.state.role, stored.version) == (Role.EMPLOYER, 2)
 
 
 async def test_user_row_mirrors_language_and_role(store: SqlStore, engine: AsyncEngine) -> None:
-    async with store.transaction() as tx:
-        await tx.save_state(ANN, ConversationState(language=Lang.FR, role=Role.EMPLOYER), 0, AT)
+    await store.run(saving(ConversationState(language=Lang.FR, role=Role.EMPLOYER), 0))
     async with engine.connect() as conn:
         row = (await conn.execute(sa.text("SELECT language, role FROM users"))).one()
     assert tuple(row) == ("fr", "employer")
 
 
+async def test_a_change_of_language_after_a_read_reaches_the_users_row(
+    store: SqlStore, engine: AsyncEngine
+) -> None:
+    """The save skips the users row when the read saw it unchanged: the read is given back."""
+    await store.run(saving(ConversationState(language=Lang.FR), 0))
+    loaded = await store.run(lambda tx: tx.load_state(ANN), read_only=True)
+    await store.run(lambda tx: tx.save_state(ANN, ConversationState(language=Lang.AR), loaded, AT))
+    async with engine.connect() as conn:
+        assert (await conn.execute(sa.text("SELECT language FROM users"))).scalar_one() == "ar"
+
+
 async def test_a_stale_save_is_refused(store: SqlStore) -> None:
-    async with store.transaction() as tx:
-        await tx.save_state(ANN, ConversationState(), 0, AT)
-    async with store.transaction() as tx:
-        await tx.save_state(ANN, ConversationState(language=Lang.EN), 1, AT)
+    await store.run(saving(ConversationState(), 0))
+    await store.run(saving(ConversationState(language=Lang.EN), 1))
     with pytest.raises(ConcurrentUpdate):
-        async with store.transaction() as tx:
-            await tx.save_state(ANN, ConversationState(language=Lang.FR), 1, AT)
-    async with store.transaction() as tx:
-        assert (await tx.load_state(ANN)).state.language is Lang.EN
+        await store.run(saving(ConversationState(language=Lang.FR), 1))
+    assert (await store.run(lambda tx: tx.load_state(ANN))).state.language is Lang.EN
 
 
 async def test_a_second_first_save_is_refused(store: SqlStore) -> None:
-    async with store.transaction() as tx:
-        await tx.save_state(ANN, ConversationState(language=Lang.EN), 0, AT)
+    await store.run(saving(ConversationState(language=Lang.EN), 0))
     with pytest.raises(ConcurrentUpdate):
-        async with store.transaction() as tx:
-            await tx.save_state(ANN, ConversationState(language=Lang.FR), 0, AT)
+        await store.run(saving(ConversationState(language=Lang.FR), 0))
 
 
 async def test_an_update_is_claimed_once_per_channel(store: SqlStore) -> None:
-    async with store.transaction() as tx:
-        assert await tx.claim_update("telegram", "7", AT)
-        assert not await tx.claim_update("telegram", "7", AT)
-        assert await tx.claim_update("console", "7", AT)
-    async with store.transaction() as tx:
-        assert not await tx.claim_update("telegram", "7", AT)
+    def claims(tx: Transaction) -> list[bool]:
+        return [tx.claim_update(channel, "7", AT) for channel in ("telegram", "telegram", "console")]
+
+    assert await store.run(claims) == [True, False, True]
+    assert not await store.run(lambda tx: tx.claim_update("telegram", "7", AT))
 
 
 async def test_a_claim_in_a_failed_transaction_is_forgotten(store: SqlStore) -> None:
+    def crashing(tx: Transaction) -> None:
+        assert tx.claim_update("telegram", "8", AT)
+        raise RuntimeError("the turn crashed")
+
     with pytest.raises(RuntimeError):
-        async with store.transaction() as tx:
-            assert await tx.claim_update("telegram", "8", AT)
-            raise RuntimeError("the turn crashed")
-    async with store.transaction() as tx:
-        assert await tx.claim_update("telegram", "8", AT), "a crashed turn is processed again"
+        await store.run(crashing)
+    again = await store.run(lambda tx: tx.claim_update("telegram", "8", AT))
+    assert again, "a crashed turn is processed again"
+
+
+async def test_a_read_waits_for_no_writer(store: SqlStore) -> None:
+    """While a transaction writes (on SQLite: holds the one writer), a turn's read goes ahead and
+    sees the last commit; a write waits its turn."""
+    await store.run(saving(ConversationState(language=Lang.EN), 0))
+    async with store.session() as session:
+        await session.execute(sa.text("UPDATE users SET role = 'talent'"))
+        stored = await asyncio.wait_for(store.run(lambda tx: tx.load_state(ANN), read_only=True), 5)
+        assert (stored.state.language, stored.version) == (Lang.EN, 1)
+        if store.engine.dialect.name == "sqlite":
+            write = asyncio.ensure_future(store.run(saving(ConversationState(), 1)))
+            await asyncio.sleep(0.2)
+            assert not write.done(), "a write waits for the one writer"
+    if store.engine.dialect.name == "sqlite":
+        await write
 
 
 async def test_events_are_recorded(store: SqlStore, engine: AsyncEngine) -> None:
-    async with store.transaction() as tx:
-        await tx.record(ANN, FeedbackGiven("visa-type", False, "which visa?", Lang.EN), AT)
-        await tx.record(ANN, QuestionUnanswered("weather?", Lang.EN, "abstained", 12, ("visa-type",)), AT)
-        await tx.record(ANN, ResultRecorded("living-in-belgium", "quiz_languages", "three", "correct"), AT)
+    def record(tx: Transaction) -> None:
+        tx.record(ANN, FeedbackGiven("visa-type", False, "which visa?", Lang.EN), AT)
+        tx.record(ANN, QuestionUnanswered("weather?", Lang.EN, "abstained", 12, ("visa-type",)), AT)
+        tx.record(ANN, ResultRecorded("living-in-belgium", "quiz_languages", "three", "correct"), AT)
+
+    await store.run(record)
     async with engine.connect() as conn:
         feedback = (await conn.execute(sa.text("SELECT faq_id, helpful, question FROM feedback"))).one()
         unanswered = (
@@ -106,12 +142,10 @@ async def test_events_are_recorded(store: SqlStore, engine: AsyncEngine) -> None
 
 
 async def test_state_another_version_cannot_read_is_reset(store: SqlStore, engine: AsyncEngine) -> None:
-    async with store.transaction() as tx:
-        await tx.save_state(ANN, ConversationState(language=Lang.AR), 0, AT)
+    await store.run(saving(ConversationState(language=Lang.AR), 0))
     async with engine.begin() as conn:
         await conn.execute(sa.text("""UPDATE conversation_states SET data = '{"language": "xx"}'"""))
-    async with store.transaction() as tx:
-        stored = await tx.load_state(ANN)
+    stored = await store.run(lambda tx: tx.load_state(ANN))
     assert (stored.state, stored.version) == (ConversationState(), 1)
 
 
@@ -140,8 +174,9 @@ async def test_a_database_lost_while_running_is_database_unavailable() -> None:
     engine = create_engine("postgresql+asyncpg://nobody@127.0.0.1:9/none", connect_args={"timeout": 2})
     store = SqlStore(engine)
     with pytest.raises(DatabaseUnavailable, match="cannot be"):
-        async with store.transaction() as tx:
-            await tx.load_state(ANN)
+        await store.run(lambda tx: tx.load_state(ANN), read_only=True)
+    with pytest.raises(DatabaseUnavailable, match="cannot be"):
+        await store.run(lambda tx: tx.claim_update("telegram", "1", AT))
     with pytest.raises(DatabaseUnavailable):
         await store.undelivered("telegram", AT)
     with pytest.raises(DatabaseUnavailable):
@@ -150,13 +185,12 @@ async def test_a_database_lost_while_running_is_database_unavailable() -> None:
 
 
 async def test_old_processed_update_ids_are_pruned(store: SqlStore) -> None:
-    async with store.transaction() as tx:
-        assert await tx.claim_update("telegram", "old", datetime(2026, 1, 1, tzinfo=UTC))
-        assert await tx.claim_update("telegram", "new", datetime(2026, 1, 9, tzinfo=UTC))
+    assert await store.run(lambda tx: tx.claim_update("telegram", "old", datetime(2026, 1, 1, tzinfo=UTC)))
+    assert await store.run(lambda tx: tx.claim_update("telegram", "new", datetime(2026, 1, 9, tzinfo=UTC)))
     assert await store.prune_processed_updates(datetime(2026, 1, 5, tzinfo=UTC)) == 1
-    async with store.transaction() as tx:
-        assert await tx.claim_update("telegram", "old", AT), "a pruned id can be claimed again"
-        assert not await tx.claim_update("telegram", "new", AT)
+    again = await store.run(lambda tx: tx.claim_update("telegram", "old", AT))
+    assert again, "a pruned id can be claimed again"
+    assert not await store.run(lambda tx: tx.claim_update("telegram", "new", AT))
 
 
 async def test_the_outbox_claims_expire_and_resends_start_where_delivery_stopped(engine: AsyncEngine) -> None:
@@ -166,8 +200,7 @@ async def test_the_outbox_claims_expire_and_resends_start_where_delivery_stopped
     store = SqlStore(engine, clock=lambda: now[0])
     reply = ReplyCreated("مرحبا", Lang.AR, ((Button("English", "lang:en"),),))
     long_ago = datetime(2025, 1, 1, tzinfo=UTC)  # the message's own time: a backlog is old at once
-    async with store.transaction() as tx:
-        entry = await tx.enqueue(ANN, [reply], long_ago)
+    entry = await store.run(lambda tx: tx.enqueue(ANN, [reply], long_ago))
     assert await store.undelivered("telegram", AT) == [], "the turn that wrote it holds it"
     assert not await store.claim(entry, AT), "nobody else may take it while the turn sends it"
     expired = AT + OUTBOX_CLAIM
@@ -191,8 +224,7 @@ async def test_delivered_replies_are_pruned_and_unsent_ones_kept(engine: AsyncEn
 
     store = SqlStore(engine, clock=lambda: AT)
     reply = ReplyCreated("hello", Lang.EN)
-    async with store.transaction() as tx:
-        first, second, unsent = [await tx.enqueue(ANN, [reply], AT) for _ in range(3)]
+    first, second, unsent = await store.run(lambda tx: [tx.enqueue(ANN, [reply], AT) for _ in range(3)])
     await store.mark_sent([first, second], AT)
     assert await store.prune_outbox(AT) == 0, "only those sent before the cut-off"
     assert await store.prune_outbox(AT + OUTBOX_CLAIM) == 2
