@@ -396,6 +396,7 @@ class SqlStore:
         # their turn in this process's queue, in order, instead of in SQLite's busy handler,
         # which sleeps up to 100 ms between tries (a reply waited behind a broadcast's writes).
         self._one_writer = WriterQueue() if engine.dialect.name == "sqlite" else None
+        self.one_writer = self._one_writer is not None
         # ... and a turn's transaction goes to a thread in one piece, on the sqlite3 driver:
         # aiosqlite makes every statement several trips between the event loop and its thread,
         # which cost ten times the statements themselves.

@@ -23,7 +23,7 @@ from bot.core.scope import reply
 from bot.core.state import Turn
 from bot.service import invitations
 from bot.service.locks import KeyedLocks
-from bot.service.ports import Store, Transaction, Undelivered
+from bot.service.ports import Store, StoredState, Transaction, Undelivered
 from bot.service.pushes import Broadcasting
 
 if TYPE_CHECKING:
@@ -161,22 +161,29 @@ class ConversationService:
         await self.store.run(lambda tx: tx.mark_reachable(user, reachable, at))
 
     async def _handle_once(self, inbound: Inbound, durable: bool) -> tuple[Handled, list[StaffAsked]]:
-        """Read, compute, then write: the turn is computed between two transactions, so that no
-        lock is held meanwhile (SQLite's one writer waits for no matcher), and the write checks
-        the state's version (a turn that raced another is computed again). Opening an invitation
-        is computed inside the write, whose redemption it reports."""
-        stored = await self.store.run(lambda tx: tx.load_state(inbound.user), read_only=True)
-        computed = None if invitations.carries_token(inbound) else handle(stored.state, inbound, self.context)
+        """One transaction records the turn: the update claimed, the state saved over the version
+        it was computed from, the events and the replies. Where the database has one writer for
+        everyone (SQLite), the turn is read and computed before that transaction, so that no
+        lock is held meanwhile; a turn that raced another is computed again. Elsewhere it is
+        read and computed inside it, once the update is claimed. Opening an invitation is
+        computed inside it in any case, since it reports the redemption."""
+        stored: StoredState | None = None
+        computed: Turn | None = None
+        if self.store.one_writer:
+            stored = await self.store.run(lambda tx: tx.load_state(inbound.user), read_only=True)
+            if not invitations.carries_token(inbound):
+                computed = handle(stored.state, inbound, self.context)
 
         def write(tx: Transaction) -> tuple[Turn, int | None] | None:
             if inbound.update_id is not None and not tx.claim_update(
                 inbound.user.channel, inbound.update_id, inbound.at
             ):
                 return None
+            loaded = stored if stored is not None else tx.load_state(inbound.user)
             turn = computed
             if turn is None:
-                turn = handle(stored.state, invitations.resolve(tx, inbound), self.context)
-            tx.save_state(inbound.user, turn.state, stored, inbound.at)
+                turn = handle(loaded.state, invitations.resolve(tx, inbound), self.context)
+            tx.save_state(inbound.user, turn.state, loaded, inbound.at)
             for event in turn.events:
                 tx.record(inbound.user, event, inbound.at)
             if durable and turn.replies:

@@ -74,6 +74,10 @@ class Transaction(Protocol):
 
 
 class Store(Protocol):
+    one_writer: bool
+    """One writer at a time for the whole database (SQLite): a turn is computed outside any
+    transaction there, so that it holds up nobody's writes."""
+
     async def run(self, work: Callable[[Transaction], T], *, read_only: bool = False) -> T:
         """One transaction: ``work`` does all of it without awaiting (so a store may run it in one
         piece, elsewhere), and returns what the caller gets; ``read_only`` reads and locks nobody
