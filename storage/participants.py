@@ -96,6 +96,27 @@ class SqlParticipants:
         views = await self._views(col(ParticipantRow.reference) == reference)
         return views[0] if views else None
 
+    async def erase(self, reference: str) -> bool:
+        """Forget a participant for good, on their request to the programme: the row, its
+        invitations, follow-ups, survey responses and broadcast recipients, and the account bound
+        to it with everything kept about it (foreign keys, ON DELETE CASCADE). ``False`` if no
+        participant has that reference."""
+        async with self._store.session() as session:
+            found = (
+                await session.execute(
+                    sa.select(col(ParticipantRow.id), col(ParticipantRow.user_id)).where(
+                        col(ParticipantRow.reference) == reference
+                    )
+                )
+            ).one_or_none()
+            if found is None:
+                return False
+            participant_id, user_id = found
+            await session.execute(sa.delete(ParticipantRow).where(col(ParticipantRow.id) == participant_id))
+            if user_id is not None:
+                await session.execute(sa.delete(User).where(col(User.id) == user_id))
+        return True
+
     async def all(self, *, role: Role | None = None, cohort: str | None = None) -> list[ParticipantView]:
         conditions = []
         if role is not None:

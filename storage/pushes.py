@@ -52,6 +52,9 @@ DECLINED_EVERY = 30.0
 """Seconds between looks for pending recipients who declined surveys since (to count them)."""
 
 
+STOPPED = "stopped messages (/stop)"
+
+
 def _conditions(audience: Audience) -> list[sa.ColumnElement[bool]]:
     pairs = [
         (Participant.role, audience.roles),
@@ -68,6 +71,7 @@ def _status(kind: str) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any]]:
     cases: list[tuple[sa.ColumnElement[bool], str, str]] = [
         (col(Participant.user_id).is_(None), SKIPPED, "not connected to the bot yet (send their invitation)"),
         (col(User.channel) != "telegram", SKIPPED, "connected outside Telegram, where nothing can be sent"),
+        (col(User.pushes_stopped_at).is_not(None), SKIPPED, STOPPED),
         (declined, SKIPPED, "declined surveys"),
         (col(User.unreachable_at).is_not(None), UNREACHABLE, "blocked the bot"),
     ]
@@ -120,7 +124,9 @@ class SqlPushes:
     async def reach(self, audience: Audience) -> AudienceCount:
         """How many participants match, and how many of them a prompt can reach now."""
         reachable = sa.func.count(col(User.id)).filter(
-            col(User.unreachable_at).is_(None), sa.func.coalesce(col(User.consent_given), True).is_(True)
+            col(User.unreachable_at).is_(None),
+            col(User.pushes_stopped_at).is_(None),
+            sa.func.coalesce(col(User.consent_given), True).is_(True),
         )
         query = (
             sa.select(sa.func.count(), reachable)
@@ -316,6 +322,7 @@ class SqlPushes:
                     col(PushRecipient.status) == PENDING,
                     col(SurveyPush.state) == RUNNING,
                     col(User.channel) == channel,
+                    col(User.pushes_stopped_at).is_(None),
                     wants_surveys,
                     await self._daytime(session, at),
                 )
@@ -370,6 +377,21 @@ class SqlPushes:
                 col(PushRecipient.participant_id).in_(declined),
             )
             .values(status=SKIPPED, reason="declined surveys")
+        )
+        stopped = (
+            sa.select(col(Participant.id))
+            .join(User, col(User.id) == col(Participant.user_id))
+            .where(col(User.pushes_stopped_at).is_not(None))
+        )
+        running = sa.select(col(SurveyPush.id)).where(col(SurveyPush.state) == RUNNING)
+        await session.execute(
+            sa.update(PushRecipient)
+            .where(
+                col(PushRecipient.status) == PENDING,
+                col(PushRecipient.push_id).in_(running),
+                col(PushRecipient.participant_id).in_(stopped),
+            )
+            .values(status=SKIPPED, reason=STOPPED)
         )
 
     async def begin(self, recipient_id: int, owner: str, at: datetime) -> bool:

@@ -31,8 +31,10 @@ from bot.basics.errors import ConcurrentUpdate, DatabaseUnavailable
 from bot.basics.lang import Lang
 from bot.core.events import (
     ConsentGiven,
+    DataErased,
     Event,
     FeedbackGiven,
+    PushesStopped,
     QuestionUnanswered,
     ReachabilityChanged,
     ReplyCreated,
@@ -54,6 +56,7 @@ from storage.models import (
     OutboxEntry,
     ProcessedUpdate,
     Result,
+    SurveyResponse,
     UnansweredQuestion,
     User,
     metadata,
@@ -122,6 +125,7 @@ _LOAD_STATE = (
         _STATES.c.version,
         _USERS.c.staff_at,
         _PARTICIPANTS.c.reference,
+        _USERS.c.pushes_stopped_at,
     )
     .select_from(_USERS)
     .outerjoin(_STATES, _STATES.c.user_id == _USERS.c.id)
@@ -212,7 +216,11 @@ class SqlTransaction:
                 # rather than failing every turn of this user.
                 state = ConversationState()
         state = state.model_copy(
-            update={"participant": row.reference or "", "staff": row.staff_at is not None}
+            update={
+                "participant": row.reference or "",
+                "staff": row.staff_at is not None,
+                "pushes_stopped": row.pushes_stopped_at is not None,
+            }
         )
         known = _Known(row.id, row.language, row.role, row.unreachable_at is not None)
         return StoredState(state, row.version or 0, known)
@@ -250,6 +258,22 @@ class SqlTransaction:
             .values(unreachable_at=None if reachable else at, updated_at=at)
         )
 
+    def erase(self, user: UserRef, at: datetime) -> None:
+        """Everything kept about ``user`` goes: their survey responses (through the participant
+        bound to them), then their row, and with it (foreign keys, ON DELETE CASCADE) their
+        conversation, feedback, unanswered questions, results and outbox; the participant stays
+        in staff's list, no longer bound. A reply after this makes a new, empty row."""
+        user_id = self._user_id(user, at)
+        bound = sa.select(_PARTICIPANTS.c.id).where(_PARTICIPANTS.c.user_id == user_id)
+        self._session.execute(sa.delete(SurveyResponse).where(col(SurveyResponse.participant_id).in_(bound)))
+        self._session.execute(
+            sa.update(_PARTICIPANTS)
+            .where(_PARTICIPANTS.c.user_id == user_id)
+            .values(user_id=None, bound_at=None)
+        )
+        self._session.execute(sa.delete(_USERS).where(_USERS.c.id == user_id))
+        self._user_ids.pop(user, None)
+
     def redeem_invitation(self, token_hash: str, user: UserRef, at: datetime) -> Invitation:
         return redeem(self._session, token_hash, self._user_id(user, at), at)
 
@@ -268,6 +292,14 @@ class SqlTransaction:
                 return  # replies go to the outbox (enqueue), not here
             case ReachabilityChanged(reachable=reachable):
                 self.mark_reachable(user, reachable, at)
+            case DataErased():
+                self.erase(user, at)
+            case PushesStopped(stopped=stopped):
+                self._session.execute(
+                    sa.update(User)
+                    .where(col(User.id) == self._user_id(user, at))
+                    .values(pushes_stopped_at=at if stopped else None, updated_at=at)
+                )
             case FeedbackGiven():
                 self._session.add(
                     Feedback(

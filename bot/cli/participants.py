@@ -30,6 +30,10 @@ def add_commands(commands: Commands) -> None:
     listing.add_argument("--cohort")
     show = command(sub, "show", _show, help="one participant, with the state of their invitation")
     show.add_argument("reference")
+    erase = command(
+        sub, "erase", _erase, help="forget a participant and everything the bot keeps about them, for good"
+    )
+    erase.add_argument("reference")
     invite = command(sub, "invite", _invite, help="a personal invitation link (single use)")
     invite.add_argument(
         "reference", nargs="?", help="the participant (or use --csv for everyone not connected)"
@@ -122,6 +126,21 @@ async def _show(args: argparse.Namespace, settings: Settings) -> int:
     }
     for name, value in fields.items():
         print(f"{name}: {value or '-'}")
+    return 0
+
+
+async def _erase(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_store
+    from storage.participants import SqlParticipants
+
+    async with open_store(settings) as store:
+        erased = await SqlParticipants(store).erase(args.reference)
+    if not erased:
+        raise NotFound(f"no participant {args.reference!r}; see dt4e-bot participants list")
+    print(
+        f"erased {args.reference}: the participant, their invitations, survey answers and follow-ups, "
+        "and their conversation with the bot"
+    )
     return 0
 
 

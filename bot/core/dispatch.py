@@ -58,6 +58,7 @@ Pressed = (
     | staff.ResultsButton
     | jobs.JobButton
     | privacy.SurveyConsentButton
+    | privacy.EraseButton
 )
 """Every kind of button the core makes."""
 
@@ -148,6 +149,8 @@ def _on_press(state: ConversationState, scope: Scope, data: str) -> Conversation
             return staff.results_pressed(state, scope, results)
         case privacy.SurveyConsentButton() as consent_change:
             return privacy.change_consent(state, scope, consent_change)
+        case privacy.EraseButton() as erasing:
+            return privacy.erase(state, scope, erasing)
         case None:
             return menu.expired(state, scope)
         case unknown:

@@ -113,6 +113,21 @@ class StaffAsked:
 
 
 @dataclass(frozen=True, slots=True)
+class DataErased:
+    """The person confirmed ``/delete_my_data``: everything kept about them goes (their
+    profile and conversation, answers, feedback, unanswered questions, replies not yet
+    delivered), and their account is no longer bound to a participant."""
+
+
+@dataclass(frozen=True, slots=True)
+class PushesStopped:
+    """The person stopped (``/stop``) or restarted (``/start``) every message the bot sends
+    unasked: surveys, reminders, announcements. Answers to what they write go on."""
+
+    stopped: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ReachabilityChanged:
     """Messages to the user fail for good from now on (they blocked the bot), or work again."""
 
@@ -122,8 +137,10 @@ class ReachabilityChanged:
 __all__ = [
     "Attachment",
     "ConsentGiven",
+    "DataErased",
     "Event",
     "FeedbackGiven",
+    "PushesStopped",
     "QuestionUnanswered",
     "ReachabilityChanged",
     "ReplyCreated",
@@ -141,6 +158,8 @@ Event = (
     | QuestionUnanswered
     | ResultRecorded
     | ReachabilityChanged
+    | PushesStopped
+    | DataErased
     | SurveyStarted
     | SurveyAnswered
     | SurveyCompleted

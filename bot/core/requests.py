@@ -105,7 +105,7 @@ class PushSummary:
 class AudienceCount:
     total: int
     reachable: int
-    """Connected to the bot, not unreachable, not declined surveys."""
+    """Connected to the bot, not unreachable, not stopped (/stop), not declined surveys."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,12 +82,14 @@ class ConversationState(BaseModel):
     role: Role | None = None
     participant: str = ""  # the participant reference this account is bound to; "" for a guest
     staff: bool = False  # joined through a staff invitation
+    pushes_stopped: bool = False  # sent /stop: no surveys, reminders or announcements until /start
     awaiting: Awaiting | None = None
     # The last question asked and the FAQ entry shown for it, so that "was this helpful?" is
     # stored with the question, and once per answer.
     last_question: str = ""
     last_faq_id: str = ""
     rated_faq_id: str = ""
+    rateable_faq_ids: tuple[str, ...] = ()  # answers shown lately and not yet rated, latest last
     modules: dict[str, ModuleProgress] = {}
     active_module: str = ""  # the module the user is going through now, if any
     surveys: dict[str, SurveyRun] = {}  # by run_key(survey, wave)

@@ -151,3 +151,17 @@ def test_staff_joined_by_invitation_can_be_listed_and_revoked(tmp_path: Path, en
     assert dt4e("staff", "revoke", "555", env=env).returncode == 0
     assert dt4e("staff", "revoke", "555", env=env).returncode == 1, "not staff any more"
     assert dt4e("staff", "list", env=env).stdout == ""
+
+
+def test_erase_forgets_a_participant_or_says_there_is_none(tmp_path: Path, env: dict[str, str]) -> None:
+    assert dt4e("participants", "import", str(write(tmp_path, HEADER + ROWS)), env=env).returncode == 0
+    assert dt4e("participants", "invite", "T-0001", env=env).returncode == 0
+    erased = dt4e("participants", "erase", "T-0001", env=env)
+    assert erased.returncode == 0, erased.stderr
+    assert erased.stdout.startswith("erased T-0001: ")
+    listed = dt4e("participants", "list", env=env).stdout
+    assert "T-0001" not in listed
+    assert "T-0002" in listed
+    again = dt4e("participants", "erase", "T-0001", env=env)
+    assert again.returncode == 1
+    assert "no participant 'T-0001'" in again.stderr

@@ -10,10 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.basics.lang import Lang
+from bot.core.events import FeedbackGiven
 from bot.core.inbound import InvitationRefused, JoinedAsParticipant, JoinedAsStaff, Refusal, UserRef
-from bot.core.state import Role
+from bot.core.state import ConversationState, Role
 from bot.service.invitations import token_hash
 from bot.service.participants import Participant
+from bot.service.ports import Transaction
 from storage.participants import SqlParticipants
 from storage.store import SqlStore
 
@@ -113,3 +115,29 @@ async def test_two_accounts_opening_one_link_at_once_bind_one(store: SqlStore) -
     outcomes = await asyncio.gather(*(redeem(store, "race", user) for user in users))
     assert sum(isinstance(o, JoinedAsParticipant) for o in outcomes) == 1
     assert outcomes.count(InvitationRefused(Refusal.USED)) == 7
+
+
+async def test_erasing_a_participant_takes_their_account_and_leaves_the_others(
+    store: SqlStore, engine: AsyncEngine
+) -> None:
+    participants = SqlParticipants(store)
+    await participants.save([RANIA, ACME], AT)
+    for reference, user in (("T-1", ANN), ("E-1", BOB)):
+        await participants.invite(reference, token_hash(reference), AT, LATER)
+        await redeem(store, reference, user)
+
+    def talk(tx: Transaction) -> None:
+        for user in (ANN, BOB):
+            tx.save_state(user, ConversationState(language=Lang.EN), tx.load_state(user), AT)
+            tx.record(user, FeedbackGiven("visa-type", False, "which visa?", Lang.EN), AT)
+
+    await store.run(talk)
+    assert await participants.erase("T-1")
+    assert not await participants.erase("T-1"), "gone already"
+    assert [v.participant.reference for v in await participants.all()] == ["E-1"]
+    async with engine.connect() as conn:
+        users = (await conn.execute(sa.text("SELECT external_id FROM users"))).scalars().all()
+        feedback = (await conn.execute(sa.text("SELECT COUNT(*) FROM feedback"))).scalar_one()
+        states = (await conn.execute(sa.text("SELECT COUNT(*) FROM conversation_states"))).scalar_one()
+        invitations = (await conn.execute(sa.text("SELECT COUNT(*) FROM invitations"))).scalar_one()
+    assert (users, feedback, states, invitations) == (["43"], 1, 1, 1)

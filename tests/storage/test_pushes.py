@@ -11,7 +11,7 @@ from functools import partial
 
 from bot.basics.calendar import Daytime
 from bot.core.audience import Audience
-from bot.core.events import ConsentGiven
+from bot.core.events import ConsentGiven, PushesStopped
 from bot.core.inbound import Invitation, UserRef
 from bot.core.state import Role
 from bot.service.invitations import token_hash
@@ -197,3 +197,26 @@ async def test_a_push_never_goes_to_everyone_by_accident(store: SqlStore) -> Non
 
     with pytest.raises(ValueError, match="needs an audience"):
         await SqlPushes(store).create("talent-follow-up", 1, Audience(), "cli", AT)
+
+
+async def test_who_sent_stop_gets_no_survey_and_no_announcement_until_start(store: SqlStore) -> None:
+    """/stop before a job: skipped with the reason; /stop while it runs: never claimed."""
+    await people(store)  # T-0 .. T-6 connected as 100 .. 106; T-2 declined, T-4 blocked the bot
+    pushes = SqlPushes(store)
+    await store.run(lambda tx: tx.record(UserRef("telegram", "100"), PushesStopped(True), AT))
+    survey, _ = await pushes.create("talent-follow-up", 1, Audience(roles=("talent",)), "cli", AT)
+    announcement, _ = await pushes.announce({"en": "Hello"}, Audience(roles=("talent",)), "cli", AT)
+    statuses = {s.push_id: s for s in await pushes.status([survey, announcement])}
+    assert statuses[survey].counts[SKIPPED] == 6, "T-0's stop and the five not reachable anyway"
+    reach = await pushes.reach(Audience(roles=("talent",)))
+    assert reach.reachable == 1, "T-6 only: T-0 stopped, T-2 declined, T-4 blocked the bot"
+    await store.run(lambda tx: tx.record(UserRef("telegram", "106"), PushesStopped(True), AT))
+    claimed = await claim(pushes, 10)
+    assert [(d.kind, d.user.id) for d in claimed] == [("announcement", "102")], (
+        "T-0 stopped before, T-6 after the jobs were made; T-2 declined surveys only"
+    )
+    await store.run(lambda tx: tx.record(UserRef("telegram", "100"), PushesStopped(False), AT))
+    again, _ = await pushes.create("talent-follow-up", 2, Audience(references=("T-0",)), "cli", AT)
+    assert [d.user.id for d in await claim(pushes, 10)] == ["100"], "/start: on again"
+    [status] = await pushes.status([again])
+    assert status.counts[SKIPPED] == 0

@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 COMMANDS: tuple[ChatCommand, ...] = (
-    ChatCommand("start", onboarding.start, menu_entry=N_("start again: language, role, menu")),
+    ChatCommand("start", privacy.start, menu_entry=N_("start again: language, role, menu")),
     ChatCommand("menu", menu.show_menu, help=N_("main menu"), menu_entry=N_("main menu"), key="main"),
     ChatCommand("ask", menu.invite_question, button=N_("Ask a question"), row=0, slash=False),
     ChatCommand(
@@ -82,6 +82,18 @@ COMMANDS: tuple[ChatCommand, ...] = (
         privacy.show,
         help=N_("what I keep about you, and your consent to surveys"),
         menu_entry=N_("what I keep about you"),
+    ),
+    ChatCommand(
+        "stop",
+        privacy.stop,
+        help=N_("no more surveys or announcements (/start to receive them again)"),
+        menu_entry=N_("no more surveys or announcements"),
+    ),
+    ChatCommand(
+        "delete_my_data",
+        privacy.ask_to_erase,
+        help=N_("erase everything I keep about you"),
+        menu_entry=N_("erase everything I keep about you"),
     ),
     ChatCommand(
         "survey",
