@@ -93,7 +93,13 @@ async def open_app(settings: Settings) -> AsyncIterator[App]:
             SqlSchedules(store, follow_up_rules(settings, versions)),
             rate=settings.send_rate,
         )
-        service = ConversationService(store, context, broadcasting=broadcasting, desk=desk)
+        service = ConversationService(
+            store,
+            context,
+            broadcasting=broadcasting,
+            desk=desk,
+            questions_kept=timedelta(days=settings.keep_questions_days),
+        )
         keep_for_life()
         yield App(settings=settings, service=service, store=store)
     finally:

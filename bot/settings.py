@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     reminder_days: int = Field(
         default=7, ge=0, le=60, description="days before one reminder of an unanswered follow-up (0: none)"
     )
+    keep_questions_days: int = Field(
+        default=180,
+        ge=1,
+        le=3650,
+        description="days unanswered questions and 👍 / 👎 feedback are kept, then deleted",
+    )
 
     @field_validator("daytime")
     @classmethod

@@ -598,6 +598,16 @@ class SqlStore:
             )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def prune_questions(self, before: datetime) -> int:
+        """Forget unanswered questions and 👍 / 👎 feedback older than ``before`` (what people
+        wrote: kept only as long as staff need it to improve the answers)."""
+        async with self.session(background=True) as session:
+            questions = await session.execute(
+                sa.delete(UnansweredQuestion).where(col(UnansweredQuestion.created_at) < before)
+            )
+            feedback = await session.execute(sa.delete(Feedback).where(col(Feedback.created_at) < before))
+        return int(questions.rowcount) + int(feedback.rowcount)  # type: ignore[attr-defined]
+
     async def close(self) -> None:
         if self._threads is not None:
             self._threads.shutdown(wait=True)

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.basics.errors import ConcurrentUpdate
@@ -66,6 +66,7 @@ class ConversationService:
         attempts: int = 5,
         broadcasting: Broadcasting | None = None,
         desk: StaffDesk | None = None,
+        questions_kept: timedelta = timedelta(days=180),
     ) -> None:
         self.store = store
         self.context = context
@@ -75,6 +76,8 @@ class ConversationService:
         """The broadcast queue and its lease, when this service sends them (the running bot)."""
         self.desk = desk
         """Answers staff commands that need the programme's data; without it they get none."""
+        self.questions_kept = questions_kept
+        """How long unanswered questions and feedback are kept (``DT4E_KEEP_QUESTIONS_DAYS``)."""
 
     async def handle(self, inbound: Inbound) -> list[ReplyCreated]:
         """Process one inbound event; an already processed delivery returns no replies."""
@@ -92,11 +95,15 @@ class ConversationService:
     async def undelivered(self, channel: str, now: datetime) -> list[Undelivered]:
         return await self.store.undelivered(channel, now)
 
-    async def prune(self, *, sent_before: datetime, processed_before: datetime) -> tuple[int, int]:
-        """Forget delivered replies and processed update ids older than these; how many went."""
+    async def prune(
+        self, *, sent_before: datetime, processed_before: datetime, questions_before: datetime
+    ) -> tuple[int, int, int]:
+        """Forget delivered replies, processed update ids, and unanswered questions and feedback
+        older than these; how many of each went."""
         return (
             await self.store.prune_outbox(sent_before),
             await self.store.prune_processed_updates(processed_before),
+            await self.store.prune_questions(questions_before),
         )
 
     async def staff_ids(self, channel: str) -> set[str]:

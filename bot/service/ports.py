@@ -100,6 +100,10 @@ class Store(Protocol):
 
     async def prune_processed_updates(self, before: datetime) -> int: ...
 
+    async def prune_questions(self, before: datetime) -> int:
+        """Forget unanswered questions and feedback given before ``before``; how many went."""
+        ...
+
     async def invited_staff(self, channel: str) -> list[str]:
         """The ids of those who joined the staff through an invitation, on ``channel``."""
         ...

@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -443,6 +443,7 @@ class LongReplies:
         self.context = context
         self.reply = reply
         self.broadcasting = None  # it sends no broadcasts
+        self.questions_kept = timedelta(days=1)
 
     async def staff_ids(self, channel: str) -> set[str]:
         return set()
@@ -456,8 +457,10 @@ class LongReplies:
     async def undelivered(self, channel: str, now: datetime) -> list[Undelivered]:
         return []
 
-    async def prune(self, *, sent_before: datetime, processed_before: datetime) -> tuple[int, int]:
-        return 0, 0
+    async def prune(
+        self, *, sent_before: datetime, processed_before: datetime, questions_before: datetime
+    ) -> tuple[int, int, int]:
+        return 0, 0, 0
 
     async def claim(self, outbox_id: int, at: datetime) -> bool:
         raise AssertionError("nothing is in an outbox here")

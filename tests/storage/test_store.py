@@ -254,3 +254,23 @@ async def test_sqlites_writer_goes_to_marks_then_turns_then_background_work() ->
     writer.release()
     await asyncio.gather(*waiting)
     assert order == ["mark", "turn 1", "turn 2", "sweep"]
+
+
+async def test_old_questions_and_ratings_are_pruned_and_recent_ones_kept(
+    store: SqlStore, engine: AsyncEngine
+) -> None:
+    old, recent = datetime(2025, 1, 1, tzinfo=UTC), AT
+
+    def record(tx: Transaction) -> None:
+        for at in (old, recent):
+            tx.record(ANN, FeedbackGiven("visa-type", False, "which visa?", Lang.EN), at)
+            tx.record(ANN, QuestionUnanswered("weather?", Lang.EN, "abstained", 12, ()), at)
+
+    await store.run(record)
+    assert await store.prune_questions(datetime(2025, 6, 1, tzinfo=UTC)) == 2
+    async with engine.connect() as conn:
+        left = {
+            table: (await conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}"))).scalar_one()
+            for table in ("feedback", "unanswered_questions")
+        }
+    assert left == {"feedback": 1, "unanswered_questions": 1}

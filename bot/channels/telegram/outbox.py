@@ -53,7 +53,11 @@ class OutboxService(Protocol):
 
     async def release(self, outbox_id: int, parts_sent: int) -> None: ...
 
-    async def prune(self, *, sent_before: datetime, processed_before: datetime) -> tuple[int, int]: ...
+    questions_kept: timedelta
+
+    async def prune(
+        self, *, sent_before: datetime, processed_before: datetime, questions_before: datetime
+    ) -> tuple[int, int, int]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,12 +148,21 @@ class Outbox:
                 await self.resend()
                 now = self.bridge.clock()
                 if pruned_at is None or now - pruned_at >= PRUNE_EVERY:
-                    outbox, updates = await self.bridge.service.prune(
-                        sent_before=now - OUTBOX_KEPT, processed_before=now - PROCESSED_UPDATES_KEPT
+                    service = self.bridge.service
+                    outbox, updates, questions = await service.prune(
+                        sent_before=now - OUTBOX_KEPT,
+                        processed_before=now - PROCESSED_UPDATES_KEPT,
+                        questions_before=now - service.questions_kept,
                     )
                     pruned_at = now
-                    if outbox or updates:
-                        log.info("forgot %d delivered replies and %d processed update ids", outbox, updates)
+                    if outbox or updates or questions:
+                        log.info(
+                            "forgot %d delivered replies, %d processed update ids, %d old questions "
+                            "and ratings",
+                            outbox,
+                            updates,
+                            questions,
+                        )
             except Exception:
                 log.exception("outbox sweep failed; trying again later")
             await asyncio.sleep(SWEEP_EVERY.total_seconds())
