@@ -12,8 +12,9 @@ from bot.core.audience import Audience
 from bot.core.requests import AudienceCount, PushSummary
 from bot.service.exports import ExportedResponse
 from bot.service.pushes import SENT
+from faq.gaps import Unanswered
 from storage import surveys
-from storage.models import PushRecipient, SurveyPush
+from storage.models import PushRecipient, SurveyPush, UnansweredQuestion
 from storage.pushes import SqlPushes
 
 if TYPE_CHECKING:
@@ -50,6 +51,26 @@ class SqlStaffData:
     async def responses(self, survey_id: str) -> list[ExportedResponse]:
         async with self._store.session() as session:
             return await surveys.responses(session, survey_id)
+
+    async def unanswered(self, since: datetime) -> list[Unanswered]:
+        """What the bot could not answer since ``since`` (abstained, "did you mean", 👎), oldest first."""
+        query = (
+            sa.select(
+                col(UnansweredQuestion.question),
+                col(UnansweredQuestion.lang),
+                col(UnansweredQuestion.reason),
+                col(UnansweredQuestion.candidates),
+                col(UnansweredQuestion.created_at),
+            )
+            .where(col(UnansweredQuestion.created_at) >= since)
+            .order_by(col(UnansweredQuestion.id))
+        )
+        async with self._store.session(background=True) as session:
+            rows = (await session.execute(query)).all()
+        return [
+            Unanswered(question, lang, reason, tuple(candidates or ()), at)
+            for question, lang, reason, candidates, at in rows
+        ]
 
     async def prompts_sent(self, survey_id: str) -> int:
         query = (

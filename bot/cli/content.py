@@ -59,6 +59,16 @@ def add_commands(commands: Commands) -> None:
         help="leave out the questions got wrong (for a set that must stay unseen by whoever tunes)",
     )
 
+    gaps = command(
+        faq_commands,
+        "gaps",
+        _gaps_command,
+        help="what the bot could not answer lately, grouped: counts, languages, closest entries",
+    )
+    gaps.add_argument("--days", type=int, default=30, help="how far back to look (30)")
+    gaps.add_argument("--top", type=int, default=20, help="how many groups to show (20)")
+    gaps.add_argument("--json", action="store_true", help="print the groups as JSON")
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     command(
@@ -80,6 +90,53 @@ async def _dialogs_command(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _faq_command(args: argparse.Namespace, settings: Settings) -> int:
     return _faq_eval(args)
+
+
+async def _gaps_command(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from bot.app import open_store
+    from faq.gaps import group
+    from storage.desk import SqlStaffData
+
+    if args.days < 1 or args.top < 1:
+        raise UsageError("--days and --top must be at least 1")
+    since = datetime.now(UTC) - timedelta(days=args.days)
+    async with open_store(settings) as store:
+        asked = await SqlStaffData(store).unanswered(since)
+    grouped = group(asked)
+    gaps = grouped[: args.top]
+    if args.json:
+        for gap in gaps:
+            print(
+                json.dumps(
+                    {
+                        "question": gap.example,
+                        "count": gap.count,
+                        "languages": gap.languages,
+                        "reasons": gap.reasons,
+                        "closest": gap.closest,
+                        "also": gap.wordings(),
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        return 0
+    if not gaps:
+        print(f"nothing unanswered in the last {args.days} days")
+        return 0
+    print(f"{len(asked)} unanswered in the last {args.days} days, in {len(grouped)} groups; the largest:")
+    for gap in gaps:
+        languages = ", ".join(f"{lang} {n}" for lang, n in gap.languages.items())
+        reasons = ", ".join(f"{reason} {n}" for reason, n in gap.reasons.items())
+        print(f"\n{gap.count:>4} × {gap.example or '(a 👎 on an answer, question not known)'}")
+        print(f"       {languages}; {reasons}")
+        if gap.closest:
+            print(f"       closest: {', '.join(gap.closest)}")
+        for other in gap.wordings():
+            print(f"       also: {other}")
+    return 0
 
 
 async def _db_command(args: argparse.Namespace, settings: Settings) -> int:
