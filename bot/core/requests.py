@@ -29,6 +29,13 @@ class StatusRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class GapsRequest:
+    """``/gaps [DAYS]``: what the bot could not answer in the last ``days``, grouped."""
+
+    days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
 class ResultsRequest:
     """``/results SURVEY``: response rate, distributions, a chart and the spreadsheet."""
 
@@ -63,7 +70,7 @@ class JobRequest:
     action: str  # pause | resume | cancel
 
 
-StaffRequest = StatusRequest | ResultsRequest | AudienceRequest | PushRequest | JobRequest
+StaffRequest = StatusRequest | ResultsRequest | AudienceRequest | PushRequest | JobRequest | GapsRequest
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, assert_never
 
 from bot.basics.lang import Lang
@@ -17,6 +17,7 @@ from bot.core.features.surveys import survey
 from bot.core.requests import (
     AudienceCount,
     AudienceRequest,
+    GapsRequest,
     JobRequest,
     PushRequest,
     PushSummary,
@@ -27,6 +28,7 @@ from bot.core.requests import (
 from bot.service import reports
 from bot.service.exports import ExportedResponse
 from bot.service.pushes import CANCELLED, PAUSED, RUNNING
+from faq.gaps import Unanswered, group
 
 STEER = {jobs.PAUSE: PAUSED, jobs.RESUME: RUNNING, jobs.CANCEL: CANCELLED}
 
@@ -57,6 +59,10 @@ class StaffData(Protocol):
     async def responses(self, survey_id: str) -> list[ExportedResponse]: ...
 
     async def prompts_sent(self, survey_id: str) -> int: ...
+
+    async def unanswered(self, since: datetime) -> list[Unanswered]:
+        """What the bot could not answer since ``since``, oldest first."""
+        ...
 
 
 class StaffDesk:
@@ -91,5 +97,8 @@ class StaffDesk:
                 files = await asyncio.to_thread(reports.attachments, dialog, responses, report)
                 report = dataclasses.replace(report, files=files)
                 return staff.results_reply(ctx, lang, report)
+            case GapsRequest(days=days):
+                asked = await self.data.unanswered(at - timedelta(days=days))
+                return staff.gaps_reply(ctx, lang, days, len(asked), group(asked))
             case _:
                 assert_never(request)

@@ -223,3 +223,27 @@ async def test_staff_pause_resume_and_cancel_a_job_from_status(store: SqlStore, 
     assert again.text == f"Job {job} is already over; nothing changed."
     [status] = await SqlPushes(store).status([job])
     assert (status.state, status.counts["skipped"], status.waiting) == ("cancelled", 2, 0)
+
+
+async def test_gaps_shows_staff_what_went_unanswered_grouped_and_nobody_else(
+    store: SqlStore, context: Context
+) -> None:
+    desk = Desk(store, context)
+    asker = UserRef("telegram", "902")
+    for text in (
+        "Where can I buy a cheap used car in Brussels?",
+        "where can i buy a cheap used car in brussels",
+        "أين يمكنني شراء سيارة مستعملة رخيصة في بروكسل؟",
+        "How long does the visa take?",  # answered: not a gap
+    ):
+        await desk.send(asker, text=text)
+    [shown] = await desk.send(STAFF, text="/gaps")
+    lines = shown.text.splitlines()
+    assert lines[0] == "Unanswered in the last 30 days: 3 (in 2 groups). The largest:"
+    assert "2 × «Where can I buy a cheap used car in Brussels?» (en 2)" in lines
+    assert "1 × «أين يمكنني شراء سيارة مستعملة رخيصة في بروكسل؟» (ar 1)" in lines
+    assert "How long does the visa take?" not in shown.text
+    [today] = await desk.send(STAFF, text="/gaps 1")
+    assert today.text.startswith("Unanswered in the last 24 hours: 3"), "the questions are from today"
+    [refused] = await desk.send(GUEST, text="/gaps")
+    assert refused.text == UNKNOWN

@@ -116,6 +116,13 @@ COMMANDS: tuple[ChatCommand, ...] = (
         menu_entry=N_("survey results"),
         audience=Audience.STAFF,
     ),
+    ChatCommand(
+        "gaps",
+        staff.gaps,
+        help=N_("what I could not answer lately, grouped (/gaps 7: the last 7 days)"),
+        menu_entry=N_("what I could not answer"),
+        audience=Audience.STAFF,
+    ),
 )
 """Every chat command, in the order of the help text and of Telegram's command menu."""
 
