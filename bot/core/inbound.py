@@ -28,6 +28,9 @@ MAX_INPUT_CHARS = 4096
 """The longest text the core looks at (Telegram caps a message at 4096 characters too)."""
 
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+"""Control characters other than white space: NUL (which PostgreSQL refuses in text), escape,
+delete ... (tab, line breaks and the separators 0x1C-0x1F are white space: single spaces)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +57,8 @@ class Received:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TextSent(Received):
-    """A message in words (anything not starting with ``/``)."""
+    """A message in words (anything not starting with ``/``). The core reads and stores its
+    :func:`clean_text` (:func:`typed` gives it cleaned already)."""
 
     text: str
 
@@ -133,12 +137,23 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def clean_text(text: str | None) -> str:
-    """Input as the core reads it: NFC, no bidi or zero-width controls, trimmed, bounded."""
+    """Input as the core reads it: valid Unicode (no lone surrogates, which a JSON ``\\ud800``
+    escape makes and no database can store), NFC, without control characters (NUL ...), bidi or
+    zero-width controls, white space as single spaces, trimmed, bounded."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text[: MAX_INPUT_CHARS * 2])
+    text = _without_lone_surrogates(text[: MAX_INPUT_CHARS * 2])
+    text = unicodedata.normalize("NFC", _CONTROLS.sub("", text))
     text = _INVISIBLE.sub("", strip_bidi_controls(text))
     return " ".join(text.split())[:MAX_INPUT_CHARS]
+
+
+def _without_lone_surrogates(text: str) -> str:
+    """``text`` with its lone surrogates left out, and a surrogate pair as the character it
+    stands for."""
+    if text.isascii():
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
 
 
 def typed(
@@ -157,4 +172,4 @@ def typed(
         return CommandSent(
             user=user, at=at, language_hint=language_hint, update_id=update_id, name=name, payload=payload
         )
-    return TextSent(user=user, at=at, language_hint=language_hint, update_id=update_id, text=text)
+    return TextSent(user=user, at=at, language_hint=language_hint, update_id=update_id, text=cleaned)

@@ -9,6 +9,10 @@ update                      input
 message, text               :class:`~bot.core.inbound.CommandSent` when it starts with ``/``,
                             else :class:`~bot.core.inbound.TextSent`
 message, photo, voice ...   :class:`~bot.core.inbound.MediaSent`
+message, story, new kinds   :class:`~bot.core.inbound.MediaSent` too (``story``; ``unknown`` for a
+                            kind newer than this code): the core's short "I can only read text"
+                            answers anything it cannot read
+message, service            ignored (a pinned message, the auto-delete timer changed ...)
 callback_query              :class:`~bot.core.inbound.ButtonPressed` (answered by the bridge)
 my_chat_member              :class:`~bot.core.inbound.MemberUpdated`: blocked or allowed again
 edited_message              ignored (the first version was answered)
@@ -49,20 +53,33 @@ class Envelope(TypedDict):
 # Kinds of messages that are not text, as named by the Bot API's Message fields, most specific
 # first (a venue also carries a location, an animation also a document).
 MEDIA_KINDS = (
-    "photo",
-    "voice",
-    "video_note",
-    "video",
-    "audio",
-    "sticker",
-    "animation",
-    "document",
-    "venue",
-    "location",
-    "contact",
-    "poll",
-    "dice",
-)
+    "photo", "voice", "video_note", "video", "audio", "sticker", "animation", "document", "venue",
+    "location", "contact", "poll", "dice", "story", "live_photo", "paid_media", "checklist", "game",
+    "invoice", "giveaway", "giveaway_winners",
+)  # fmt: skip
+
+UNKNOWN_KIND = "unknown"
+"""The kind of a message that is neither text, nor a kind of :data:`MEDIA_KINDS`, nor a service
+message (a kind newer than this code): it still gets the core's short answer."""
+
+# Service messages, as named by the Bot API's Message fields: something happened in the chat,
+# nobody wrote anything. Not answered.
+SERVICE_FIELDS = (
+    "new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo", "delete_chat_photo",
+    "group_chat_created", "supergroup_chat_created", "channel_chat_created",
+    "message_auto_delete_timer_changed", "migrate_to_chat_id", "migrate_from_chat_id",
+    "pinned_message", "successful_payment", "refunded_payment", "users_shared", "user_shared",
+    "chat_shared", "gift", "unique_gift", "gift_upgrade_sent", "connected_website",
+    "write_access_allowed", "passport_data", "proximity_alert_triggered", "boost_added",
+    "chat_background_set", "checklist_tasks_done", "checklist_tasks_added",
+    "direct_message_price_changed", "paid_message_price_changed", "forum_topic_created",
+    "forum_topic_edited", "forum_topic_closed", "forum_topic_reopened",
+    "general_forum_topic_hidden", "general_forum_topic_unhidden", "giveaway_created",
+    "giveaway_completed", "video_chat_scheduled", "video_chat_started", "video_chat_ended",
+    "video_chat_participants_invited", "web_app_data", "suggested_post_approved",
+    "suggested_post_approval_failed", "suggested_post_declined", "suggested_post_paid",
+    "suggested_post_refunded",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +105,23 @@ def media_kind(message: object) -> str | None:
     return None
 
 
+def is_service(message: object) -> bool:
+    """Whether either framework's Message tells of something that happened in the chat (a
+    pinned message ...) rather than something a person sent."""
+    return any(getattr(message, field, None) for field in SERVICE_FIELDS)
+
+
+def content_kind(message: object, text: str | None) -> str | None:
+    """What :func:`message_event` takes as ``media``: the message's kind when it is not text
+    (:data:`UNKNOWN_KIND` for a kind this code does not know), ``None`` for text and service
+    messages."""
+    if (kind := media_kind(message)) is not None:
+        return kind
+    if text is not None or is_service(message):
+        return None
+    return UNKNOWN_KIND
+
+
 def message_event(
     *,
     update_id: int,
@@ -100,7 +134,7 @@ def message_event(
     language_code: str | None,
 ) -> Incoming | None:
     """A new message, or ``None`` for what the bot deliberately ignores: messages outside
-    private chats, and service messages (neither text nor media)."""
+    private chats, and service messages (neither text nor media, see :func:`content_kind`)."""
     if chat_type != "private" or user_id is None:
         log.debug("update %s: ignoring a message in a %s chat", update_id, chat_type)
         return None
@@ -242,7 +276,7 @@ def translate(update: UpdateView, now: datetime) -> Incoming | None:
             chat_type=message.chat.type,
             at=message.date,
             text=message.text,
-            media=media_kind(message),
+            media=content_kind(message, message.text),
             language_code=sender.language_code if sender else None,
         )
     if update.callback_query is not None:

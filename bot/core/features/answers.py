@@ -1,6 +1,11 @@
 """FAQ replies: a question answered, "did you mean", an honest "I do not know", small talk,
 and 👍 / 👎 on an answer.
 
+A 👍 / 👎 counts only under an answer the bot gave this person, lately (the last
+:data:`RATEABLE` answers shown), and once per answer shown: the state keeps the answers shown
+and not yet rated. Any other press (forged button data, an answer long gone) is an expired
+button and records nothing, so nobody can fill the programme team's lists by replaying presses.
+
 :func:`decide` is the one reply decision, used by the chat and by ``dt4e-bot ask --json``."""
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ class FeedbackButton(ButtonData, prefix="fb"):
     faq_id: str
     helpful: bool
 
+
+RATEABLE = 10
+"""How many of the answers last shown to a person can still be rated."""
 
 FOR_EVERYONE = "both"
 """The audience of an entry written for talents and employers alike (``faq/content``)."""
@@ -93,11 +101,10 @@ def answer(state: ConversationState, scope: Scope, text: str) -> ConversationSta
             menu.show_menu(state, scope)
         return state
     faq_id = reply.match.faq_id
-    state = state.model_copy(update={"last_question": text, "last_faq_id": faq_id or "", "rated_faq_id": ""})
+    state = state.model_copy(update={"last_question": text, "last_faq_id": faq_id or ""})
     if reply.kind is ReplyKind.ANSWER:
         assert faq_id is not None
-        _show(state, scope, faq_id, reply.text)
-        return state
+        return _show(state, scope, faq_id, reply.text)
     if reply.kind is ReplyKind.UNSURE:
         rows = [[FaqButton(s).button(ctx.faq.label(s, scope.lang))] for s in reply.suggestions]
         scope.say(reply.text, [*rows, [_ask_person(scope)]])
@@ -109,8 +116,9 @@ def answer(state: ConversationState, scope: Scope, text: str) -> ConversationSta
     return state
 
 
-def _show(state: ConversationState, scope: Scope, faq_id: str, text: str) -> None:
-    """An answer, with the related questions that suit the user's role as buttons."""
+def _show(state: ConversationState, scope: Scope, faq_id: str, text: str) -> ConversationState:
+    """An answer, with the related questions that suit the user's role as buttons, and 👍 / 👎
+    (taken from now on: the answer is rateable)."""
     faq = scope.ctx.faq
     assert faq is not None
     _ = scope._
@@ -124,24 +132,29 @@ def _show(state: ConversationState, scope: Scope, faq_id: str, text: str) -> Non
         _ask_person(scope),
     ]
     scope.say(text, [*rows, feedback])
+    rateable = (*(f for f in state.rateable_faq_ids if f != faq_id), faq_id)[-RATEABLE:]
+    return state.model_copy(update={"rateable_faq_ids": rateable})
 
 
 def show_chosen(state: ConversationState, scope: Scope, faq_id: str) -> ConversationState:
     """A pressed related question or suggestion."""
     if scope.ctx.faq is None or faq_id not in scope.ctx.faq:
         return menu.expired(state, scope)
-    _show(state, scope, faq_id, answer_text(scope.ctx, faq_id, scope.lang))
-    return state.model_copy(update={"last_faq_id": faq_id, "rated_faq_id": ""})
+    state = state.model_copy(update={"last_faq_id": faq_id})
+    return _show(state, scope, faq_id, answer_text(scope.ctx, faq_id, scope.lang))
 
 
 def feedback(state: ConversationState, scope: Scope, pressed: FeedbackButton) -> ConversationState:
-    """👍 / 👎 under an answer: stored once per answer, with the question it answered."""
+    """👍 / 👎 under an answer shown lately: stored once per answer, with the question it
+    answered; under an answer already rated, a thank-you; otherwise an expired button."""
+    _ = scope._
     if scope.ctx.faq is None or pressed.faq_id not in scope.ctx.faq:
         return menu.expired(state, scope)
-    _ = scope._
-    if state.rated_faq_id == pressed.faq_id and state.last_faq_id == pressed.faq_id:
-        scope.say(_("You already rated this answer. Thank you!"))
-        return state
+    if pressed.faq_id not in state.rateable_faq_ids:
+        if pressed.faq_id == state.rated_faq_id:
+            scope.say(_("You already rated this answer. Thank you!"))
+            return state
+        return menu.expired(state, scope)
     question = state.last_question if state.last_faq_id == pressed.faq_id else ""
     scope.record(FeedbackGiven(pressed.faq_id, pressed.helpful, question, scope.lang))
     if pressed.helpful:
@@ -152,4 +165,5 @@ def feedback(state: ConversationState, scope: Scope, pressed: FeedbackButton) ->
             _("Thank you. I have passed your question on so the answer can be improved."),
             [[_ask_person(scope)]],
         )
-    return state.model_copy(update={"rated_faq_id": pressed.faq_id, "last_faq_id": pressed.faq_id})
+    rateable = tuple(f for f in state.rateable_faq_ids if f != pressed.faq_id)
+    return state.model_copy(update={"rated_faq_id": pressed.faq_id, "rateable_faq_ids": rateable})
