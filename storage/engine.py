@@ -3,6 +3,8 @@ asyncpg) in production, and the schema upgrade that runs on start."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +24,10 @@ READ_ONLY = "dt4e_read_only"
 
 
 def create_engine(url: str, *, turns: int | None = None, **kwargs: Any) -> AsyncEngine:
-    """Create the engine. For SQLite: make the file's folder; turn on WAL, a busy timeout and
-    foreign keys; and take transactions into our own hands (``BEGIN IMMEDIATE``), because the
-    sqlite3 driver otherwise starts them late and lets a SAVEPOINT's release commit early. Each
+    """Create the engine. For SQLite: make the file's folder and the file, readable by their
+    owner only (:func:`_private_sqlite_file`); turn on WAL, a busy timeout and foreign keys; and
+    take transactions into our own hands (``BEGIN IMMEDIATE``), because the sqlite3 driver
+    otherwise starts them late and lets a SAVEPOINT's release commit early. Each
     transaction then holds the write lock from its start, so concurrent turns wait in line; one
     that only reads (the :data:`READ_ONLY` execution option) begins deferred and holds none.
 
@@ -39,13 +42,36 @@ def create_engine(url: str, *, turns: int | None = None, **kwargs: Any) -> Async
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, hide_parameters=True, **kwargs)
+            path = Path(database).expanduser()  # SQLite would open a folder named "~"
+            _private_sqlite_file(path)
+            parsed = parsed.set(database=str(path))
+        engine = create_async_engine(parsed, hide_parameters=True, **kwargs)
         _sqlite_events(engine.sync_engine)
         return engine
     if turns is not None:
         kwargs = {"pool_size": turns + 4, "max_overflow": 8, "pool_timeout": 10, **kwargs}
     return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+
+
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
+"""Modes of the SQLite folder the bot makes and of the file it creates: what people wrote is in it."""
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Make the missing folders of ``path`` (each one 0700) and the empty database file (0600),
+    before SQLite opens it; SQLite gives its -wal and -shm files the database file's mode.
+    Folders and a file that exist already are left as they are. A file that cannot be created
+    here is left to SQLite, whose error then names the database."""
+    missing: list[Path] = []
+    folder = path.parent
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE))
 
 
 def _sqlite_events(engine: sa.Engine) -> None:

@@ -12,6 +12,10 @@ broadcasts          ``broadcast send|list|status|pause|resume|cancel|retry``, ``
 Errors print one line, ``dt4e-bot: error: ...``, and exit non-zero: 2 for a bad setting or
 argument, 1 for anything else.
 
+The log (stderr, at ``DT4E_LOG_LEVEL``) is set up by :func:`bot.basics.logs.configure`: the
+libraries that would write what people sent, the token or SQL parameters stay at WARNING, and the
+token, the webhook secret and the database password are masked in every line.
+
 Every start builds the parsers of all the commands, so the group modules import only light
 modules at their top, and each handler imports what it runs when it is called: ``ask`` and
 ``check`` load neither the database stack nor a Telegram framework, and ``run`` only the
@@ -24,10 +28,15 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 from bot.basics.errors import AssistantError, ConfigurationError
 from bot.cli import broadcasts, content, participants, run, surveys
 from bot.cli.common import UsageError
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 __all__ = ["UsageError", "build_parser", "main"]
 
@@ -46,25 +55,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     import asyncio  # only now: --help and a usage error need neither the settings nor a loop
-    import logging
 
+    from bot.basics import logs
     from bot.settings import load_settings
 
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-            stream=sys.stderr,
-        )
-        logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+        _keep_secrets(settings)
+        logs.configure(settings.log_level, stream=sys.stderr)
         code: int = asyncio.run(args.handler(args, settings))
         return code
     except ConfigurationError as exc:
-        print(f"dt4e-bot: error: {exc}", file=sys.stderr)
+        print(f"dt4e-bot: error: {logs.redact(str(exc))}", file=sys.stderr)
         return 2
     except AssistantError as exc:
-        print(f"dt4e-bot: error: {exc}", file=sys.stderr)
+        print(f"dt4e-bot: error: {logs.redact(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -72,3 +77,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (dt4e-bot ask --jsonl | head): stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+def _keep_secrets(settings: Settings) -> None:
+    """Keep the token, the webhook secret and the database password out of the log (a secret
+    generated later, such as a webhook secret for one run, is kept where it is made)."""
+    from bot.basics import logs
+
+    for secret in (settings.telegram_token, settings.webhook_secret):
+        logs.keep_secret(secret.get_secret_value() if secret is not None else None)
+    try:
+        password = urlsplit(settings.database_url).password
+    except ValueError:  # not a URL urllib can read: SQLAlchemy says so when it opens it
+        password = None
+    logs.keep_secret(password)
+    logs.keep_secret(unquote(password) if password else None)

@@ -4,6 +4,8 @@ server, with the secret token the bot registered; anything else is refused."""
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import re
 
 import pytest
@@ -13,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from bot.channels.telegram.translate import ALLOWED_UPDATES
-from bot.channels.telegram.webhook import Webhook, check_webhook_url, new_webhook_secret, parse_listen
+from bot.channels.telegram.webhook import (
+    SECRET_HEADER,
+    Webhook,
+    check_webhook_url,
+    new_webhook_secret,
+    parse_listen,
+)
 from bot.service import ConversationService
 from storage.models import ProcessedUpdate
 from tests.channels.harness import free_port, press, running
@@ -96,6 +104,145 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_processed(
         [help_text] = await tg.wait_for_sent(USER, 1)
     assert "Displaced Talent for Europe" in (help_text.text or "")
     assert "990001" in await processed(db)
+
+
+# Refused posts ------------------------------------------------------------------------------
+
+MARK = "Qamar-Zaytouni"
+"""In every malformed body: it must not reach the log."""
+
+
+def with_mark(update_id: int) -> dict[str, object]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 91,
+            "date": 1_767_600_000,
+            "chat": {"id": USER, "type": "private", "first_name": MARK},
+            "from": {"id": USER, "is_bot": False, "first_name": MARK, "language_code": "en"},
+            "text": f"/help {MARK}",
+        },
+    }
+
+
+def without_chat(update_id: int) -> dict[str, object]:
+    update = with_mark(update_id)
+    message = update["message"]
+    assert isinstance(message, dict)
+    del message["chat"]
+    return update
+
+
+MALFORMED: dict[str, bytes] = {
+    "a JSON list": json.dumps([with_mark(990_010)]).encode(),
+    "an empty JSON list": b"[]",
+    "a JSON string": json.dumps(MARK).encode(),
+    "an update_id that is a string": json.dumps({**with_mark(0), "update_id": "990011"}).encode(),
+    "an update_id that is a word": json.dumps({**with_mark(0), "update_id": MARK}).encode(),
+    "an update_id that is true": json.dumps({**with_mark(0), "update_id": True}).encode(),
+    "no update_id": json.dumps({"message": with_mark(0)["message"]}).encode(),
+    "a message without a chat": json.dumps(without_chat(990_012)).encode(),
+    "a message that is a string": json.dumps({"update_id": 990_013, "message": MARK}).encode(),
+    "not JSON": f"update_id=990014&text={MARK}".encode(),
+    "JSON cut short": json.dumps(with_mark(990_015)).encode()[:-7],
+    "not UTF-8": json.dumps(with_mark(990_016)).encode().replace(b"Qamar", b"Q\xffmar"),
+}
+
+
+async def post(mode: Webhook, body: bytes, *, secret: str | None = SECRET) -> int:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers[SECRET_HEADER] = secret
+    async with ClientSession() as http, http.post(mode.url, data=body, headers=headers) as response:
+        return response.status
+
+
+async def post_raw_secret(mode: Webhook, secret: bytes, body: bytes) -> int:
+    """POST with a secret header of any bytes (aiohttp's client sends only UTF-8); the status."""
+    reader, writer = await asyncio.open_connection(mode.host, mode.port)
+    try:
+        writer.write(
+            f"POST {mode.path} HTTP/1.1\r\nHost: {mode.host}:{mode.port}\r\n".encode()
+            + SECRET_HEADER.encode()
+            + b": "
+            + secret
+            + f"\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n".encode()
+            + b"Connection: close\r\n\r\n"
+            + body
+        )
+        await writer.drain()
+        status_line = await reader.readline()
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    return int(status_line.split()[1])
+
+
+def loud(records: list[logging.LogRecord]) -> list[str]:
+    """Records above a warning, or with a traceback: none is expected."""
+    return [
+        f"{r.levelname} {r.name}: {r.getMessage()}"
+        for r in records
+        if r.levelno > logging.WARNING or r.exc_info
+    ]
+
+
+async def test_a_secret_that_is_not_ascii_is_refused_quietly(
+    channel: str,
+    service: ConversationService,
+    tg: FakeTelegram,
+    db: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tg.add_user(USER)
+    mode = webhook_mode()
+    body = json.dumps(forged_help(tg)).encode()
+    async with running(channel, service, tg, mode):
+        await tg.wait_for_calls("setWebhook")
+        with caplog.at_level(logging.INFO):
+            statuses = [await post(mode, body, secret=s) for s in ("sécret", SECRET + "é", "☃", "ش")]
+            statuses.append(await post_raw_secret(mode, b"s3cret\xff\xfe", body))  # not even UTF-8
+            statuses.append(await post_raw_secret(mode, SECRET.encode() + b"\xc3\xa9", body))
+            await asyncio.sleep(0.3)
+        assert statuses == [401] * 6
+        assert loud(caplog.records) == []
+        assert tg.sent(USER) == []
+        assert "990001" not in await processed(db)
+        assert await post_raw_secret(mode, SECRET.encode(), body) == 200  # the server still serves
+        await tg.wait_for_sent(USER, 1)
+
+
+async def test_malformed_updates_are_refused_with_400_one_warning_and_nothing_processed(
+    channel: str,
+    service: ConversationService,
+    tg: FakeTelegram,
+    db: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tg.add_user(USER)
+    mode = webhook_mode()
+    async with running(channel, service, tg, mode):
+        await tg.wait_for_calls("setWebhook")
+        for what, body in MALFORMED.items():
+            assert await post(mode, body, secret="wrong-secret") == 401, what
+            assert await post(mode, body, secret=None) == 401, what
+            caplog.clear()
+            with caplog.at_level(logging.INFO):
+                status = await post(mode, body)
+                await asyncio.sleep(0.05)
+            assert status == 400, what
+            lines = [f"{r.levelname} {r.name}: {r.getMessage()}" for r in caplog.records]
+            assert len(lines) <= 1, (what, lines)
+            assert all(r.levelno == logging.WARNING and not r.exc_info for r in caplog.records), (what, lines)
+            assert "Zaytouni" not in caplog.text, what
+        await asyncio.sleep(0.3)
+        assert tg.sent(USER) == []
+        assert await processed(db) == set()
+
+        assert await post(mode, json.dumps(forged_help(tg)).encode()) == 200  # a good one still passes
+        [help_text] = await tg.wait_for_sent(USER, 1)
+    assert "Displaced Talent for Europe" in (help_text.text or "")
+    assert await processed(db) == {"990001"}
 
 
 # Webhook settings ---------------------------------------------------------------------------

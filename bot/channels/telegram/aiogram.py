@@ -3,20 +3,20 @@
 Translation only; what to do with an update, how to poll and how to retry a call is shared
 with the python-telegram-bot channel (:mod:`bot.channels.telegram`). Polling is ours
 (:mod:`bot.channels.telegram.polling`) with aiogram's session fetching and its ``Update`` model
-reading each update. Webhook mode serves aiogram's ``SimpleRequestHandler`` (which checks the
-secret token and answers 401 on a mismatch) from an aiohttp server, with one outer middleware on
-the dispatcher's ``update`` observer turning every update into the core's event, so no aiogram
-handler, filter or injected argument is involved.
+reading each update. Webhook mode is the shared aiohttp route
+(:func:`bot.channels.telegram.webhook.update_route`: 401 on a wrong secret, 400 on a body that is
+not an update) reading each update the same way, so no aiogram dispatcher, handler, filter or
+injected argument is involved.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -38,10 +38,8 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
-    TelegramObject,
     Update,
 )
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.channels.telegram import translate, webhook
@@ -49,6 +47,7 @@ from bot.channels.telegram.bridge import MAX_IN_FLIGHT, Conversations, TelegramB
 from bot.channels.telegram.delivery import ApiFailure, Failure, RetryPolicy, is_chat_not_found
 from bot.channels.telegram.polling import Poller, Raw
 from bot.channels.telegram.render import CAPTION_LIMIT, Outgoing
+from bot.channels.telegram.translate import Incoming
 from bot.channels.telegram.webhook import Mode, Polling, Webhook
 
 log = logging.getLogger(__name__)
@@ -165,20 +164,14 @@ class AiogramChannel:
         self.bridge = TelegramBridge(service, self.api, policy=policy, max_in_flight=max_in_flight)
         self.shutdown_timeout = shutdown_timeout
         self._poller: Poller | None = None
-        self.dispatcher = Dispatcher()
-        self.dispatcher.update.outer_middleware.register(self._on_update)
 
-    async def _on_update(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> None:
-        # The whole of aiogram's routing is replaced by this translation; handler is not called.
+    def _read(self, data: Raw) -> Incoming | None:
+        return translate.translate(self.api.parse(data), self.bridge.clock())
+
+    async def _accept(self, incoming: Incoming) -> None:
         # The webhook's answer waits for the turn to be recorded (not for the replies to be
         # sent): Telegram sends the update again if this process dies first.
-        if isinstance(event, Update) and (incoming := translate.translate(event, self.bridge.clock())):
-            await asyncio.shield(self.bridge.accept(incoming))
+        await asyncio.shield(self.bridge.accept(incoming))
 
     async def run(self, mode: Mode, stop: asyncio.Event) -> None:
         try:
@@ -206,10 +199,7 @@ class AiogramChannel:
         app = web.Application()
         # Not in the background: Telegram gets its 200 once the turn is recorded, and sends the
         # update again if this process dies first (the update_id makes that harmless).
-        handler = SimpleRequestHandler(
-            dispatcher=self.dispatcher, bot=self.bot, secret_token=mode.secret, handle_in_background=False
-        )
-        handler.register(app, path=mode.path)
+        app.router.add_post(mode.path, webhook.update_route(mode.secret, self._read, self._accept))
 
         async def register() -> None:
             await self.bridge.call(

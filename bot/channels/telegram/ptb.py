@@ -3,9 +3,10 @@
 Translation only; what to do with an update, how to poll and how to retry a call is shared
 with the aiogram channel (:mod:`bot.channels.telegram`). Polling is ours
 (:mod:`bot.channels.telegram.polling`, so the application has no ``Updater``), with PTB's bot
-fetching and ``Update.de_json`` reading each update. Webhook mode is an aiohttp route of our own
-that checks the secret token (401 on a mismatch) and hands the update to
-``Application.process_update``, where one ``TypeHandler`` turns it into the core's event.
+fetching and ``Update.de_json`` reading each update. Webhook mode is the shared aiohttp route
+(:func:`bot.channels.telegram.webhook.update_route`: 401 on a wrong secret, 400 on a body that is
+not an update) reading each update the same way; PTB's ``process_update`` and handlers are not
+involved (PTB reads leniently: a ``message`` without a ``chat`` is refused only when translated).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes
 from telegram.warnings import PTBUserWarning
 
 from bot.channels.telegram import translate, webhook
@@ -42,6 +43,7 @@ from bot.channels.telegram.bridge import MAX_IN_FLIGHT, Conversations, TelegramB
 from bot.channels.telegram.delivery import ApiFailure, Failure, RetryPolicy, is_chat_not_found
 from bot.channels.telegram.polling import Poller, Raw
 from bot.channels.telegram.render import CAPTION_LIMIT, Outgoing
+from bot.channels.telegram.translate import Incoming
 from bot.channels.telegram.webhook import Mode, Polling, Webhook
 
 if TYPE_CHECKING:
@@ -179,13 +181,14 @@ class PtbChannel:
         self.bridge = TelegramBridge(service, self.api, policy=policy, max_in_flight=max_in_flight)
         self.shutdown_timeout = shutdown_timeout
         self._poller: Poller | None = None
-        self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    def _read(self, data: Raw) -> Incoming | None:
+        return translate.translate(self.api.parse(data), self.bridge.clock())
+
+    async def _accept(self, incoming: Incoming) -> None:
         # The webhook's answer waits for the turn to be recorded, not for the replies to be sent.
-        if incoming := translate.translate(update, self.bridge.clock()):
-            await asyncio.shield(self.bridge.accept(incoming))
+        await asyncio.shield(self.bridge.accept(incoming))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The update's id only: its text and the sender's name are personal data, kept out of logs.
@@ -219,18 +222,6 @@ class PtbChannel:
         await self._poller.run(stop)
 
     async def _serve_webhook(self, mode: Webhook, stop: asyncio.Event) -> None:
-        async def receive(request: web.Request) -> web.Response:
-            given = request.headers.get(webhook.SECRET_HEADER)
-            if not webhook.secret_matches(given, mode.secret):
-                return web.Response(status=401, text="Unauthorized")
-            try:
-                update = Update.de_json(await request.json(), self.app.bot)
-            except (ValueError, TypeError, KeyError):
-                return web.Response(status=400, text="expected a Telegram update as JSON")
-            # Handled before the answer: Telegram retries an update whose POST failed.
-            await self.app.process_update(update)
-            return web.json_response({})
-
         async def register() -> None:
             await self.bridge.call(
                 lambda: self.app.bot.set_webhook(
@@ -242,5 +233,6 @@ class PtbChannel:
             )
 
         app = web.Application()
-        app.router.add_post(mode.path, receive)
+        # Handled before the answer: Telegram sends again an update whose POST failed.
+        app.router.add_post(mode.path, webhook.update_route(mode.secret, self._read, self._accept))
         await webhook.serve_webhook(app, mode, stop, on_listening=register)

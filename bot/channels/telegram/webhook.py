@@ -1,20 +1,34 @@
 """The two ways to receive updates: :class:`Polling` (getUpdates) and :class:`Webhook`
-(HTTPS POSTs from Telegram, served by :func:`serve_webhook` with ``GET /healthz`` beside)."""
+(HTTPS POSTs from Telegram, served by :func:`serve_webhook` with ``GET /healthz`` beside).
+
+Both frameworks receive webhook posts through :func:`update_route`, which answers
+
+* 401, logging nothing, when the secret header is missing or wrong (any bytes in it);
+* 400, with one warning naming the fault and never the body, when the body is not a Bot API
+  update: not JSON, not an object, no integer ``update_id``, or something the framework cannot
+  read (a ``message`` without a ``chat`` ...); nothing is processed;
+* 200 once the update's turn is recorded (or the update is one the bot ignores).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.basics import logs
 from bot.basics.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -68,7 +82,62 @@ def new_webhook_secret() -> str:
 
 
 def secret_matches(given: str | None, expected: str) -> bool:
-    return given is not None and secrets.compare_digest(given.encode(), expected.encode())
+    """Whether the secret header ``given`` is ``expected``. aiohttp decodes a header's bytes as
+    UTF-8, the undecodable ones as surrogates; Telegram's secrets are ASCII, so anything else is
+    simply wrong (and compare_digest takes no other str)."""
+    return (
+        given is not None
+        and given.isascii()
+        and secrets.compare_digest(given.encode("ascii"), expected.encode())
+    )
+
+
+def read_update(body: bytes) -> dict[str, Any]:
+    """The JSON object of a posted update; raises ValueError naming what is wrong (never quoting
+    the body) if it is not JSON, not an object, or has no integer ``update_id``."""
+    try:
+        data = json.loads(body)
+    except ValueError:  # UnicodeDecodeError included
+        raise ValueError("not JSON") from None
+    if not isinstance(data, dict):
+        raise ValueError("JSON, but not an object")
+    update_id = data.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        raise ValueError("no integer update_id")
+    return data
+
+
+def update_route(
+    secret: str,
+    read: Callable[[dict[str, Any]], T | None],
+    accept: Callable[[T], Awaitable[None]],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The POST handler of the webhook: check ``secret``, ``read`` the update into what
+    ``accept`` takes (``None``: an update the bot ignores), and answer once ``accept`` is done
+    (Telegram sends an update again when its POST failed)."""
+
+    async def receive(request: web.Request) -> web.Response:
+        if not secret_matches(request.headers.get(SECRET_HEADER), secret):
+            return web.Response(status=401, text="Unauthorized")
+        body = await request.read()
+        try:
+            data = read_update(body)
+        except ValueError as exc:
+            return _refused(str(exc))
+        try:
+            item = read(data)
+        except Exception as exc:  # its message would quote the update: its type only
+            return _refused(f"the framework cannot read it: {type(exc).__name__}")
+        if item is not None:
+            await accept(item)
+        return web.json_response({})
+
+    return receive
+
+
+def _refused(fault: str) -> web.Response:
+    log.warning("webhook: refused a post that is not a Telegram update (%s)", fault)
+    return web.Response(status=400, text="expected a Telegram update as a JSON object")
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -102,9 +171,11 @@ async def serve_webhook(
 
 
 def webhook_mode(url: str, listen: str, secret: str | None) -> Webhook:
-    """The webhook settings from the command line; raises ValueError naming a bad value."""
+    """The webhook settings from the command line; raises ValueError naming a bad value. The
+    secret, given or generated, is kept out of the log."""
     host, port = parse_listen(listen)
     if secret is None:
         secret = new_webhook_secret()
         log.info("no DT4E_WEBHOOK_SECRET is set: generated a random webhook secret for this run")
+    logs.keep_secret(secret)
     return Webhook(url=check_webhook_url(url), secret=secret, host=host, port=port)
