@@ -59,6 +59,7 @@ def build_context(settings: Settings, faq: FaqAssistant | None = None) -> Contex
         faq=faq or FaqAssistant.load(),
         dialogs=load_content(),
         contact=settings.contact,
+        questions_kept_days=settings.keep_questions_days,
         staff_chat=UserRef(TELEGRAM, str(settings.staff_chat_id))
         if settings.staff_chat_id is not None
         else None,

@@ -52,6 +52,8 @@ class User(SQLModel, table=True):
     consent_version: str | None = Field(default=None, max_length=16)  # with consent_at: the answer's text
     consent_given: bool | None = Field(default=None)  # to store survey answers; None: never asked
     pushes_stopped_at: datetime | None = _when(nullable=True)  # sent /stop: nothing pushed until /start
+    notice_version: str | None = Field(default=None, max_length=16)  # the privacy notice last shown
+    notice_shown_at: datetime | None = _when(nullable=True)
     created_at: datetime = _when()
     updated_at: datetime = _when()
 

@@ -34,6 +34,7 @@ from bot.core.events import (
     DataErased,
     Event,
     FeedbackGiven,
+    PrivacyNoticeShown,
     PushesStopped,
     QuestionUnanswered,
     ReachabilityChanged,
@@ -294,6 +295,12 @@ class SqlTransaction:
                 self.mark_reachable(user, reachable, at)
             case DataErased():
                 self.erase(user, at)
+            case PrivacyNoticeShown(version=version):
+                self._session.execute(
+                    sa.update(_USERS)
+                    .where(_USERS.c.id == self._user_id(user, at))
+                    .values(notice_version=version, notice_shown_at=at)
+                )
             case PushesStopped(stopped=stopped):
                 self._session.execute(
                     sa.update(User)

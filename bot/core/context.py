@@ -39,6 +39,8 @@ class Context:
     faq: FaqAssistant | None = None
     dialogs: DialogLibrary | None = None
     contact: str = ""
+    questions_kept_days: int = 180
+    """How long unanswered questions and ratings are kept (the privacy notice says it)."""
     """How people reach the programme team, from settings; empty means "say where to look"."""
     staff_chat: UserRef | None = None
     """The programme staff's chat (a Telegram group), for alerts; None when not configured."""

@@ -113,6 +113,14 @@ class StaffAsked:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivacyNoticeShown:
+    """The privacy notice of ``version`` was shown to the person (at first contact, or again
+    after it changed)."""
+
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
 class DataErased:
     """The person confirmed ``/delete_my_data``: everything kept about them goes (their
     profile and conversation, answers, feedback, unanswered questions, replies not yet
@@ -140,6 +148,7 @@ __all__ = [
     "DataErased",
     "Event",
     "FeedbackGiven",
+    "PrivacyNoticeShown",
     "PushesStopped",
     "QuestionUnanswered",
     "ReachabilityChanged",
@@ -160,6 +169,7 @@ Event = (
     | ReachabilityChanged
     | PushesStopped
     | DataErased
+    | PrivacyNoticeShown
     | SurveyStarted
     | SurveyAnswered
     | SurveyCompleted

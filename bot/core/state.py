@@ -83,6 +83,7 @@ class ConversationState(BaseModel):
     participant: str = ""  # the participant reference this account is bound to; "" for a guest
     staff: bool = False  # joined through a staff invitation
     pushes_stopped: bool = False  # sent /stop: no surveys, reminders or announcements until /start
+    notice_version: str = ""  # the privacy notice last shown (bot.core.features.privacy.NOTICE_VERSION)
     awaiting: Awaiting | None = None
     # The last question asked and the FAQ entry shown for it, so that "was this helpful?" is
     # stored with the question, and once per answer.

@@ -74,4 +74,4 @@ async def test_someone_invited_as_staff_gets_the_staff_menu(
     async with running(channel, service, tg):
         await tg.wait_for_calls("setMyCommands", 8)
     names = [name for name, _ in tg.commands_for(scope=f"chat:{invited}", language_code="en")]
-    assert names[-3:] == ["survey", "status", "results"]
+    assert names[-4:] == ["survey", "status", "results", "gaps"]

@@ -503,7 +503,18 @@ async def test_the_command_menu_is_published_in_every_language(
         _ = context.i18n.for_lang(lang)
         assert tg.commands_for(language_code=code) == [(c.name, _(c.menu_entry)) for c in shown], code
     names = [name for name, _ in tg.commands_for(language_code="fr")]
-    assert names == ["start", "menu", "language", "role", "help", "modules", "human", "privacy"]
+    assert names == [
+        "start",
+        "menu",
+        "language",
+        "role",
+        "help",
+        "modules",
+        "human",
+        "privacy",
+        "stop",
+        "delete_my_data",
+    ]
     assert tg.commands_for(language_code="ar") != tg.commands_for(language_code="en")
     assert all("scope" not in c for c in tg.calls_to("setMyCommands")), "no staff: no staff menus"
 
@@ -527,7 +538,7 @@ async def test_staff_commands_are_in_the_menu_of_staff_chats_only(
         tg.send_text(STAFF, "/help", language_code="en")
         [help_text] = await tg.wait_for_sent(STAFF, 1)
     staff_only = [c for c in COMMANDS if c.audience is Audience.STAFF]
-    assert [c.name for c in staff_only] == ["survey", "status", "results"]
+    assert [c.name for c in staff_only] == ["survey", "status", "results", "gaps"]
     for code, lang in [("", Lang.EN), *((lang.value, lang) for lang in Lang)]:
         _ = context.i18n.for_lang(lang)
         everyone = tg.commands_for(language_code=code)

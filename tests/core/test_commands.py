@@ -110,7 +110,7 @@ def test_staff_menus_are_published_only_when_there_are_staff_commands(extended: 
     }
     menus = command_menus(extended.commands, extended.i18n.for_lang)
     staff = [entries for audience, lang, entries in menus if audience is Audience.STAFF and lang is Lang.EN]
-    assert [name for name, _ in staff[0]][-5:] == ["survey", "status", "results", "review", "mine"]
+    assert [name for name, _ in staff[0]][-6:] == ["survey", "status", "results", "gaps", "review", "mine"]
 
 
 def test_old_menu_buttons_keep_working(context: Context) -> None:

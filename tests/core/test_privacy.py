@@ -12,7 +12,7 @@ from bot.basics.lang import Lang
 from bot.core.audience import Audience
 from bot.core.context import Context
 from bot.core.events import ReplyCreated, ResultRecorded, SurveyAnswered, SurveyStarted
-from bot.core.features.privacy import EraseButton, SurveyConsentButton
+from bot.core.features.privacy import NOTICE_VERSION, EraseButton, SurveyConsentButton
 from bot.core.inbound import UserRef
 from bot.core.state import Role
 from bot.service import ConversationService
@@ -164,3 +164,37 @@ async def test_a_forged_erase_button_from_another_person_erases_only_their_own(
     await service.handle(inbound(other, AT, text="Hello", hint="en"))
     await service.handle(inbound(other, AT, press=EraseButton(True).pack()))
     assert (await store.run(lambda tx: tx.load_state(RANIA))).version > 0, "Rania's conversation stays"
+
+
+async def test_the_privacy_notice_comes_with_the_first_welcome_once_and_is_recorded(
+    store: SqlStore, engine: AsyncEngine, context: Context
+) -> None:
+    service = ConversationService(store, context)
+
+    async def shown() -> tuple[object, bool]:
+        async with engine.connect() as conn:
+            row = (await conn.execute(sa.text("SELECT notice_version, notice_shown_at FROM users"))).one()
+        return row[0], row[1] is not None
+
+    [welcome] = await service.handle(inbound(RANIA, AT, text="/start", hint="ar"))
+    assert welcome.lang.value == "ar"
+    assert "🔒" in welcome.text
+    assert "180" in welcome.text, "for how long"
+    assert "/delete_my_data" in welcome.text, "how to erase it"
+    assert await shown() == (NOTICE_VERSION, True)
+    [again] = await service.handle(inbound(RANIA, AT, text="/start", hint="ar"))
+    assert "🔒" not in again.text, "once"
+    [privacy] = await service.handle(inbound(RANIA, AT, text="/privacy", hint="ar"))
+    assert "180" in privacy.text, "/privacy shows it again"
+
+
+async def test_a_participant_opening_their_link_first_gets_the_notice_too(
+    store: SqlStore, context: Context
+) -> None:
+    service = ConversationService(store, context)
+    await SqlParticipants(store).save([Participant("T-1", Role.TALENT, language=Lang.FR)], AT)
+    await SqlParticipants(store).invite("T-1", token_hash("tok"), AT, AT + timedelta(days=3))
+    replies = await service.handle(inbound(RANIA, AT, text="/start tok", hint="en"))
+    assert replies[0].lang.value == "fr"
+    assert "🔒" in replies[0].text
+    assert "180" in replies[0].text

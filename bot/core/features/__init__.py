@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 COMMANDS: tuple[ChatCommand, ...] = (
-    ChatCommand("start", privacy.start, menu_entry=N_("start again: language, role, menu")),
+    ChatCommand("start", onboarding.start, menu_entry=N_("start again: language, role, menu")),
     ChatCommand("menu", menu.show_menu, help=N_("main menu"), menu_entry=N_("main menu"), key="main"),
     ChatCommand("ask", menu.invite_question, button=N_("Ask a question"), row=0, slash=False),
     ChatCommand(

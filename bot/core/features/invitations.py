@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from bot.core.features import menu, onboarding
+from bot.core.features import menu, onboarding, privacy
 from bot.core.inbound import Invitation, InvitationRefused, JoinedAsParticipant, JoinedAsStaff, Refusal
 from bot.core.scope import Scope
 from bot.core.state import ConversationState, Role
@@ -27,21 +27,19 @@ def opened(state: ConversationState, scope: Scope, outcome: Invitation) -> Conve
                 scope.switch(language)
                 _ = scope._
             if state.role is Role.EMPLOYER:
-                scope.say(
-                    _(
-                        "Welcome! This chat is now linked to your company's participation in the DT4E "
-                        "programme. The DT4E team may send you short monitoring surveys here, and you "
-                        "can ask me anything about costs, obligations and the procedure."
-                    )
+                welcome = _(
+                    "Welcome! This chat is now linked to your company's participation in the DT4E "
+                    "programme. The DT4E team may send you short monitoring surveys here, and you "
+                    "can ask me anything about costs, obligations and the procedure."
                 )
             else:
-                scope.say(
-                    _(
-                        "Welcome! This chat is now linked to your place in the DT4E programme. The DT4E "
-                        "team may send you short follow-up surveys here, and you can ask me anything "
-                        "about the programme."
-                    )
+                welcome = _(
+                    "Welcome! This chat is now linked to your place in the DT4E programme. The DT4E "
+                    "team may send you short follow-up surveys here, and you can ask me anything "
+                    "about the programme."
                 )
+            state, welcome = privacy.with_notice(state, scope, welcome)
+            scope.say(welcome)
         case JoinedAsStaff():
             state = state.model_copy(update={"staff": True})
             scope.staff = True

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from bot.basics.buttons import ButtonData
 from bot.basics.lang import Lang
 from bot.core.commands import N_
-from bot.core.features import menu
+from bot.core.events import PushesStopped
+from bot.core.features import menu, privacy
 from bot.core.scope import Scope
 from bot.core.state import Awaiting, ConversationState, Role
 from faq.text import normalize
@@ -86,8 +87,13 @@ class RoleButton(ButtonData, prefix="role"):
 
 
 def start(state: ConversationState, scope: Scope) -> ConversationState:
-    """``/start`` (with or without a deep-link payload): welcome, the language, then the role
-    (asked again even when known, except a participant's), then the menu."""
+    """``/start`` (with or without a deep-link payload): welcome (with the privacy notice the
+    first time), the language, then the role (asked again even when known, except a
+    participant's), then the menu. After ``/stop``, messages from the programme are on again."""
+    if state.pushes_stopped:
+        scope.record(PushesStopped(False))
+        scope.say(scope._("Welcome back: surveys and announcements from the programme are on again."))
+        state = state.model_copy(update={"pushes_stopped": False})
     return _ask_language(state, scope, welcome=True)
 
 
@@ -109,6 +115,7 @@ def _ask_language(state: ConversationState, scope: Scope, *, welcome: bool) -> C
             "Welcome! I am the DT4E assistant. I answer questions about working in Europe "
             "with Displaced Talent for Europe, in Arabic, English or French."
         )
+        state, welcome_text = privacy.with_notice(state, scope, welcome_text)
         text = welcome_text + "\n\n" + text
     scope.say(text, [[LanguageButton(code).button(name) for code, name in LANGUAGE_NAMES.items()]])
     return state.model_copy(update={"awaiting": Awaiting.START_LANGUAGE if welcome else Awaiting.LANGUAGE})

@@ -1,15 +1,14 @@
-"""``/privacy``: what the bot keeps about the person, and their consent to store survey answers,
-which they can give or withdraw here at any time; ``/stop``: nothing more sent unasked, until
-``/start``; ``/delete_my_data``: everything kept about the person erased, once confirmed. (The
-privacy notice on first contact will live here too.)"""
+"""``/privacy``: what the bot keeps about the person (the notice, also shown at the first
+welcome) and their consent to store survey answers, which they can give or withdraw here at any
+time; ``/stop``: nothing more sent unasked, until ``/start``; ``/delete_my_data``: everything kept
+about the person erased, once confirmed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from bot.basics.buttons import ButtonData
-from bot.core.events import DataErased, PushesStopped
-from bot.core.features import onboarding
+from bot.core.events import DataErased, PrivacyNoticeShown, PushesStopped
 from bot.core.features.consent import consented, set_consent
 from bot.core.scope import Scope
 from bot.core.state import ConversationState
@@ -25,15 +24,34 @@ class EraseButton(ButtonData, prefix="er"):
     confirmed: bool
 
 
+NOTICE_VERSION = "2026-12"
+"""The privacy notice's version: change it when :func:`notice` says something new, and everyone
+is shown it again at their next welcome."""
+
+
+def notice(scope: Scope) -> str:
+    """What is stored, why, for how long, who sees it and how to erase it."""
+    return scope._(
+        "What I keep about you: your language and role; your participant reference, if you opened "
+        "a personal link; questions I could not answer and your 👍 / 👎, for {days} days, so the "
+        "team can improve the answers; and your survey answers, if you agreed. Only the DT4E "
+        "programme team reads them. /privacy shows this again; to have them erased, send "
+        "/delete_my_data; to receive no more surveys or announcements, send /stop."
+    ).format(days=scope.ctx.questions_kept_days)
+
+
+def with_notice(state: ConversationState, scope: Scope, text: str) -> tuple[ConversationState, str]:
+    """``text`` with the privacy notice after it, the first time (or the notice changed since),
+    recording that it was shown."""
+    if state.notice_version == NOTICE_VERSION:
+        return state, text
+    scope.record(PrivacyNoticeShown(NOTICE_VERSION))
+    return state.model_copy(update={"notice_version": NOTICE_VERSION}), f"{text}\n\n🔒 {notice(scope)}"
+
+
 def show(state: ConversationState, scope: Scope) -> ConversationState:
     _ = scope._
-    text = _(
-        "What I keep about you: your language and role; your participant reference, if you opened "
-        "a personal link; questions I could not answer and your 👍 / 👎, so the team can improve "
-        "the answers; and your survey answers, if you agreed. Only the DT4E programme team reads "
-        "them. To have them erased, send /delete_my_data; to receive no more surveys or "
-        "announcements, send /stop."
-    )
+    text = notice(scope)
     if not state.participant:
         scope.say(
             f"{text}\n\n"
@@ -82,15 +100,6 @@ def stop(state: ConversationState, scope: Scope) -> ConversationState:
         )
     )
     return state.model_copy(update={"pushes_stopped": True})
-
-
-def start(state: ConversationState, scope: Scope) -> ConversationState:
-    """``/start``: after ``/stop``, messages from the programme are on again; then the welcome."""
-    if state.pushes_stopped:
-        scope.record(PushesStopped(False))
-        scope.say(scope._("Welcome back: surveys and announcements from the programme are on again."))
-        state = state.model_copy(update={"pushes_stopped": False})
-    return onboarding.start(state, scope)
 
 
 def ask_to_erase(state: ConversationState, scope: Scope) -> ConversationState:
