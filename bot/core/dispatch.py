@@ -17,6 +17,7 @@ from bot.core.events import ReachabilityChanged
 from bot.core.features import (
     answers,
     consent,
+    flood,
     invitations,
     jobs,
     menu,
@@ -66,6 +67,10 @@ Pressed = (
 def handle(state: ConversationState, inbound: Inbound, ctx: Context) -> Turn:
     """Turn one input and the stored state into the new state and the events."""
     scope = Scope(inbound, ctx, reply_language(state, inbound, ctx), staff=state.staff)
+    if isinstance(inbound, TextSent | CommandSent | MediaSent):
+        state, answered = flood.admitted(state, scope)
+        if not answered:
+            return Turn(state=state, events=tuple(scope.events))
     match inbound:
         case TextSent(text=text):
             state = _on_text(state, scope, clean_text(text))

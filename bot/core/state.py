@@ -7,6 +7,7 @@ older or newer version wrote (unknown fields are ignored, missing ones take thei
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -84,6 +85,8 @@ class ConversationState(BaseModel):
     staff: bool = False  # joined through a staff invitation
     pushes_stopped: bool = False  # sent /stop: no surveys, reminders or announcements until /start
     notice_version: str = ""  # the privacy notice last shown (bot.core.features.privacy.NOTICE_VERSION)
+    recent_at: tuple[datetime, ...] = ()  # when the last typed messages came (flood control)
+    slowed: bool = False  # told to slow down; no reply until the burst is over
     awaiting: Awaiting | None = None
     # The last question asked and the FAQ entry shown for it, so that "was this helpful?" is
     # stored with the question, and once per answer.

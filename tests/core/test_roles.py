@@ -311,7 +311,7 @@ def test_a_participants_role_is_the_programmes(context: Context) -> None:
     [reply] = asked.replies
     assert "registration with the DT4E programme" in reply.text
     assert data(reply) == [["menu:human", "menu:main"]]
-    assert asked.state == PARTICIPANT
+    assert asked.state.model_copy(update={"recent_at": ()}) == PARTICIPANT, "nothing changed"
     assert turn(context, PARTICIPANT, press=RoleButton(Role.TALENT).pack()).state.role is Role.EMPLOYER
     awaiting = PARTICIPANT.model_copy(update={"awaiting": Awaiting.ROLE})
     assert turn(context, awaiting, "talent").state.role is Role.EMPLOYER
