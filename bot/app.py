@@ -60,6 +60,7 @@ def build_context(settings: Settings, faq: FaqAssistant | None = None) -> Contex
         dialogs=load_content(),
         contact=settings.contact,
         questions_kept_days=settings.keep_questions_days,
+        flood_limit=settings.flood_limit,
         staff_chat=UserRef(TELEGRAM, str(settings.staff_chat_id))
         if settings.staff_chat_id is not None
         else None,

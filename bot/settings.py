@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     reminder_days: int = Field(
         default=7, ge=0, le=60, description="days before one reminder of an unanswered follow-up (0: none)"
     )
+    flood_limit: int = Field(
+        default=20,
+        ge=0,
+        le=1000,
+        description="typed messages from one person within 10 seconds that are answered (0: no limit)",
+    )
     keep_questions_days: int = Field(
         default=180,
         ge=1,

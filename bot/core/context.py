@@ -39,6 +39,8 @@ class Context:
     faq: FaqAssistant | None = None
     dialogs: DialogLibrary | None = None
     contact: str = ""
+    flood_limit: int = 20
+    """Typed messages from one person within ten seconds that are answered (0: no limit)."""
     questions_kept_days: int = 180
     """How long unanswered questions and ratings are kept (the privacy notice says it)."""
     """How people reach the programme team, from settings; empty means "say where to look"."""

@@ -18,6 +18,7 @@ from bot.core.features import (
     answers,
     consent,
     flood,
+    groups,
     invitations,
     jobs,
     menu,
@@ -29,6 +30,7 @@ from bot.core.features import (
     typed_words,
 )
 from bot.core.inbound import (
+    AddedToGroup,
     ButtonPressed,
     CommandSent,
     Inbound,
@@ -84,6 +86,8 @@ def handle(state: ConversationState, inbound: Inbound, ctx: Context) -> Turn:
             scope.record(ReachabilityChanged(reachable=not blocked))
         case InvitationOpened(outcome=outcome):
             state = invitations.opened(state, scope, outcome)
+        case AddedToGroup():
+            state = groups.added(state, scope)
         case _:
             assert_never(inbound)
     return Turn(state=state, events=tuple(scope.events))

@@ -4,7 +4,8 @@ A channel turns its framework's update into one of these and hands it to the con
 service; the dispatcher (:mod:`bot.core.dispatch`) matches on the kind, and mypy checks with
 ``assert_never`` that every kind is handled::
 
-    Inbound = TextSent | ButtonPressed | CommandSent | MediaSent | MemberUpdated | InvitationOpened
+    Inbound = (TextSent | ButtonPressed | CommandSent | MediaSent | MemberUpdated | AddedToGroup
+               | InvitationOpened)
 
 :class:`InvitationOpened` is made by the conversation service, not by a channel: it is a
 ``/start TOKEN`` whose token the service looked up (and redeemed) in the turn's transaction.
@@ -93,6 +94,11 @@ class MemberUpdated(Received):
     blocked: bool
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddedToGroup(Received):
+    """The bot was added to a group (``user`` is the group's chat): it says once what it is."""
+
+
 class Refusal(StrEnum):
     """Why an invitation link binds nothing."""
 
@@ -130,7 +136,7 @@ class InvitationOpened(Received):
     outcome: Invitation
 
 
-Inbound = TextSent | ButtonPressed | CommandSent | MediaSent | MemberUpdated | InvitationOpened
+Inbound = TextSent | ButtonPressed | CommandSent | MediaSent | MemberUpdated | AddedToGroup | InvitationOpened
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """What Telegram carries in a deep link's ``start`` parameter."""

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.basics.lang import Lang
-from bot.channels.telegram.translate import UNKNOWN_KIND, UpdateView, translate
+from bot.channels.telegram.kinds import UNKNOWN_KIND
+from bot.channels.telegram.translate import UpdateView, translate
 from bot.core.context import Context
 from bot.core.dispatch import handle
 from bot.core.inbound import MediaSent, UserRef

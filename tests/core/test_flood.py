@@ -3,6 +3,7 @@ brought; the next person is not slowed, and the same person is answered again af
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.core.context import Context
 from bot.core.dispatch import handle
-from bot.core.features.flood import LIMIT, WINDOW
+from bot.core.features.flood import WINDOW
 from bot.core.inbound import UserRef
 from bot.core.state import ConversationState
 from tests.inputs import inbound
@@ -19,6 +20,7 @@ from tests.inputs import inbound
 AT = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 ANN, BOB = UserRef("telegram", "42"), UserRef("telegram", "43")
 SLOW = "You are sending many messages at once"
+LIMIT = 20  # the default of DT4E_FLOOD_LIMIT
 
 
 def talk(
@@ -66,3 +68,13 @@ def test_never_more_replies_than_messages_and_one_slow_down_per_burst(
     slow_downs = [n for n, r in enumerate(replies) if r and r[0].startswith(SLOW)]
     assert all(len(r) <= 1 for r in replies)
     assert all(b - a > 1 for a, b in pairwise(slow_downs)), "never twice in a row"
+
+
+def test_no_limit_when_it_is_turned_off(context: Context) -> None:
+    unlimited = replace(context, flood_limit=0)
+    _, replies = talk(unlimited, ANN, [AT] * (3 * LIMIT), ConversationState())
+    assert all(r and SLOW not in r[0] for r in replies)
+
+
+def test_the_default_is_the_documented_one(context: Context) -> None:
+    assert context.flood_limit == LIMIT

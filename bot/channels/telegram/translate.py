@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, TypedDict
 
-from bot.core.inbound import ButtonPressed, Inbound, MediaSent, MemberUpdated, UserRef, typed
+from bot.channels.telegram.kinds import MEDIA_KINDS, SERVICE_FIELDS, UNKNOWN_KIND
+from bot.core.inbound import AddedToGroup, ButtonPressed, Inbound, MediaSent, MemberUpdated, UserRef, typed
 
 log = logging.getLogger(__name__)
 
@@ -48,38 +49,6 @@ class Envelope(TypedDict):
     at: datetime
     language_hint: str | None
     update_id: str
-
-
-# Kinds of messages that are not text, as named by the Bot API's Message fields, most specific
-# first (a venue also carries a location, an animation also a document).
-MEDIA_KINDS = (
-    "photo", "voice", "video_note", "video", "audio", "sticker", "animation", "document", "venue",
-    "location", "contact", "poll", "dice", "story", "live_photo", "paid_media", "checklist", "game",
-    "invoice", "giveaway", "giveaway_winners",
-)  # fmt: skip
-
-UNKNOWN_KIND = "unknown"
-"""The kind of a message that is neither text, nor a kind of :data:`MEDIA_KINDS`, nor a service
-message (a kind newer than this code): it still gets the core's short answer."""
-
-# Service messages, as named by the Bot API's Message fields: something happened in the chat,
-# nobody wrote anything. Not answered.
-SERVICE_FIELDS = (
-    "new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo", "delete_chat_photo",
-    "group_chat_created", "supergroup_chat_created", "channel_chat_created",
-    "message_auto_delete_timer_changed", "migrate_to_chat_id", "migrate_from_chat_id",
-    "pinned_message", "successful_payment", "refunded_payment", "users_shared", "user_shared",
-    "chat_shared", "gift", "unique_gift", "gift_upgrade_sent", "connected_website",
-    "write_access_allowed", "passport_data", "proximity_alert_triggered", "boost_added",
-    "chat_background_set", "checklist_tasks_done", "checklist_tasks_added",
-    "direct_message_price_changed", "paid_message_price_changed", "forum_topic_created",
-    "forum_topic_edited", "forum_topic_closed", "forum_topic_reopened",
-    "general_forum_topic_hidden", "general_forum_topic_unhidden", "giveaway_created",
-    "giveaway_completed", "video_chat_scheduled", "video_chat_started", "video_chat_ended",
-    "video_chat_participants_invited", "web_app_data", "suggested_post_approved",
-    "suggested_post_approval_failed", "suggested_post_declined", "suggested_post_paid",
-    "suggested_post_refunded",
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,10 +144,22 @@ def button_event(
 
 
 def member_event(
-    *, update_id: int, user_id: int, chat_type: str, status: str, at: datetime
+    *,
+    update_id: int,
+    user_id: int,
+    chat_type: str,
+    status: str,
+    at: datetime,
+    chat_id: int = 0,
+    hint: str | None = None,
 ) -> Incoming | None:
     """The user blocked the bot (``kicked``) or allowed it again (``member``), in their private
-    chat; other changes (the bot added to a group ...) are ignored."""
+    chat; the bot added to a group (it says once what it is there); other changes are ignored."""
+    if chat_type in ("group", "supergroup") and status in ("member", "administrator"):
+        added = AddedToGroup(
+            user=user_ref(chat_id), at=at.astimezone(UTC), language_hint=hint, update_id=str(update_id)
+        )
+        return Incoming(added, chat_id=chat_id)
     if chat_type != "private" or status not in BLOCKED_STATUS:
         log.debug("update %s: ignoring a member update (%s in a %s chat)", update_id, status, chat_type)
         return None
@@ -298,6 +279,8 @@ def translate(update: UpdateView, now: datetime) -> Incoming | None:
             chat_type=change.chat.type,
             status=str(change.new_chat_member.status),
             at=change.date,
+            chat_id=change.chat.id,
+            hint=change.from_user.language_code,
         )
     if update.edited_message is not None:
         edited_message_ignored(update.update_id)

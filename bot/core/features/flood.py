@@ -10,15 +10,17 @@ from bot.core.scope import Scope
 from bot.core.state import ConversationState
 
 WINDOW = timedelta(seconds=10)
-LIMIT = 20
-"""At most this many typed messages within :data:`WINDOW` are answered."""
+"""At most ``Context.flood_limit`` typed messages within this are answered (``DT4E_FLOOD_LIMIT``)."""
 
 
 def admitted(state: ConversationState, scope: Scope) -> tuple[ConversationState, bool]:
     """Whether this typed message is answered, and the state that counts it."""
+    limit = scope.ctx.flood_limit
+    if limit <= 0:
+        return state, True
     at = scope.inbound.at
     recent = (*(t for t in state.recent_at if timedelta(0) <= at - t < WINDOW), at)
-    if len(recent) <= LIMIT:
+    if len(recent) <= limit:
         return state.model_copy(update={"recent_at": recent, "slowed": False}), True
     if not state.slowed:
         scope.say(
@@ -27,4 +29,4 @@ def admitted(state: ConversationState, scope: Scope) -> tuple[ConversationState,
                 "a moment for my answers, then write again."
             )
         )
-    return state.model_copy(update={"recent_at": recent[-LIMIT:], "slowed": True}), False
+    return state.model_copy(update={"recent_at": recent[-limit:], "slowed": True}), False
