@@ -351,6 +351,12 @@ class SqlTransaction:
                 assert_never(event)
 
 
+def _released(writer: WriterQueue, finished: asyncio.Future[Any]) -> None:
+    if not finished.cancelled():
+        finished.exception()  # retrieved: the turn that waited for it was cancelled
+    writer.release()
+
+
 def _unavailable(exc: DBAPIError | PoolTimeout | OSError) -> BaseException:
     """What a failed transaction raises: :class:`DatabaseUnavailable` (callers may retry) when
     the database cannot be used for now, otherwise the error itself."""
@@ -509,11 +515,12 @@ class SqlStore:
         try:
             return await asyncio.shield(done)
         finally:
-            # Cancelled while the thread still writes: the writer is free only once it is done.
+            # Cancelled while the thread still writes: the writer is free only once it is done
+            # (and what the thread raised then is nobody's to handle any more).
             if done.done():
                 writer.release()
             else:
-                done.add_done_callback(lambda _: writer.release())
+                done.add_done_callback(lambda finished: _released(writer, finished))
 
     async def mark_sent(self, outbox_ids: Sequence[int], at: datetime) -> None:
         """Mark entries delivered (or given up for good), many in one statement."""

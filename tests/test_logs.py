@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.channels.harness import CHANNELS, free_port
+from tests.channels.test_run import environment as run_environment
 from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,15 +30,8 @@ MEDIA_REPLY = "I can only read text for now"
 
 
 def environment(tmp_path: Path, **settings: str) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("DT4E_")}
-    return {
-        **base,
-        "PYTHONPATH": str(ROOT),
-        "DT4E_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-        "DT4E_LOG_LEVEL": "DEBUG",
-        "DT4E_CONTACT": "dt4e@example.org",
-        **settings,
-    }
+    """The bot's environment of tests/channels/test_run.py, at DEBUG."""
+    return run_environment(tmp_path, DT4E_LOG_LEVEL="DEBUG", DT4E_CONTACT="dt4e@example.org", **settings)
 
 
 def sender() -> dict[str, object]:
