@@ -100,13 +100,6 @@ def sqlite_twin(engine: AsyncEngine) -> sa.Engine | None:
         return None
     twin = sa.create_engine(engine.url.set(drivername="sqlite"), hide_parameters=True)
     _sqlite_events(twin)
-
-    @event.listens_for(twin, "connect")
-    def _short_wait(dbapi_connection: Any, _record: Any) -> None:
-        # Another process holding the lock: "database unavailable" after a second, retried by
-        # the caller with its backoff, rather than a thread stuck for ten (a stop would wait).
-        dbapi_connection.execute("PRAGMA busy_timeout=1000")
-
     return twin
 
 
