@@ -115,7 +115,7 @@ class StaffAsked:
 @dataclass(frozen=True, slots=True)
 class PrivacyNoticeShown:
     """The privacy notice of ``version`` was shown to the person (at first contact, or again
-    after it changed)."""
+    after it changed, or in the language they chose): ``2026-12/ar``."""
 
     version: str
 

@@ -181,7 +181,7 @@ async def test_the_privacy_notice_comes_with_the_first_welcome_once_and_is_recor
     assert "🔒" in welcome.text
     assert "180" in welcome.text, "for how long"
     assert "/delete_my_data" in welcome.text, "how to erase it"
-    assert await shown() == (NOTICE_VERSION, True)
+    assert await shown() == (f"{NOTICE_VERSION}/ar", True)
     [again] = await service.handle(inbound(RANIA, AT, text="/start", hint="ar"))
     assert "🔒" not in again.text, "once"
     [privacy] = await service.handle(inbound(RANIA, AT, text="/privacy", hint="ar"))
@@ -198,3 +198,19 @@ async def test_a_participant_opening_their_link_first_gets_the_notice_too(
     assert replies[0].lang.value == "fr"
     assert "🔒" in replies[0].text
     assert "180" in replies[0].text
+
+
+async def test_the_notice_comes_again_in_the_language_chosen_after_the_welcome(
+    store: SqlStore, context: Context
+) -> None:
+    """A phone in English, Arabic chosen: the notice is read in Arabic too, and only once."""
+    service = ConversationService(store, context)
+    [welcome] = await service.handle(inbound(RANIA, AT, text="/start", hint="en"))
+    assert "🔒 What I keep about you" in welcome.text
+    chosen, *_ = await service.handle(inbound(RANIA, AT, press="lang:ar"))
+    assert chosen.lang.value == "ar"
+    assert "🔒 ما أحتفظ به عنك" in chosen.text
+    again = await service.handle(inbound(RANIA, AT, text="/start", hint="en"))
+    assert all("🔒" not in r.text for r in again), "shown in Arabic already"
+    same, *_ = await service.handle(inbound(RANIA, AT, press="lang:ar"))
+    assert "🔒" not in same.text

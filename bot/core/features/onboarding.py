@@ -160,7 +160,10 @@ def set_language(state: ConversationState, scope: Scope, lang: Lang) -> Conversa
     then_role = state.awaiting is Awaiting.START_LANGUAGE or state.role is None
     state = state.model_copy(update={"language": lang, "awaiting": None})
     scope.switch(lang)
-    scope.say(scope._("Language set to English."))
+    text = scope._("Language set to English.")
+    if then_role:  # the first steps: the privacy notice in the language chosen, if not yet in it
+        state, text = privacy.with_notice(state, scope, text)
+    scope.say(text)
     if then_role and not _role_is_fixed(state):
         return _ask_role(state, scope)
     return menu.show_menu(state, scope)

@@ -26,7 +26,7 @@ class EraseButton(ButtonData, prefix="er"):
 
 NOTICE_VERSION = "2026-12"
 """The privacy notice's version: change it when :func:`notice` says something new, and everyone
-is shown it again at their next welcome."""
+is shown it again at their next welcome. Stored with the language it was shown in (``2026-12/ar``)."""
 
 
 def notice(scope: Scope) -> str:
@@ -41,12 +41,14 @@ def notice(scope: Scope) -> str:
 
 
 def with_notice(state: ConversationState, scope: Scope, text: str) -> tuple[ConversationState, str]:
-    """``text`` with the privacy notice after it, the first time (or the notice changed since),
-    recording that it was shown."""
-    if state.notice_version == NOTICE_VERSION:
+    """``text`` with the privacy notice after it, unless this version was shown in this language
+    already (a first welcome in the phone's language, then Arabic chosen: it comes in Arabic
+    too), recording that it was shown."""
+    shown = f"{NOTICE_VERSION}/{scope.lang.value}"
+    if state.notice_version == shown:
         return state, text
-    scope.record(PrivacyNoticeShown(NOTICE_VERSION))
-    return state.model_copy(update={"notice_version": NOTICE_VERSION}), f"{text}\n\n🔒 {notice(scope)}"
+    scope.record(PrivacyNoticeShown(shown))
+    return state.model_copy(update={"notice_version": shown}), f"{text}\n\n🔒 {notice(scope)}"
 
 
 def show(state: ConversationState, scope: Scope) -> ConversationState:
