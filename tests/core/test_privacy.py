@@ -28,12 +28,19 @@ AT = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 RANIA = UserRef("telegram", "42")
 
 
+async def invited(store: SqlStore, language: Lang | None = None) -> SqlParticipants:
+    """Talent T-1, with an invitation link whose token is ``tok``."""
+    participants = SqlParticipants(store)
+    await participants.save([Participant("T-1", Role.TALENT, language=language)], AT)
+    await participants.invite("T-1", token_hash("tok"), AT, AT + timedelta(days=3))
+    return participants
+
+
 async def test_consent_given_and_withdrawn_from_privacy(
     store: SqlStore, engine: AsyncEngine, context: Context
 ) -> None:
     service = ConversationService(store, context)
-    await SqlParticipants(store).save([Participant("T-1", Role.TALENT)], AT)
-    await SqlParticipants(store).invite("T-1", token_hash("tok"), AT, AT + timedelta(days=3))
+    await invited(store)
     await service.handle(inbound(RANIA, AT, text="/start tok", hint="en"))
     [shown] = await service.handle(inbound(RANIA, AT, text="/privacy", hint="en"))
     assert shown.text.startswith("What I keep about you")
@@ -59,8 +66,7 @@ async def test_stop_ends_every_push_until_start_in_the_persons_language(
     store: SqlStore, engine: AsyncEngine, context: Context
 ) -> None:
     service = ConversationService(store, context)
-    await SqlParticipants(store).save([Participant("T-1", Role.TALENT)], AT)
-    await SqlParticipants(store).invite("T-1", token_hash("tok"), AT, AT + timedelta(days=3))
+    await invited(store)
     await service.handle(inbound(RANIA, AT, text="/start tok", hint="ar"))
     await service.handle(inbound(RANIA, AT, press="lang:ar"))
 
@@ -109,9 +115,7 @@ async def test_delete_my_data_erases_everything_once_confirmed(
     """A participant who answered a survey, rated an answer and asked what the bot could not
     answer erases it all; the participant stays in staff's list, no longer connected."""
     service = ConversationService(store, context)
-    participants = SqlParticipants(store)
-    await participants.save([Participant("T-1", Role.TALENT)], AT)
-    await participants.invite("T-1", token_hash("tok"), AT, AT + timedelta(days=3))
+    participants = await invited(store)
     await service.handle(inbound(RANIA, AT, text="/start tok", hint="fr"))
     await service.handle(inbound(RANIA, AT, press="lang:fr"))
     for step in ("Quelle est la météo à Paris ?", "Combien de temps prend le visa ?"):
@@ -192,8 +196,7 @@ async def test_a_participant_opening_their_link_first_gets_the_notice_too(
     store: SqlStore, context: Context
 ) -> None:
     service = ConversationService(store, context)
-    await SqlParticipants(store).save([Participant("T-1", Role.TALENT, language=Lang.FR)], AT)
-    await SqlParticipants(store).invite("T-1", token_hash("tok"), AT, AT + timedelta(days=3))
+    await invited(store, language=Lang.FR)
     replies = await service.handle(inbound(RANIA, AT, text="/start tok", hint="en"))
     assert replies[0].lang.value == "fr"
     assert "🔒" in replies[0].text
