@@ -172,6 +172,48 @@ class Result(SQLModel, table=True):
     created_at: datetime = _when()
 
 
+class CaseRow(SQLModel, table=True):
+    """A person's request to talk to a person (``bot.core.features.handover``): who asked,
+    when, who took it and when it closed; not what anyone wrote (the staff chat has that). It
+    goes with the person's row when they erase their data."""
+
+    __tablename__ = "cases"
+    __table_args__ = (sa.UniqueConstraint("user_id", "number", name="uq_cases_user_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    number: int
+    lang: str = Field(max_length=8)
+    role: str = Field(default="", max_length=16)
+    participant: str = Field(default="", max_length=64)
+    opened_at: datetime = _when(index=True)
+    taken_by: str = Field(default="", max_length=128)
+    taken_at: datetime | None = _when(nullable=True)
+    closed_by: str = Field(default="", max_length=128)
+    closed_at: datetime | None = _when(nullable=True)
+
+
+class CasePost(SQLModel, table=True):
+    """A message the bot posted to the staff chat about a case, by its Telegram message id: a
+    staff member's reply to it reaches the case's person."""
+
+    __tablename__ = "case_posts"
+
+    channel: str = Field(max_length=32, primary_key=True)
+    chat_id: str = Field(max_length=64, primary_key=True)
+    message_id: int = Field(primary_key=True)
+    case_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    posted_at: datetime = _when()
+
+
 class OutboxEntry(SQLModel, table=True):
     """The replies of one turn, written in the turn's transaction and marked sent once the
     channel has delivered them (or given up for good). The turn that wrote it holds a claim on

@@ -30,6 +30,9 @@ from bot.basics.buttons import Button
 from bot.basics.errors import ConcurrentUpdate, DatabaseUnavailable
 from bot.basics.lang import Lang
 from bot.core.events import (
+    CaseClosed,
+    CaseOpened,
+    CaseTaken,
     ConsentGiven,
     DataErased,
     Event,
@@ -52,6 +55,8 @@ from bot.service.ports import StoredState, Transaction, Undelivered
 from storage import surveys
 from storage.engine import READ_ONLY, sqlite_twin
 from storage.models import (
+    CasePost,
+    CaseRow,
     ConversationStateRow,
     Feedback,
     OutboxEntry,
@@ -67,16 +72,18 @@ from storage.participants import redeem
 
 def reply_to_json(reply: ReplyCreated) -> dict[str, Any]:
     """A reply as stored in the outbox (attachments are not kept: they are made again on demand)."""
-    return {
+    stored = {
         "text": reply.text,
         "lang": reply.lang.value,
         "buttons": [[[b.label, b.data] for b in row] for row in reply.buttons],
     }
+    return {**stored, "thread": reply.thread} if reply.thread else stored
 
 
 def reply_from_json(data: dict[str, Any]) -> ReplyCreated:
     buttons = tuple(tuple(Button(str(label), str(value)) for label, value in row) for row in data["buttons"])
-    return ReplyCreated(text=str(data["text"]), lang=Lang(data["lang"]), buttons=buttons)
+    thread = str(data.get("thread", ""))
+    return ReplyCreated(text=str(data["text"]), lang=Lang(data["lang"]), buttons=buttons, thread=thread)
 
 
 OUTBOX_CLAIM = timedelta(seconds=60)
@@ -275,6 +282,36 @@ class SqlTransaction:
         self._session.execute(sa.delete(_USERS).where(_USERS.c.id == user_id))
         self._user_ids.pop(user, None)
 
+    def record_post(self, chat: UserRef, message_id: int, user: UserRef, number: int, at: datetime) -> None:
+        """The staff-chat message ``message_id`` belongs to ``user``'s case ``number`` (nothing
+        if that case is gone: erased meanwhile)."""
+        case = (
+            sa.select(col(CaseRow.id))
+            .join(User, col(User.id) == col(CaseRow.user_id))
+            .where(col(User.channel) == user.channel, col(User.external_id) == user.id)
+            .where(col(CaseRow.number) == number)
+        )
+        case_id = self._session.execute(case).scalar_one_or_none()
+        if case_id is not None:
+            post = CasePost(channel=chat.channel, chat_id=chat.id, message_id=message_id, case_id=case_id)
+            self._session.merge(post.model_copy(update={"posted_at": at}))
+
+    def case_of_post(self, chat: UserRef, message_id: int) -> tuple[UserRef, int] | None:
+        """Whose case, and which, the staff-chat message ``message_id`` is about."""
+        found = self._session.execute(
+            sa.select(col(User.channel), col(User.external_id), col(CaseRow.number))
+            .select_from(CasePost)
+            .join(CaseRow, col(CaseRow.id) == col(CasePost.case_id))
+            .join(User, col(User.id) == col(CaseRow.user_id))
+            .where(col(CasePost.channel) == chat.channel, col(CasePost.chat_id) == chat.id)
+            .where(col(CasePost.message_id) == message_id)
+        ).one_or_none()
+        return (UserRef(found[0], found[1]), int(found[2])) if found is not None else None
+
+    def _case(self, user: UserRef, number: int, at: datetime) -> sa.Update:
+        user_id = self._user_id(user, at)
+        return sa.update(CaseRow).where(col(CaseRow.user_id) == user_id, col(CaseRow.number) == number)
+
     def redeem_invitation(self, token_hash: str, user: UserRef, at: datetime) -> Invitation:
         return redeem(self._session, token_hash, self._user_id(user, at), at)
 
@@ -347,6 +384,21 @@ class SqlTransaction:
                 return  # answered by the service after the turn (bot.service.desk)
             case StaffNotified(chat=chat, reply=message):
                 self.enqueue(chat, [message], at)  # the outbox sweep delivers it
+            case CaseOpened():
+                self._session.add(
+                    CaseRow(
+                        user_id=self._user_id(user, at),
+                        number=event.number,
+                        lang=event.lang.value,
+                        role=event.role,
+                        participant=event.participant,
+                        opened_at=at,
+                    )
+                )
+            case CaseTaken(number=number, by=by):
+                self._session.execute(self._case(user, number, at).values(taken_by=by, taken_at=at))
+            case CaseClosed(number=number, by=by):
+                self._session.execute(self._case(user, number, at).values(closed_by=by, closed_at=at))
             case _:
                 assert_never(event)
 
@@ -614,13 +666,16 @@ class SqlStore:
 
     async def prune_questions(self, before: datetime) -> int:
         """Forget unanswered questions and 👍 / 👎 feedback older than ``before`` (what people
-        wrote: kept only as long as staff need it to improve the answers)."""
+        wrote: kept only as long as staff need it to improve the answers), and the cases closed
+        before it."""
         async with self.session(background=True) as session:
             questions = await session.execute(
                 sa.delete(UnansweredQuestion).where(col(UnansweredQuestion.created_at) < before)
             )
             feedback = await session.execute(sa.delete(Feedback).where(col(Feedback.created_at) < before))
-        return int(questions.rowcount) + int(feedback.rowcount)  # type: ignore[attr-defined]
+            cases = await session.execute(sa.delete(CaseRow).where(col(CaseRow.closed_at) < before))
+        counts: list[int] = [r.rowcount for r in (questions, feedback, cases)]  # type: ignore[attr-defined]
+        return sum(counts)
 
     async def close(self) -> None:
         if self._threads is not None:

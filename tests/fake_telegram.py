@@ -560,6 +560,45 @@ class FakeTelegram:
         self._user_messages[(user_id, message_id)] = edited
         return self._enqueue({"edited_message": edited})
 
+    def add_group(self, chat_id: int, title: str = "DT4E staff") -> None:
+        """Make the group ``chat_id`` known, as if the bot had been added to it."""
+        self._chats[chat_id] = {"id": chat_id, "type": "supergroup", "title": title}
+
+    def reply_in_group(
+        self, chat_id: int, user_id: int, message_id: int, text: str, *, name: str = "Amal"
+    ) -> int:
+        """Queue a message from ``user_id`` (called ``name``) in the group ``chat_id``, replying to
+        the bot's message ``message_id`` there (``reply_to_message`` as that message is now)."""
+        sent = self._messages.get((chat_id, message_id))
+        if sent is None:
+            raise LookupError(f"the bot sent no message {message_id} to chat {chat_id}")
+        message = {
+            "message_id": self._new_message_id(chat_id),
+            "from": {"id": user_id, "is_bot": False, "first_name": name},
+            "chat": dict(self._chats[chat_id]),
+            "date": int(time.time()),
+            "text": text,
+            "reply_to_message": copy.deepcopy(sent.message),
+        }
+        return self._enqueue({"message": message})
+
+    def press_in_group(
+        self, chat_id: int, user_id: int, message_id: int, data: str, *, name: str = "Amal"
+    ) -> int:
+        """Queue a press by ``user_id`` of a button on the bot's message ``message_id`` in a group."""
+        sent = self._messages.get((chat_id, message_id))
+        if sent is None or data not in sent.callback_data:
+            raise LookupError(f"no button {data!r} on message {message_id} of chat {chat_id}")
+        query: JsonDict = {
+            "id": str(next(self._query_ids)),
+            "from": {"id": user_id, "is_bot": False, "first_name": name},
+            "message": copy.deepcopy(sent.message),
+            "chat_instance": str(chat_id),
+            "data": data,
+        }
+        self._queries[query["id"]] = query
+        return self._enqueue({"callback_query": query})
+
     def send_update(self, partial: JsonDict) -> int:
         """Queue any update, e.g. ``{"my_chat_member": {...}}``; ``update_id`` is assigned here.
 

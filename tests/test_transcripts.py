@@ -84,7 +84,9 @@ class TelegramDriver:
             shown: list[SentMessage] = []
             if (pushed := prompt_of(self.service, transcript, wave)) is not None:
                 tg.add_user(user)
-                assert await channel.bridge.send_replies(UserRef("telegram", str(user)), user, [pushed])
+                assert await channel.bridge.outbox.send_replies(
+                    UserRef("telegram", str(user)), user, [pushed]
+                )
                 shown = await tg.wait_for_sent(user, 1)
             for number, step in enumerate(transcript.steps, 1):
                 before = len(tg.sent(user))

@@ -49,8 +49,15 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     mode = _run_mode(settings, args)
     if not settings.contact:
         print(
-            "dt4e-bot: warning: DT4E_CONTACT is not set, so answers and /human cannot say how to "
-            "reach the programme team; set it to the team's e-mail address or web page.",
+            "dt4e-bot: warning: DT4E_CONTACT is not set, so answers cannot say how to reach the "
+            "programme team; set it to the team's e-mail address or web page.",
+            file=sys.stderr,
+        )
+    if not settings.contact and settings.staff_chat_id is None and settings.telegram_token is not None:
+        print(
+            "dt4e-bot: warning: neither DT4E_STAFF_CHAT_ID nor DT4E_CONTACT is set, so /human "
+            "reaches nobody; set DT4E_STAFF_CHAT_ID to the staff group's id to pass people to a "
+            "person there.",
             file=sys.stderr,
         )
     if settings.telegram_token is None and isinstance(mode, Polling):

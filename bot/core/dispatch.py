@@ -19,6 +19,7 @@ from bot.core.features import (
     consent,
     flood,
     groups,
+    handover,
     invitations,
     jobs,
     menu,
@@ -32,11 +33,13 @@ from bot.core.features import (
 from bot.core.inbound import (
     AddedToGroup,
     ButtonPressed,
+    CaseUpdate,
     CommandSent,
     Inbound,
     InvitationOpened,
     MediaSent,
     MemberUpdated,
+    StaffChatSent,
     TextSent,
     clean_text,
 )
@@ -62,6 +65,7 @@ Pressed = (
     | jobs.JobButton
     | privacy.SurveyConsentButton
     | privacy.EraseButton
+    | handover.EndCaseButton
 )
 """Every kind of button the core makes."""
 
@@ -88,6 +92,10 @@ def handle(state: ConversationState, inbound: Inbound, ctx: Context) -> Turn:
             state = invitations.opened(state, scope, outcome)
         case AddedToGroup():
             state = groups.added(state, scope)
+        case CaseUpdate() as update:
+            state = handover.from_staff(state, scope, update)
+        case StaffChatSent():
+            pass  # the staff talking among themselves: no case of ours
         case _:
             assert_never(inbound)
     return Turn(state=state, events=tuple(scope.events))
@@ -102,6 +110,8 @@ def _on_text(state: ConversationState, scope: Scope, text: str) -> ConversationS
     if not text:
         scope.say(scope._("I did not catch that. Type your question, or send /help."))
         return state
+    if state.case is not None:  # talking to the team: it all goes to them
+        return handover.relay_to_staff(state, scope, text)
     if (typed := onboarding.typed_answer(state, scope, text)) is not None:
         return typed
     if (audience := staff.audience_typed(state, scope, text)) is not None:
@@ -160,6 +170,8 @@ def _on_press(state: ConversationState, scope: Scope, data: str) -> Conversation
             return privacy.change_consent(state, scope, consent_change)
         case privacy.EraseButton() as erasing:
             return privacy.erase(state, scope, erasing)
+        case handover.EndCaseButton() as ending:
+            return handover.end(state, scope, ending)
         case None:
             return menu.expired(state, scope)
         case unknown:

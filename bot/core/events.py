@@ -37,6 +37,9 @@ class ReplyCreated:
     lang: Lang
     buttons: tuple[tuple[Button, ...], ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    thread: str = ""
+    """A post in the staff chat about a person's case (``telegram:42#3``): the channel records
+    the id of the message it became, so that a staff member's reply to it reaches the person."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,33 @@ class PushesStopped:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseOpened:
+    """The person asked for a person: case ``number`` (theirs: 1, 2 ...) is open, and posted to
+    the staff chat. What they wrote is not kept with it (the staff chat has it)."""
+
+    number: int
+    lang: Lang
+    role: str
+    participant: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseTaken:
+    """A staff member (``by``: their first name) took the case."""
+
+    number: int
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseClosed:
+    """The case is closed: by a staff member (``by``), or by the person (``by`` empty)."""
+
+    number: int
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ReachabilityChanged:
     """Messages to the user fail for good from now on (they blocked the bot), or work again."""
 
@@ -144,6 +174,9 @@ class ReachabilityChanged:
 
 __all__ = [
     "Attachment",
+    "CaseClosed",
+    "CaseOpened",
+    "CaseTaken",
     "ConsentGiven",
     "DataErased",
     "Event",
@@ -176,4 +209,7 @@ Event = (
     | ConsentGiven
     | StaffNotified
     | StaffAsked
+    | CaseOpened
+    | CaseTaken
+    | CaseClosed
 )

@@ -5,10 +5,11 @@ service; the dispatcher (:mod:`bot.core.dispatch`) matches on the kind, and mypy
 ``assert_never`` that every kind is handled::
 
     Inbound = (TextSent | ButtonPressed | CommandSent | MediaSent | MemberUpdated | AddedToGroup
-               | InvitationOpened)
+               | InvitationOpened | StaffChatSent | CaseUpdate)
 
 :class:`InvitationOpened` is made by the conversation service, not by a channel: it is a
 ``/start TOKEN`` whose token the service looked up (and redeemed) in the turn's transaction.
+So is :class:`CaseUpdate`: a :class:`StaffChatSent` whose case the service found.
 
 Every kind carries who sent it, when, the channel's language hint and the delivery's id (so the
 service processes a delivery at most once).
@@ -136,7 +137,43 @@ class InvitationOpened(Received):
     outcome: Invitation
 
 
-Inbound = TextSent | ButtonPressed | CommandSent | MediaSent | MemberUpdated | AddedToGroup | InvitationOpened
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StaffChatSent(Received):
+    """A staff member (``user``) in the staff chat: a reply to one of the bot's posts there
+    (``replied_to``: that post's message id, with ``text``) or a press on one of its buttons
+    (``data``). The conversation service finds the case it belongs to and hands the core a
+    :class:`CaseUpdate`; what belongs to no case is left alone (the staff talking among
+    themselves)."""
+
+    name: str = ""  # the staff member's first name, as the staff chat shows it
+    replied_to: int = 0
+    text: str = ""
+    data: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseUpdate(Received):
+    """A staff member acting on the case ``number`` of the person ``user`` (so the turn is that
+    person's): a reply to relay (``text``), or a Take / Close button (``data``)."""
+
+    staff: UserRef
+    staff_name: str
+    number: int
+    text: str = ""
+    data: str = ""
+
+
+Inbound = (
+    TextSent
+    | ButtonPressed
+    | CommandSent
+    | MediaSent
+    | MemberUpdated
+    | AddedToGroup
+    | InvitationOpened
+    | StaffChatSent
+    | CaseUpdate
+)
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """What Telegram carries in a deep link's ``start`` parameter."""

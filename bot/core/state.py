@@ -76,6 +76,16 @@ class PushDraft(BaseModel):
     preview: int = 0  # names the preview shown; its Send button carries it
 
 
+class Case(BaseModel):
+    """The person's open case: handed over to the programme team (see
+    :mod:`bot.core.features.handover`)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    number: int
+    taken_by: str = ""  # the first name of the staff member who took it
+
+
 class ConversationState(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -101,6 +111,9 @@ class ConversationState(BaseModel):
     consent: str = ""  # to store survey answers: "yes", "no", or "" (never asked)
     consent_version: str = ""  # the version of the text the answer was given to
     push_draft: PushDraft | None = None  # staff: a push being prepared
+    recent: tuple[tuple[str, str], ...] = ()  # the last questions, each with the entry answered or ""
+    case: Case | None = None  # talking to the programme team: what they write goes to the staff chat
+    cases_opened: int = 0  # the number of the last case opened
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,15 +10,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.basics.errors import ConcurrentUpdate
 from bot.core.context import Context
 from bot.core.dispatch import handle
-from bot.core.events import ReplyCreated, StaffAsked
-from bot.core.inbound import Inbound, UserRef
+from bot.core.events import ReplyCreated, StaffAsked, StaffNotified
+from bot.core.features import handover
+from bot.core.inbound import CaseUpdate, Inbound, StaffChatSent, UserRef
 from bot.core.scope import reply
 from bot.core.state import Turn
 from bot.service import invitations
@@ -40,6 +41,11 @@ class Handled:
     replies: list[ReplyCreated]
     outbox: tuple[tuple[int, int], ...] = ()
     """(outbox id, how many of ``replies`` it holds), in the order of the replies."""
+    user: UserRef | None = None
+    """Whose conversation it was, when not the sender's: a staff member's reply to a case is a
+    turn of the case's person, and its replies go to them."""
+    elsewhere: tuple[tuple[UserRef, int, ReplyCreated], ...] = ()
+    """Messages for other chats (the staff chat), each in its outbox entry: (chat, id, message)."""
 
     @property
     def outbox_ids(self) -> tuple[int, ...]:
@@ -118,7 +124,41 @@ class ConversationService:
     async def release(self, outbox_id: int, parts_sent: int) -> None:
         await self.store.release(outbox_id, parts_sent)
 
+    async def posted(self, chat: UserRef, message_id: int, thread: str, at: datetime) -> None:
+        """The channel posted a case's message to the staff chat as ``message_id``: a reply to
+        it goes to the case (see :mod:`bot.core.features.handover`)."""
+        case = handover.read_thread(thread)
+        if case is not None:
+            user, number = case
+            await self.store.run(lambda tx: tx.record_post(chat, message_id, user, number, at))
+
+    async def _routed(self, inbound: Inbound) -> Inbound:
+        """A staff member's reply or button in the staff chat, as a turn of the case's person;
+        anything else as it is."""
+        if not isinstance(inbound, StaffChatSent) or self.context.staff_chat is None:
+            return inbound
+        chat = self.context.staff_chat
+        case = handover.case_of_button(inbound.data) if inbound.data else None
+        if case is None and inbound.replied_to:
+            message_id = inbound.replied_to
+            case = await self.store.run(lambda tx: tx.case_of_post(chat, message_id), read_only=True)
+        if case is None:
+            return inbound
+        person, number = case
+        return CaseUpdate(
+            user=person,
+            at=inbound.at,
+            update_id=inbound.update_id,
+            staff=inbound.user,
+            staff_name=inbound.name,
+            number=number,
+            text=inbound.text,
+            data=inbound.data,
+        )
+
     async def _handle(self, inbound: Inbound, *, durable: bool) -> Handled:
+        sender = inbound.user
+        inbound = await self._routed(inbound)
         async with self.locks.hold(inbound.user.key):
             for attempt in range(1, self.attempts + 1):
                 try:
@@ -133,6 +173,8 @@ class ConversationService:
                 raise AssertionError("unreachable")
             if asked:
                 handled = await self._answer_staff(inbound, asked, handled, durable)
+            if inbound.user != sender:
+                handled = replace(handled, user=inbound.user)
             return handled
 
     async def _answer_staff(
@@ -160,7 +202,7 @@ class ConversationService:
         if durable and answers:
             entry = await self.store.run(lambda tx: tx.enqueue(inbound.user, answers, inbound.at))
             outbox = (*outbox, (entry, len(answers)))
-        return Handled(handled.replies + answers, outbox)
+        return replace(handled, replies=handled.replies + answers, outbox=outbox)
 
     async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None:
         """A channel found the user unreachable (Telegram 403: blocked the bot), or reachable
@@ -181,7 +223,7 @@ class ConversationService:
             if not invitations.carries_token(inbound):
                 computed = handle(stored.state, inbound, self.context)
 
-        def write(tx: Transaction) -> tuple[Turn, int | None] | None:
+        def write(tx: Transaction) -> tuple[Turn, int | None, list[tuple[UserRef, int, ReplyCreated]]] | None:
             if inbound.update_id is not None and not tx.claim_update(
                 inbound.user.channel, inbound.update_id, inbound.at
             ):
@@ -191,17 +233,23 @@ class ConversationService:
             if turn is None:
                 turn = handle(loaded.state, invitations.resolve(tx, inbound), self.context)
             tx.save_state(inbound.user, turn.state, loaded, inbound.at)
+            elsewhere: list[tuple[UserRef, int, ReplyCreated]] = []
             for event in turn.events:
-                tx.record(inbound.user, event, inbound.at)
+                if durable and isinstance(event, StaffNotified):  # sent after the turn, by the channel
+                    elsewhere.append(
+                        (event.chat, tx.enqueue(event.chat, [event.reply], inbound.at), event.reply)
+                    )
+                else:
+                    tx.record(inbound.user, event, inbound.at)
             if durable and turn.replies:
-                return turn, tx.enqueue(inbound.user, turn.replies, inbound.at)
-            return turn, None
+                return turn, tx.enqueue(inbound.user, turn.replies, inbound.at), elsewhere
+            return turn, None, elsewhere
 
         written = await self.store.run(write)
         if written is None:
             log.info("update %s:%s already processed", inbound.user.channel, inbound.update_id)
             return Handled([]), []
-        turn, entry = written
+        turn, entry, elsewhere = written
         outbox = ((entry, len(turn.replies)),) if entry is not None else ()
         asked = [e for e in turn.events if isinstance(e, StaffAsked)]
-        return Handled(turn.replies, outbox), asked
+        return Handled(turn.replies, outbox, elsewhere=tuple(elsewhere)), asked

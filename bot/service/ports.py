@@ -67,6 +67,15 @@ class Transaction(Protocol):
         """Put a turn's replies in the outbox; returns the entry's id."""
         ...
 
+    def record_post(self, chat: UserRef, message_id: int, user: UserRef, number: int, at: datetime) -> None:
+        """The message ``message_id`` posted to the staff chat ``chat`` is about ``user``'s case
+        ``number``."""
+        ...
+
+    def case_of_post(self, chat: UserRef, message_id: int) -> tuple[UserRef, int] | None:
+        """Whose case, and which, a message posted to the staff chat is about."""
+        ...
+
     def redeem_invitation(self, token_hash: str, user: UserRef, at: datetime) -> Invitation:
         """Use the invitation with this token hash for ``user``: bind them to its participant, or
         make them staff. Once only, and only before it expires; otherwise bind nothing and say why."""

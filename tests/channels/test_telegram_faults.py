@@ -468,6 +468,9 @@ class LongReplies:
     async def release(self, outbox_id: int, parts_sent: int) -> None:
         raise AssertionError("nothing is in an outbox here")
 
+    async def posted(self, chat: UserRef, message_id: int, thread: str, at: datetime) -> None:
+        raise AssertionError("no case is posted here")
+
     async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None:
         raise AssertionError("nobody is unreachable here")
 

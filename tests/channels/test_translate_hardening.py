@@ -11,7 +11,8 @@ import pytest
 
 from bot.basics.lang import Lang
 from bot.channels.telegram.kinds import UNKNOWN_KIND
-from bot.channels.telegram.translate import UpdateView, translate
+from bot.channels.telegram.translate import translate
+from bot.channels.telegram.views import UpdateView
 from bot.core.context import Context
 from bot.core.dispatch import handle
 from bot.core.inbound import MediaSent, UserRef

@@ -1,7 +1,8 @@
 """The Telegram channel, split by responsibility; no module here imports the app or the settings.
 
 ==============  ====================================================================================
-translate       an update of either framework as the core's input (the :class:`UpdateView` protocol)
+translate       an update of either framework as the core's input
+views           the fields of an update the bot reads (the :class:`UpdateView` protocol), both frameworks
 render          replies as Telegram messages within Telegram's limits (text, caption, button data)
 delivery        the one retry policy every Bot API call goes through, and the :class:`BotApi` port
 bridge          the service and the outbox: handle an update, deliver its replies, one chat at a time

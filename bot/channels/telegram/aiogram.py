@@ -110,17 +110,16 @@ class AiogramApi:
         me = await self.bot.get_me()
         return me.username or str(me.id)
 
-    async def send(self, chat_id: int, message: Outgoing) -> None:
+    async def send(self, chat_id: int, message: Outgoing) -> int:
         file = message.attachment
         if file is None:
-            await self.bot.send_message(chat_id, message.text, reply_markup=keyboard(message))
-            return
+            sent = await self.bot.send_message(chat_id, message.text, reply_markup=keyboard(message))
+            return sent.message_id
         upload = BufferedInputFile(file.content, filename=file.filename)
         caption = file.caption[:CAPTION_LIMIT] or None
         if file.kind == "image":
-            await self.bot.send_photo(chat_id, upload, caption=caption)
-        else:
-            await self.bot.send_document(chat_id, upload, caption=caption)
+            return (await self.bot.send_photo(chat_id, upload, caption=caption)).message_id
+        return (await self.bot.send_document(chat_id, upload, caption=caption)).message_id
 
     async def answer_callback(self, query_id: str) -> None:
         await self.bot.answer_callback_query(query_id)
@@ -166,7 +165,7 @@ class AiogramChannel:
         self._poller: Poller | None = None
 
     def _read(self, data: Raw) -> Incoming | None:
-        return translate.translate(self.api.parse(data), self.bridge.clock())
+        return translate.translate(self.api.parse(data), self.bridge.clock(), self.bridge.staff_chat)
 
     async def _accept(self, incoming: Incoming) -> None:
         # The webhook's answer waits for the turn to be recorded (not for the replies to be

@@ -17,20 +17,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Protocol, TypeVar
 
 from bot.basics.errors import ConfigurationError, DatabaseUnavailable
 from bot.channels.telegram.broadcasts import Broadcaster
-from bot.channels.telegram.delivery import BotApi, DeliveryFailed, Failure, RetryPolicy, Sleep, deliver
-from bot.channels.telegram.outbox import Outbox, OutboxService, Sent
-from bot.channels.telegram.render import render
+from bot.channels.telegram.delivery import BotApi, DeliveryFailed, RetryPolicy, Sleep, deliver
+from bot.channels.telegram.outbox import Outbox, OutboxService
 from bot.channels.telegram.translate import CHANNEL, Incoming
 from bot.core.commands import Audience, command_menus
 from bot.core.context import Context
-from bot.core.events import ReplyCreated
 from bot.core.inbound import Inbound, UserRef
 from bot.service import Handled
 from bot.service.locks import KeyedLocks
@@ -61,6 +59,8 @@ class Conversations(OutboxService, Protocol):
     async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None: ...
 
     async def staff_ids(self, channel: str) -> set[str]: ...
+
+    async def posted(self, chat: UserRef, message_id: int, thread: str, at: datetime) -> None: ...
 
     @property
     def broadcasting(self) -> Broadcasting | None: ...
@@ -105,6 +105,12 @@ class TelegramBridge:
         self.pacer = Pacer(setup.rate if setup is not None else 25.0)
         """Every message sent goes through it: replies first, then broadcasts."""
         self.broadcaster = Broadcaster(self, setup) if setup is not None else None
+
+    @property
+    def staff_chat(self) -> int | None:
+        """The staff chat's id (``DT4E_STAFF_CHAT_ID``), or ``None``."""
+        chat = self.service.context.staff_chat
+        return int(chat.id) if chat is not None and chat.channel == CHANNEL else None
 
     async def call(self, call: Callable[[], Awaitable[T]], what: str, chat_id: int | None = None) -> T:
         """One Bot API call under the retry policy (:func:`deliver`); a 429 slows the broadcasts
@@ -197,12 +203,19 @@ class TelegramBridge:
                     recorded.set_result(None)
                 if handled is None:
                     return
-                place = self.chats.reserve(chat)  # the replies go out in the order of the turns
+                # A staff member's reply to a case is the case's person's turn: it goes to them.
+                to, chat_id = (
+                    (handled.user, int(handled.user.id)) if handled.user else (inbound.user, incoming.chat_id)
+                )
+                place = self.chats.reserve(str(chat_id))  # the replies go out in the order of the turns
             try:
                 async with place:
-                    await self.outbox.send_turn(inbound.user, incoming.chat_id, handled)
+                    await self.outbox.send_turn(to, chat_id, handled)
             finally:
                 place.give_up()
+            for other, entry, message in handled.elsewhere:  # the staff chat
+                async with self.chats.hold(other.id):
+                    await self.outbox.send_turn(other, int(other.id), Handled([message], ((entry, 1),)))
         except Exception:
             log.exception("update %s of %s: replies not sent", inbound.update_id, inbound.user.key)
         finally:
@@ -234,44 +247,6 @@ class TelegramBridge:
         except DeliveryFailed as exc:
             # Typically a redelivered or very old press: Telegram no longer accepts an answer.
             log.info("%s", exc)
-
-    async def send_replies(
-        self,
-        user: UserRef,
-        chat_id: int,
-        replies: Sequence[ReplyCreated],
-        *,
-        skip: int = 0,
-    ) -> Sent:
-        """Deliver the replies' messages in order, after the first ``skip`` (sent before).
-
-        Done when every message was sent, refused for good (given up once, with a
-        logged error) or the user cannot be reached at all; not done when a message failed for
-        now (a flood wait too long, the Bot API down): it and those after it are to be sent
-        later. Also how many messages are behind us (sent or given up)."""
-        count = 0
-        done = True
-        for message in (m for reply in replies for m in render(reply)):
-            count += 1
-            if count <= skip:
-                continue
-            what = "sendMessage" if message.attachment is None else f"send {message.attachment.kind}"
-            try:
-                await self.pacer.reply(chat_id)
-                await self.call(partial(self.api.send, chat_id, message), f"{what} to {user.key}", chat_id)
-            except DeliveryFailed as exc:
-                failure = exc.failure
-                if failure.kind is Failure.REJECTED:
-                    log.error("gave up one message: %s", exc)  # and went on with the next
-                    continue
-                if failure.kind is Failure.UNREACHABLE:
-                    await self.mark_unreachable(user, failure.description)
-                else:
-                    log.warning("%s; left in the outbox, sent again by the sweep", exc)
-                    done = False
-                count -= 1
-                break
-        return Sent(done, count)
 
     async def resend_undelivered(self) -> int:
         """Send the replies nobody holds any more (see :meth:`Outbox.resend`)."""

@@ -1,6 +1,7 @@
-"""The outbox as the Telegram channel sees it: replies delivered are marked a few at a time,
-replies not delivered for now are handed back (with how many of their messages went out), and a
-sweep sends what nobody holds any more and forgets what is old.
+"""The outbox as the Telegram channel sees it: a turn's replies are sent (split to Telegram's
+limits, the keyboard on the last part), those delivered are marked a few at a time, those not
+delivered for now are handed back (with how many of their messages went out), and a sweep sends
+what nobody holds any more and forgets what is old.
 
 Every outbox entry is held by the turn that wrote it for ``storage.store.OUTBOX_CLAIM`` (a
 minute); the sweep takes only entries whose hold has expired, and resends them from the first
@@ -16,9 +17,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
+from bot.channels.telegram.delivery import DeliveryFailed, Failure
+from bot.channels.telegram.render import render
 from bot.channels.telegram.translate import CHANNEL
+from bot.core.events import ReplyCreated
 from bot.core.inbound import UserRef
 from bot.service import Handled
 from bot.service.ports import Undelivered
@@ -91,7 +96,7 @@ class Outbox:
                 await self.give_back(outbox_id or 0, 0)
             return
         for number, (outbox_id, replies) in enumerate(entries):
-            sent = await self.bridge.send_replies(user, chat_id, replies)
+            sent = await self.send_replies(user, chat_id, replies)
             if outbox_id is None:
                 continue
             if sent.done:
@@ -103,6 +108,53 @@ class Outbox:
                 if later is not None:
                     await self.give_back(later, 0)
             return
+
+    async def send_replies(
+        self,
+        user: UserRef,
+        chat_id: int,
+        replies: Sequence[ReplyCreated],
+        *,
+        skip: int = 0,
+    ) -> Sent:
+        """Deliver the replies' messages in order, after the first ``skip`` (sent before).
+
+        Done when every message was sent, refused for good (given up once, with a
+        logged error) or the user cannot be reached at all; not done when a message failed for
+        now (a flood wait too long, the Bot API down): it and those after it are to be sent
+        later. Also how many messages are behind us (sent or given up)."""
+        count = 0
+        for reply, message in ((r, m) for r in replies for m in render(r)):
+            count += 1
+            if count <= skip:
+                continue
+            what = "sendMessage" if message.attachment is None else f"send {message.attachment.kind}"
+            try:
+                await self.bridge.pacer.reply(chat_id)
+                sent = await self.bridge.call(
+                    partial(self.bridge.api.send, chat_id, message), f"{what} to {user.key}", chat_id
+                )
+            except DeliveryFailed as exc:
+                failure = exc.failure
+                if failure.kind is Failure.REJECTED:
+                    log.error("gave up one message: %s", exc)  # and went on with the next
+                    continue
+                if failure.kind is Failure.UNREACHABLE:
+                    await self.bridge.mark_unreachable(user, failure.description)
+                    return Sent(True, count - 1)
+                log.warning("%s; left in the outbox, sent again by the sweep", exc)
+                return Sent(False, count - 1)
+            if reply.thread:
+                await self._posted(user, sent, reply.thread)
+        return Sent(True, count)
+
+    async def _posted(self, chat: UserRef, message_id: int, thread: str) -> None:
+        """A case's post in the staff chat: its message id is recorded, so that a reply to it
+        reaches the case's person (if this fails, such a reply is not passed on: logged)."""
+        try:
+            await self.bridge.service.posted(chat, message_id, thread, self.bridge.clock())
+        except Exception as exc:
+            log.error("could not record the staff-chat post %s of a case (%s)", message_id, exc)
 
     def delivered(self, outbox_id: int) -> None:
         """Done with this entry; written down at the next :meth:`mark`."""
@@ -128,7 +180,7 @@ class Outbox:
                 stuck.add(chat)
                 continue
             async with bridge.chats.hold(chat):
-                sent = await bridge.send_replies(entry.user, int(chat), entry.replies, skip=entry.parts_sent)
+                sent = await self.send_replies(entry.user, int(chat), entry.replies, skip=entry.parts_sent)
             if sent.done:
                 done += 1
                 self.delivered(entry.outbox_id)

@@ -29,7 +29,8 @@ from bot.basics.errors import ConfigurationError
 from bot.channels.telegram import translate
 from bot.channels.telegram.bridge import TelegramBridge
 from bot.channels.telegram.delivery import Failure
-from bot.channels.telegram.translate import Incoming, UpdateView
+from bot.channels.telegram.translate import Incoming
+from bot.channels.telegram.views import UpdateView
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class Poller:
 
     def _read(self, update_id: int, data: Raw) -> Incoming | None:
         try:
-            return translate.translate(self.parse(data), self.bridge.clock())
+            return translate.translate(self.parse(data), self.bridge.clock(), self.bridge.staff_chat)
         except Exception as exc:  # the error's text would quote the update: its type only
             log.error(
                 "update %s: %s cannot read it (%s); skipped", update_id, self.framework, type(exc).__name__

@@ -112,17 +112,20 @@ class PtbApi:
         await self.app.initialize()  # calls getMe; safe to call again after a failure
         return self.app.bot.username
 
-    async def send(self, chat_id: int, message: Outgoing) -> None:
+    async def send(self, chat_id: int, message: Outgoing) -> int:
         bot = self.app.bot
         file = message.attachment
         if file is None:
-            await bot.send_message(chat_id, message.text, reply_markup=keyboard(message))
-            return
+            sent = await bot.send_message(chat_id, message.text, reply_markup=keyboard(message))
+            return sent.message_id
         caption = file.caption[:CAPTION_LIMIT] or None
         if file.kind == "image":
-            await bot.send_photo(chat_id, file.content, caption=caption, filename=file.filename)
-        else:
+            return (
+                await bot.send_photo(chat_id, file.content, caption=caption, filename=file.filename)
+            ).message_id
+        return (
             await bot.send_document(chat_id, file.content, caption=caption, filename=file.filename)
+        ).message_id
 
     async def answer_callback(self, query_id: str) -> None:
         await self.app.bot.answer_callback_query(query_id)
@@ -184,7 +187,7 @@ class PtbChannel:
         self.app.add_error_handler(self._on_error)
 
     def _read(self, data: Raw) -> Incoming | None:
-        return translate.translate(self.api.parse(data), self.bridge.clock())
+        return translate.translate(self.api.parse(data), self.bridge.clock(), self.bridge.staff_chat)
 
     async def _accept(self, incoming: Incoming) -> None:
         # The webhook's answer waits for the turn to be recorded, not for the replies to be sent.

@@ -1,7 +1,8 @@
 """Telegram updates as the core's input, for both frameworks.
 
 aiogram's and python-telegram-bot's ``Update`` both mirror the Bot API field for field, so one
-translation (:func:`translate`, over the :class:`UpdateView` protocol) serves both adapters:
+translation (:func:`translate`, over the :class:`~bot.channels.telegram.views.UpdateView`
+protocol) serves both adapters:
 
 ==========================  ======================================================================
 update                      input
@@ -16,7 +17,9 @@ message, service            ignored (a pinned message, the auto-delete timer cha
 callback_query              :class:`~bot.core.inbound.ButtonPressed` (answered by the bridge)
 my_chat_member              :class:`~bot.core.inbound.MemberUpdated`: blocked or allowed again
 edited_message              ignored (the first version was answered)
-anything in a group         ignored
+the staff chat: a reply to  :class:`~bot.core.inbound.StaffChatSent` (the service finds the case)
+a post, a button pressed
+anything else in a group    ignored
 ==========================  ======================================================================
 
 Each input carries the ``update_id``, so the service processes every update at most once.
@@ -27,10 +30,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol, TypedDict
+from typing import TypedDict
 
 from bot.channels.telegram.kinds import MEDIA_KINDS, SERVICE_FIELDS, UNKNOWN_KIND
-from bot.core.inbound import AddedToGroup, ButtonPressed, Inbound, MediaSent, MemberUpdated, UserRef, typed
+from bot.channels.telegram.views import UpdateView, User
+from bot.core.inbound import (
+    AddedToGroup,
+    ButtonPressed,
+    Inbound,
+    MediaSent,
+    MemberUpdated,
+    StaffChatSent,
+    UserRef,
+    typed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -172,84 +185,44 @@ def member_event(
     return Incoming(inbound, chat_id=user_id)
 
 
-class _User(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def language_code(self) -> str | None: ...
+def staff_chat_event(
+    update_id: int,
+    user: User | None,
+    at: datetime,
+    chat_id: int,
+    *,
+    replied_to: int = 0,
+    text: str = "",
+    data: str = "",
+    query: str | None = None,
+) -> Incoming | None:
+    """A staff member's reply to one of the bot's posts in the staff chat (``text``), or a
+    button pressed there (``data``; ``query``: the press to acknowledge); other messages there
+    are the staff's own conversation."""
+    if user is None or (query is None and not replied_to):
+        return None
+    envelope = Envelope(
+        user=user_ref(user.id), at=at.astimezone(UTC), language_hint=None, update_id=str(update_id)
+    )
+    inbound = StaffChatSent(
+        name=user.first_name or "", replied_to=replied_to, text=text, data=data, **envelope
+    )
+    return Incoming(inbound, chat_id=chat_id, callback_query_id=query)
 
 
-class _Chat(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def type(self) -> str: ...
-
-
-class _MessageRef(Protocol):
-    @property
-    def chat(self) -> _Chat: ...
-
-
-class _Message(Protocol):
-    @property
-    def from_user(self) -> _User | None: ...
-    @property
-    def chat(self) -> _Chat: ...
-    @property
-    def date(self) -> datetime: ...
-    @property
-    def text(self) -> str | None: ...
-
-
-class _CallbackQuery(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def from_user(self) -> _User: ...
-    @property
-    def message(self) -> _MessageRef | None: ...
-    @property
-    def data(self) -> str | None: ...
-
-
-class _ChatMember(Protocol):
-    @property
-    def status(self) -> str: ...
-
-
-class _MemberUpdate(Protocol):
-    @property
-    def chat(self) -> _Chat: ...
-    @property
-    def from_user(self) -> _User: ...
-    @property
-    def date(self) -> datetime: ...
-    @property
-    def new_chat_member(self) -> _ChatMember: ...
-
-
-class UpdateView(Protocol):
-    """The fields of a Bot API Update the bot reads. aiogram's and python-telegram-bot's
-    ``Update`` both mirror the Bot API, field for field, so one translation serves both."""
-
-    @property
-    def update_id(self) -> int: ...
-    @property
-    def message(self) -> _Message | None: ...
-    @property
-    def callback_query(self) -> _CallbackQuery | None: ...
-    @property
-    def edited_message(self) -> object | None: ...
-    @property
-    def my_chat_member(self) -> _MemberUpdate | None: ...
-
-
-def translate(update: UpdateView, now: datetime) -> Incoming | None:
-    """An update of either framework as the core's event, or ``None`` when the bot ignores it."""
+def translate(update: UpdateView, now: datetime, staff_chat: int | None = None) -> Incoming | None:
+    """An update of either framework as the core's event, or ``None`` when the bot ignores it;
+    ``staff_chat``: the staff chat's id (``DT4E_STAFF_CHAT_ID``)."""
     if update.message is not None:
         message = update.message
         sender = message.from_user
+        if staff_chat is not None and message.chat.id == staff_chat:
+            replied = message.reply_to_message
+            replied_to = replied.message_id if replied is not None else 0
+            text = message.text or ""
+            return staff_chat_event(
+                update.update_id, sender, message.date, staff_chat, replied_to=replied_to, text=text
+            )
         return message_event(
             update_id=update.update_id,
             user_id=sender.id if sender else None,
@@ -262,6 +235,11 @@ def translate(update: UpdateView, now: datetime) -> Incoming | None:
         )
     if update.callback_query is not None:
         query = update.callback_query
+        if staff_chat is not None and query.message is not None and query.message.chat.id == staff_chat:
+            data = query.data or ""
+            return staff_chat_event(
+                update.update_id, query.from_user, now, staff_chat, query=query.id, data=data
+            )
         return button_event(
             update_id=update.update_id,
             query_id=query.id,

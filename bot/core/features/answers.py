@@ -50,6 +50,9 @@ class FeedbackButton(ButtonData, prefix="fb"):
 RATEABLE = 10
 """How many of the answers last shown to a person can still be rated."""
 
+RECENT = 3
+"""How many of the person's last questions are kept, to go with a request for a person."""
+
 FOR_EVERYONE = "both"
 """The audience of an entry written for talents and employers alike (``faq/content``)."""
 
@@ -101,7 +104,9 @@ def answer(state: ConversationState, scope: Scope, text: str) -> ConversationSta
             menu.show_menu(state, scope)
         return state
     faq_id = reply.match.faq_id
-    state = state.model_copy(update={"last_question": text, "last_faq_id": faq_id or ""})
+    answered = faq_id if reply.kind is ReplyKind.ANSWER and faq_id else ""
+    recent = (*state.recent, (text, answered))[-RECENT:]
+    state = state.model_copy(update={"last_question": text, "last_faq_id": faq_id or "", "recent": recent})
     if reply.kind is ReplyKind.ANSWER:
         assert faq_id is not None
         return _show(state, scope, faq_id, reply.text)
