@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from bot.basics.lang import Lang
@@ -11,16 +12,25 @@ from faq.matcher import Match, Matcher
 
 
 class FaqAssistant:
-    def __init__(self, knowledge: KnowledgeBase, matcher: Matcher | None = None) -> None:
+    def __init__(
+        self, knowledge: KnowledgeBase, matcher: Matcher | None = None, content_dir: Path = CONTENT_DIR
+    ) -> None:
         self.knowledge = knowledge
         self.matcher = matcher or Matcher(knowledge)
+        self.content_dir = content_dir
 
     @classmethod
     def load(cls, content_dir: Path = CONTENT_DIR) -> FaqAssistant:
         """The knowledge base of ``content_dir`` (validated) with its matcher, whose index is
         read from the cache when it was built before from the same files (:mod:`faq.cache`)."""
         knowledge = load_knowledge(content_dir)
-        return cls(knowledge, cached_matcher(knowledge, content_dir, cache_dir()))
+        return cls(knowledge, cached_matcher(knowledge, content_dir, cache_dir()), content_dir)
+
+    async def reload(self) -> None:
+        """Read the content again (in a thread) and answer from it from now on: the knowledge
+        and its matcher are swapped together, between two turns."""
+        fresh = await asyncio.to_thread(FaqAssistant.load, self.content_dir)
+        self.knowledge, self.matcher = fresh.knowledge, fresh.matcher
 
     def match(
         self,

@@ -31,6 +31,7 @@ class Unanswered:
     reason: str  # abstained | unsure | not_helpful
     candidates: tuple[str, ...] = ()
     at: datetime | None = None
+    id: int = 0  # the store's id of it (0: not stored)
 
 
 @dataclass(slots=True)
@@ -47,6 +48,11 @@ class Gap:
     def example(self) -> str:
         """The most frequent wording (the first of the most frequent, on a tie)."""
         return Counter(q.question for q in self.questions).most_common(1)[0][0]
+
+    @property
+    def example_id(self) -> int:
+        """The store's id of one question worded as :attr:`example` (0 if none is stored)."""
+        return next((q.id for q in self.questions if q.question == self.example and q.id), 0)
 
     @property
     def languages(self) -> dict[str, int]:

@@ -54,23 +54,19 @@ class SqlStaffData:
 
     async def unanswered(self, since: datetime) -> list[Unanswered]:
         """What the bot could not answer since ``since`` (abstained, "did you mean", 👎), oldest first."""
-        query = (
-            sa.select(
-                col(UnansweredQuestion.question),
-                col(UnansweredQuestion.lang),
-                col(UnansweredQuestion.reason),
-                col(UnansweredQuestion.candidates),
-                col(UnansweredQuestion.created_at),
-            )
-            .where(col(UnansweredQuestion.created_at) >= since)
-            .order_by(col(UnansweredQuestion.id))
+        query = _UNANSWERED.where(col(UnansweredQuestion.created_at) >= since).order_by(
+            col(UnansweredQuestion.id)
         )
         async with self._store.session(background=True) as session:
             rows = (await session.execute(query)).all()
-        return [
-            Unanswered(question, lang, reason, tuple(candidates or ()), at)
-            for question, lang, reason, candidates, at in rows
-        ]
+        return [_unanswered(*row) for row in rows]
+
+    async def question(self, question_id: int) -> Unanswered | None:
+        """One unanswered question by its id, if it is still kept."""
+        query = _UNANSWERED.where(col(UnansweredQuestion.id) == question_id)
+        async with self._store.session(background=True) as session:
+            row = (await session.execute(query)).one_or_none()
+        return _unanswered(*row) if row is not None else None
 
     async def prompts_sent(self, survey_id: str) -> int:
         query = (
@@ -81,3 +77,19 @@ class SqlStaffData:
         )
         async with self._store.session() as session:
             return int((await session.execute(query)).scalar_one())
+
+
+_UNANSWERED = sa.select(
+    col(UnansweredQuestion.question),
+    col(UnansweredQuestion.lang),
+    col(UnansweredQuestion.reason),
+    col(UnansweredQuestion.candidates),
+    col(UnansweredQuestion.created_at),
+    col(UnansweredQuestion.id),
+)
+
+
+def _unanswered(
+    question: str, lang: str, reason: str, candidates: list[str] | None, at: datetime, id: int | None
+) -> Unanswered:
+    return Unanswered(question, lang, reason, tuple(candidates or ()), at, id or 0)

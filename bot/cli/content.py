@@ -69,6 +69,16 @@ def add_commands(commands: Commands) -> None:
     gaps.add_argument("--top", type=int, default=20, help="how many groups to show (20)")
     gaps.add_argument("--json", action="store_true", help="print the groups as JSON")
 
+    lang_help = "its language (found from the text if left out)"
+    attach = command(
+        faq_commands, "attach", _teach_command, help="add a question as a way of asking an entry"
+    )
+    attach.add_argument("entry", help="the entry's id, e.g. visa-type")
+    out = command(faq_commands, "out-of-scope", _teach_command, help="add a question no entry answers")
+    for teaching in (attach, out):
+        teaching.add_argument("question", help="the question, as people asked it")
+        teaching.add_argument("--lang", choices=[*LANGS, "arabizi"], help=lang_help)
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     command(
@@ -90,6 +100,22 @@ async def _dialogs_command(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _faq_command(args: argparse.Namespace, settings: Settings) -> int:
     return _faq_eval(args)
+
+
+async def _teach_command(args: argparse.Namespace, settings: Settings) -> int:
+    from faq.editing import add_question, question_key
+    from faq.language import detect_language
+    from faq.text import normalize
+
+    entry: str | None = getattr(args, "entry", None)
+    key = args.lang or question_key(
+        args.question, detect_language(args.question, normalize(args.question)).value
+    )
+    added = add_question(args.question, key, entry)
+    where = f"entry {added.faq_id}" if added.faq_id else "the questions no entry answers"
+    print(f"added to {added.file}, {where} ({added.key}): {added.question}")
+    print("The bot uses it from its next start (`dt4e-bot run`).")
+    return 0
 
 
 async def _gaps_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -22,6 +22,7 @@ from bot.core.features import (
     handover,
     invitations,
     jobs,
+    learning,
     menu,
     modules,
     onboarding,
@@ -66,6 +67,7 @@ Pressed = (
     | privacy.SurveyConsentButton
     | privacy.EraseButton
     | handover.EndCaseButton
+    | learning.TeachButton
 )
 """Every kind of button the core makes."""
 
@@ -172,6 +174,8 @@ def _on_press(state: ConversationState, scope: Scope, data: str) -> Conversation
             return privacy.erase(state, scope, erasing)
         case handover.EndCaseButton() as ending:
             return handover.end(state, scope, ending)
+        case learning.TeachButton() as teaching:
+            return learning.teach(state, scope, teaching)
         case None:
             return menu.expired(state, scope)
         case unknown:

@@ -36,6 +36,15 @@ class GapsRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class TeachRequest:
+    """A teaching button of ``/gaps``: the unanswered question ``question_id`` becomes a way of
+    asking ``faq_id``, or (``None``) a question no entry answers."""
+
+    question_id: int
+    faq_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ResultsRequest:
     """``/results SURVEY``: response rate, distributions, a chart and the spreadsheet."""
 
@@ -70,7 +79,9 @@ class JobRequest:
     action: str  # pause | resume | cancel
 
 
-StaffRequest = StatusRequest | ResultsRequest | AudienceRequest | PushRequest | JobRequest | GapsRequest
+StaffRequest = (
+    StatusRequest | ResultsRequest | AudienceRequest | PushRequest | JobRequest | GapsRequest | TeachRequest
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,12 @@ import dataclasses
 from datetime import datetime, timedelta
 from typing import Protocol, assert_never
 
+from bot.basics.errors import ContentError
 from bot.basics.lang import Lang
 from bot.core.audience import Audience
 from bot.core.context import Context
 from bot.core.events import ReplyCreated
-from bot.core.features import jobs, staff
+from bot.core.features import jobs, learning, staff
 from bot.core.features.surveys import survey
 from bot.core.requests import (
     AudienceCount,
@@ -24,10 +25,12 @@ from bot.core.requests import (
     ResultsRequest,
     StaffRequest,
     StatusRequest,
+    TeachRequest,
 )
 from bot.service import reports
 from bot.service.exports import ExportedResponse
 from bot.service.pushes import CANCELLED, PAUSED, RUNNING
+from faq.editing import add_question, question_key
 from faq.gaps import Unanswered, group
 
 STEER = {jobs.PAUSE: PAUSED, jobs.RESUME: RUNNING, jobs.CANCEL: CANCELLED}
@@ -62,6 +65,10 @@ class StaffData(Protocol):
 
     async def unanswered(self, since: datetime) -> list[Unanswered]:
         """What the bot could not answer since ``since``, oldest first."""
+        ...
+
+    async def question(self, question_id: int) -> Unanswered | None:
+        """One unanswered question, if it is still kept."""
         ...
 
 
@@ -99,6 +106,27 @@ class StaffDesk:
                 return staff.results_reply(ctx, lang, report)
             case GapsRequest(days=days):
                 asked = await self.data.unanswered(at - timedelta(days=days))
-                return staff.gaps_reply(ctx, lang, days, len(asked), group(asked))
+                return learning.gaps_reply(ctx, lang, days, len(asked), group(asked))
+            case TeachRequest(question_id=question_id, faq_id=faq_id):
+                return await self._teach(question_id, faq_id, lang)
             case _:
                 assert_never(request)
+
+    async def _teach(self, question_id: int, faq_id: str | None, lang: Lang) -> ReplyCreated:
+        """Write the question into the content, then load the knowledge base again (both in a
+        thread, the bot answering meanwhile) and use it from the next turn on. Another instance
+        of the bot uses it from its next start."""
+        ctx = self.context
+        asked = await self.data.question(question_id)
+        if asked is None or not asked.question:
+            return learning.taught_reply(ctx, lang, "", faq_id, "")
+        key = question_key(asked.question, asked.lang)
+        faq = ctx.faq
+        if faq is None:
+            return learning.taught_reply(ctx, lang, asked.question, faq_id, "no knowledge base is loaded")
+        try:
+            added = await asyncio.to_thread(add_question, asked.question, key, faq_id, faq.content_dir)
+        except ContentError as exc:
+            return learning.taught_reply(ctx, lang, asked.question, faq_id, str(exc))
+        await faq.reload()
+        return learning.taught_reply(ctx, lang, added.question, faq_id, "")

@@ -5,6 +5,7 @@ for nothing, and the erasure and the retention take cases with them."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -155,14 +156,20 @@ def test_a_case_button_pressed_outside_the_staff_chat_means_nothing(staffed: Con
     assert "expired" in said(turn)[0]
 
 
+@functools.cache
+def shared_context() -> Context:
+    """Built once: hypothesis runs the test many times, and loading the content takes a moment."""
+    from bot.app import build_context
+    from bot.settings import Settings
+
+    return replace(build_context(Settings(_env_file=None)), staff_chat=STAFF_CHAT)
+
+
 @given(text=st.text(max_size=300), action=st.sampled_from([None, CaseAction.TAKE, CaseAction.CLOSE]))
 def test_any_staff_input_on_any_case_never_raises_and_reaches_only_that_person(
     text: str, action: CaseAction | None
 ) -> None:
-    from bot.app import build_context
-    from bot.settings import Settings
-
-    ctx = replace(build_context(Settings(_env_file=None)), staff_chat=STAFF_CHAT)
+    ctx = shared_context()
     state, _ = run(ConversationState(language=Lang.AR), ctx, inbound(RANIA, AT, text="/human"))
     turn = handle(state, case_update(text=text, action=action), ctx)
     for event in turn.events:

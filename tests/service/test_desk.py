@@ -240,8 +240,8 @@ async def test_gaps_shows_staff_what_went_unanswered_grouped_and_nobody_else(
     [shown] = await desk.send(STAFF, text="/gaps")
     lines = shown.text.splitlines()
     assert lines[0] == "Unanswered in the last 30 days: 3 (in 2 groups). The largest:"
-    assert "2 × «Where can I buy a cheap used car in Brussels?» (en 2)" in lines
-    assert "1 × «أين يمكنني شراء سيارة مستعملة رخيصة في بروكسل؟» (ar 1)" in lines
+    assert "1. 2 × «Where can I buy a cheap used car in Brussels?» (en 2)" in lines
+    assert "2. 1 × «أين يمكنني شراء سيارة مستعملة رخيصة في بروكسل؟» (ar 1)" in lines
     assert "How long does the visa take?" not in shown.text
     [today] = await desk.send(STAFF, text="/gaps 1")
     assert today.text.startswith("Unanswered in the last 24 hours: 3"), "the questions are from today"

@@ -10,6 +10,7 @@ invitations     personal links: a participant connected, staff joined
 surveys         follow-up surveys: prompt, a question at a time, alerts
 consent         the consent to store survey answers
 staff           staff commands: ``/survey`` (push), ``/status``, ``/results``
+learning        ``/gaps``: what the bot could not answer, and teaching it from there
 jobs            ``/status``'s broadcast jobs and their Pause, Resume and Cancel buttons
 privacy         ``/privacy``: what is kept, and the consent to store survey answers
 ==============  ================================================================================
@@ -27,7 +28,7 @@ besides the commands (an FAQ answer, a guided dialog) are :data:`TOPICS`.
 from __future__ import annotations
 
 from bot.core.commands import N_, ROLE_MENUS, Audience, ChatCommand, Menu, Topic
-from bot.core.features import answers, handover, menu, modules, onboarding, privacy, staff, surveys
+from bot.core.features import answers, handover, learning, menu, modules, onboarding, privacy, staff, surveys
 
 __all__ = [
     "COMMANDS",
@@ -35,6 +36,7 @@ __all__ = [
     "Audience",
     "answers",
     "handover",
+    "learning",
     "menu",
     "modules",
     "onboarding",
@@ -118,7 +120,7 @@ COMMANDS: tuple[ChatCommand, ...] = (
     ),
     ChatCommand(
         "gaps",
-        staff.gaps,
+        learning.gaps,
         help=N_("what I could not answer lately, grouped (/gaps 7: the last 7 days)"),
         menu_entry=N_("what I could not answer"),
         audience=Audience.STAFF,

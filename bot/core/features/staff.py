@@ -6,7 +6,6 @@ and the service answers it after the turn through the renderers at the end of th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.basics.buttons import ButtonData
@@ -18,7 +17,6 @@ from bot.core.features import menu
 from bot.core.requests import (
     AudienceCount,
     AudienceRequest,
-    GapsRequest,
     PushRequest,
     ResultsReport,
     ResultsRequest,
@@ -27,7 +25,6 @@ from bot.core.requests import (
 )
 from bot.core.scope import Scope, reply
 from bot.core.state import Awaiting, ConversationState, PushDraft
-from faq.gaps import Gap
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,35 +257,3 @@ def results_reply(ctx: Context, lang: Lang, report: ResultsReport) -> ReplyCreat
     if report.files:
         lines.append(_("The chart and the spreadsheet of every answer follow."))
     return ReplyCreated(reply(lang, "\n".join(lines)).text, lang, attachments=report.files)
-
-
-GAPS_SHOWN = 10
-
-
-def gaps(state: ConversationState, scope: Scope) -> ConversationState:
-    """``/gaps [DAYS]`` (30 days unless a number of days follows, up to a year)."""
-    days = int(scope.payload) if scope.payload.isdigit() else 30
-    _ask(scope, GapsRequest(max(1, min(days, 366))))
-    return state
-
-
-def gaps_reply(ctx: Context, lang: Lang, days: int, asked: int, groups: Sequence[Gap]) -> ReplyCreated:
-    """The largest groups of what the bot could not answer, with the entries closest to each."""
-    _ = ctx.i18n.for_lang(lang)
-    period = _("the last 24 hours") if days == 1 else _("the last {days} days").format(days=days)
-    if not groups:
-        return reply(lang, _("Nothing went unanswered in {period}.").format(period=period))
-    lines = [
-        _("Unanswered in {period}: {asked} (in {groups} groups). The largest:").format(
-            period=period, asked=asked, groups=len(groups)
-        )
-    ]
-    for gap in groups[:GAPS_SHOWN]:
-        languages = ", ".join(f"{code} {n}" for code, n in gap.languages.items())
-        question = gap.example or _("(a 👎 on an answer; the question is not known)")
-        lines.append(f"\n{gap.count} × «{question}» ({languages})")
-        if gap.closest and ctx.faq is not None:
-            labels = "; ".join(ctx.faq.label(faq_id, lang) for faq_id in gap.closest if faq_id in ctx.faq)
-            lines.append(_("Closest answers: {labels}").format(labels=labels))
-    lines.append("\n" + _("All of them, as a list: dt4e-bot faq gaps (on the server)."))
-    return reply(lang, "\n".join(lines))
