@@ -23,6 +23,8 @@ from faq.text import normalize
 
 # A message shorter than this many words is a question as it stands.
 MIN_WORDS = 12
+# An asking sentence this short leans on the sentence before it for its topic.
+SHORT_ASK = 4
 
 _SENTENCE_END = re.compile(r"(?<=[?؟!.])\s+|\n+|\.{3,}|…")
 _ASKS = re.compile(r"[?؟]\s*\W*$")
@@ -77,8 +79,24 @@ _CUES = tuple(
 
 
 def sentences(message: str) -> list[str]:
-    """The message cut into sentences (question marks kept)."""
-    return [s.strip() for s in _SENTENCE_END.split(message) if s and s.strip()]
+    """The message cut into sentences (question marks kept); a greeting or a sign-off that
+    runs into a sentence with a comma ("Dear DT4E team, we are ...", « Madame, Monsieur,
+    pourriez-vous ... », "Best regards, Talent Acquisition Lead") is cut off as its own."""
+    cut: list[str] = []
+    for sentence in (s.strip() for s in _SENTENCE_END.split(message) if s and s.strip()):
+        while "," in sentence or "،" in sentence:
+            head, _, rest = sentence.replace("،", ",").partition(",")
+            if not rest.strip() or not _only_courtesy(head):
+                break
+            cut.append(head.strip() + ",")
+            sentence = rest.strip()
+        cut.append(sentence)
+    return cut
+
+
+def _only_courtesy(text: str) -> bool:
+    words = normalize(text).split()
+    return bool(words) and all(w in _COURTESY for w in words)
 
 
 def is_courtesy(sentence: str) -> bool:
@@ -94,14 +112,33 @@ def focus(message: str) -> str | None:
     when nothing in it can be told apart from the rest."""
     if len(normalize(message).split()) < MIN_WORDS:
         return None
-    kept = [s for s in sentences(message) if not is_courtesy(s)]
+    parts = sentences(message)
+    kept = [s for s in parts if not is_courtesy(s) and not _signature(parts, s)]
     asking = [s for s in kept if _ASKS.search(s)]
+    if len(asking) == 1 and len(normalize(asking[0]).split()) <= SHORT_ASK:
+        # "Could you please advise?", « Comment ça se passe ? »: the question is the sentence before.
+        at = kept.index(asking[0])
+        asking = kept[max(0, at - 1) : at + 1]
     if not asking:
         asking = [cued for s in kept if (cued := _from_cue(s)) is not None]
     chosen = " ".join(asking or kept)
     if not chosen or normalize(chosen) == normalize(message):
         return None
     return chosen
+
+
+def _signature(parts: list[str], sentence: str) -> bool:
+    """The last words after a sign-off ("Best regards," then "Talent Acquisition Lead"): a
+    name or a title, not the question."""
+    at = parts.index(sentence)
+    return (
+        at == len(parts) - 1
+        and at > 0
+        and parts[at - 1].endswith(",")
+        and _only_courtesy(parts[at - 1])
+        and len(sentence.split()) <= 6
+        and not _ASKS.search(sentence)
+    )
 
 
 # French conjugates its cues: « nous souhaiterions savoir », « je voudrais comprendre ».

@@ -68,3 +68,27 @@ def test_any_text_gives_a_focus_drawn_from_it_or_none(text: str) -> None:
     found = focus(text)
     assert found is None or found.strip()
     assert all(s.strip() for s in sentences(text))
+
+
+def test_a_greeting_or_a_sign_off_run_into_a_sentence_with_a_comma_are_cut_off() -> None:
+    letter = (
+        "Dear DT4E team, we are drawing up next year's staffing plan and need the overall "
+        "timeline from the vacancy to the first working day. Best regards, Talent Acquisition Lead"
+    )
+    assert focus(letter) == (
+        "we are drawing up next year's staffing plan and need the overall timeline from the "
+        "vacancy to the first working day."
+    )
+    lettre = (
+        "Madame, Monsieur, pourriez-vous nous préciser qui dépose la demande de permis unique ? "
+        "Dans l'attente de votre retour, veuillez agréer nos salutations distinguées."
+    )
+    assert focus(lettre) == "pourriez-vous nous préciser qui dépose la demande de permis unique ?"
+
+
+def test_a_very_short_question_keeps_the_sentence_it_leans_on() -> None:
+    message = (
+        "Bonjour. Je suis infirmier à Tripoli. Ma femme et mes enfants restent ici pour le moment. "
+        "Comment ça se passe ? Merci d'avance"
+    )
+    assert focus(message) == "Ma femme et mes enfants restent ici pour le moment. Comment ça se passe ?"
