@@ -1,6 +1,7 @@
 """Settings from environment variables prefixed ``DT4E_`` or a ``.env`` file.
 
-Every setting is documented in the README's "Deploying" section. A bad value stops start-up with
+Every setting is documented in the README's "For deployers" section and in ``.env.example``
+(``tests/test_env_example.py`` keeps the file complete). A bad value stops start-up with
 one line naming the variable and what is expected (:func:`load_settings`).
 """
 
@@ -51,6 +52,26 @@ def _plainly_async_url(value: str) -> bool:
         return False
     port = found["port"]
     return port is None or re.fullmatch(r"[0-9]+", port) is not None
+
+
+def check_database_url(value: str) -> str:
+    """``value`` if it is an SQLAlchemy URL with an async driver, else :class:`ValueError`
+    saying what is expected (``DT4E_DATABASE_URL``, and ``dt4e-bot db copy --to``)."""
+    if _plainly_async_url(value):
+        return value  # what make_url would accept, without loading SQLAlchemy (dt4e-bot ask, check)
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(value)
+    except ArgumentError as exc:
+        raise ValueError("expected an SQLAlchemy URL such as sqlite+aiosqlite:///data/dt4e-bot.db") from exc
+    if url.drivername in _SYNC_DRIVERS:
+        raise ValueError(
+            "expected an async driver such as sqlite+aiosqlite or postgresql+asyncpg, "
+            f"got {url.drivername}"
+        )
+    return value
 
 
 class Settings(BaseSettings):
@@ -171,23 +192,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_url(cls, value: str) -> str:
-        if _plainly_async_url(value):
-            return value  # what make_url would accept, without loading SQLAlchemy (dt4e-bot ask, check)
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
-        try:
-            url = make_url(value)
-        except ArgumentError as exc:
-            raise ValueError(
-                "expected an SQLAlchemy URL such as sqlite+aiosqlite:///data/dt4e-bot.db"
-            ) from exc
-        if url.drivername in _SYNC_DRIVERS:
-            raise ValueError(
-                "expected an async driver such as sqlite+aiosqlite or postgresql+asyncpg, "
-                f"got {url.drivername}"
-            )
-        return value
+        return check_database_url(value)
 
     @field_validator("telegram_token")
     @classmethod

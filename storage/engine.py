@@ -123,7 +123,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
             await connection.run_sync(_upgrade, revision)
     except (OSError, sa.exc.SQLAlchemyError) as exc:
         raise DatabaseUnavailable(
-            f"cannot open the database at {safe_url(engine)}: {_first_line(exc)}. "
+            f"cannot open the database at {safe_url(engine)}: {first_line(exc)}. "
             "Check DT4E_DATABASE_URL and that the server is running."
         ) from exc
 
@@ -141,7 +141,8 @@ def safe_url(engine: AsyncEngine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line of what the database said (SQLAlchemy's message adds the statement)."""
     original = getattr(exc, "orig", None) or exc
     text = str(original).strip().splitlines()
     return text[0] if text else type(original).__name__

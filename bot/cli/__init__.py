@@ -3,7 +3,9 @@
 ==================  ===========================================================================
 run                 ``chat`` (the assistant in the terminal) and ``run`` (the Telegram bot,
                     polling or with ``--webhook``; the console chat when no token is set)
-content             ``ask``, ``check``, ``faq eval``, ``dialogs list|diagram``, ``db upgrade``
+content             ``ask``, ``check``, ``faq eval|gaps|attach|out-of-scope``, ``dialogs``
+database            ``db upgrade|backup|copy``: the schema, a backup of the SQLite file, a move to
+                    another database (PostgreSQL)
 participants        ``participants import|list|show|invite`` and ``staff invite``
 surveys             ``survey push|status|export``
 broadcasts          ``broadcast send|list|status|pause|resume|cancel|retry``, ``schedule list``
@@ -29,11 +31,10 @@ import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
 
 from bot.basics.errors import AssistantError, ConfigurationError
-from bot.cli import broadcasts, content, participants, run, surveys
-from bot.cli.common import UsageError
+from bot.cli import broadcasts, content, database, participants, run, surveys
+from bot.cli.common import UsageError, keep_password
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -47,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A trilingual assistant for labour-mobility programmes (Arabic, English, French).",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (run, content, participants, surveys, broadcasts):
+    for group in (run, content, database, participants, surveys, broadcasts):
         group.add_commands(commands)
     return parser
 
@@ -86,9 +87,4 @@ def _keep_secrets(settings: Settings) -> None:
 
     for secret in (settings.telegram_token, settings.webhook_secret):
         logs.keep_secret(secret.get_secret_value() if secret is not None else None)
-    try:
-        password = urlsplit(settings.database_url).password
-    except ValueError:  # not a URL urllib can read: SQLAlchemy says so when it opens it
-        password = None
-    logs.keep_secret(password)
-    logs.keep_secret(unquote(password) if password else None)
+    keep_password(settings.database_url)

@@ -30,6 +30,20 @@ def command(commands: Commands, name: str, handler: Handler, **kwargs: Any) -> a
     return parser
 
 
+def keep_password(url: str) -> None:
+    """Keep the password of a database URL out of the log (as written and URL-decoded)."""
+    from urllib.parse import unquote, urlsplit
+
+    from bot.basics import logs
+
+    try:
+        password = urlsplit(url).password
+    except ValueError:  # not a URL urllib can read: SQLAlchemy says so when it opens it
+        password = None
+    logs.keep_secret(password)
+    logs.keep_secret(unquote(password) if password else None)
+
+
 def add_audience(parser: argparse.ArgumentParser) -> None:
     """Who gets a broadcast, and when it may reach them."""
     parser.add_argument("--role", action="append", choices=list(ROLES), default=[])

@@ -1,5 +1,4 @@
-"""``dt4e-bot ask``, ``check``, ``faq eval``, ``dialogs`` and ``db upgrade``: the content and
-the database, without the bot running."""
+"""``dt4e-bot ask``, ``check``, ``faq`` and ``dialogs``: the content, without the bot running."""
 
 from __future__ import annotations
 
@@ -79,12 +78,6 @@ def add_commands(commands: Commands) -> None:
         teaching.add_argument("question", help="the question, as people asked it")
         teaching.add_argument("--lang", choices=[*LANGS, "arabizi"], help=lang_help)
 
-    db = commands.add_parser("db", help="database maintenance")
-    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
-    command(
-        db_commands, "upgrade", _db_command, help="create or upgrade the schema (also done on every start)"
-    )
-
 
 async def _ask_command(args: argparse.Namespace, settings: Settings) -> int:
     return _ask(settings, args)
@@ -163,10 +156,6 @@ async def _gaps_command(args: argparse.Namespace, settings: Settings) -> int:
         for other in gap.wordings():
             print(f"       also: {other}")
     return 0
-
-
-async def _db_command(args: argparse.Namespace, settings: Settings) -> int:
-    return await _db_upgrade(settings)
 
 
 def _ask(settings: Settings, args: argparse.Namespace) -> int:
@@ -298,14 +287,3 @@ def _faq_eval(args: argparse.Namespace) -> int:
 def _without_confusions(report: dict[str, object]) -> dict[str, object]:
     return {key: value for key, value in report.items() if key != "confusions"}
 
-
-async def _db_upgrade(settings: Settings) -> int:
-    from storage.engine import create_engine, safe_url, upgrade
-
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
-    print(f"database schema up to date: {safe_url(engine)}")
-    return 0
