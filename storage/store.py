@@ -634,6 +634,12 @@ class SqlStore:
             )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def ping(self) -> None:
+        """One read of the users table (a database that answers but lost its tables is not
+        healthy either)."""
+        async with self._session(read_only=True) as session:
+            await session.execute(sa.select(_USERS.c.id).limit(1))
+
     async def invited_staff(self, channel: str) -> list[str]:
         query = sa.select(col(User.external_id)).where(
             col(User.channel) == channel, col(User.staff_at).is_not(None)

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+HEALTH_TIMEOUT = 3.0
+"""Seconds a health check waits for the database."""
+
 
 @dataclass(frozen=True, slots=True)
 class Handled:
@@ -123,6 +126,15 @@ class ConversationService:
 
     async def release(self, outbox_id: int, parts_sent: int) -> None:
         await self.store.release(outbox_id, parts_sent)
+
+    async def healthy(self) -> bool:
+        """Whether the database answers a read within :data:`HEALTH_TIMEOUT` seconds."""
+        try:
+            await asyncio.wait_for(self.store.ping(), HEALTH_TIMEOUT)
+        except Exception as exc:
+            log.warning("health check: the database does not answer (%s)", type(exc).__name__)
+            return False
+        return True
 
     async def posted(self, chat: UserRef, message_id: int, thread: str, at: datetime) -> None:
         """The channel posted a case's message to the staff chat as ``message_id``: a reply to

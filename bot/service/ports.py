@@ -113,6 +113,10 @@ class Store(Protocol):
         """Forget unanswered questions and feedback given before ``before``; how many went."""
         ...
 
+    async def ping(self) -> None:
+        """Read something trivial; raise if the database cannot be used."""
+        ...
+
     async def invited_staff(self, channel: str) -> list[str]:
         """The ids of those who joined the staff through an invitation, on ``channel``."""
         ...

@@ -471,6 +471,9 @@ class LongReplies:
     async def posted(self, chat: UserRef, message_id: int, thread: str, at: datetime) -> None:
         raise AssertionError("no case is posted here")
 
+    async def healthy(self) -> bool:
+        return True
+
     async def mark_reachable(self, user: UserRef, reachable: bool, at: datetime) -> None:
         raise AssertionError("nobody is unreachable here")
 

@@ -22,8 +22,10 @@ from bot.channels.telegram.webhook import (
     new_webhook_secret,
     parse_listen,
 )
+from bot.core.context import Context
 from bot.service import ConversationService
 from storage.models import ProcessedUpdate
+from storage.store import SqlStore
 from tests.channels.harness import free_port, press, running
 from tests.fake_telegram import FakeTelegram
 
@@ -84,6 +86,28 @@ async def test_a_conversation_over_the_webhook(
     assert len(tg.callback_answers) == 1
     assert tg.calls_to("getUpdates") == [], "no polling in webhook mode"
     assert str(start) in await processed(db)
+
+
+async def test_healthz_answers_503_while_the_database_cannot_be_read_and_200_again_after(
+    channel: str, engine: AsyncEngine, context: Context, tg: FakeTelegram
+) -> None:
+    mode = webhook_mode()
+    url = f"http://127.0.0.1:{mode.port}/healthz"
+    async with running(channel, ConversationService(SqlStore(engine), context), tg, mode):
+        await tg.wait_for_calls("setWebhook")
+        async with ClientSession() as http:
+            async with http.get(url) as before:
+                assert (before.status, await before.text()) == (200, "ok")
+            async with engine.begin() as conn:  # the data gone from under the bot
+                await conn.execute(sa.text("ALTER TABLE users RENAME TO users_away"))
+            try:
+                async with http.get(url) as during:
+                    assert (during.status, await during.text()) == (503, "database unavailable")
+            finally:
+                async with engine.begin() as conn:
+                    await conn.execute(sa.text("ALTER TABLE users_away RENAME TO users"))
+            async with http.get(url) as after:
+                assert after.status == 200
 
 
 async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_processed(

@@ -210,4 +210,6 @@ class AiogramChannel:
                 "setWebhook",
             )
 
-        await webhook.serve_webhook(app, mode, stop, on_listening=register)
+        await webhook.serve_webhook(
+            app, mode, stop, on_listening=register, healthy=self.bridge.service.healthy
+        )

@@ -238,4 +238,6 @@ class PtbChannel:
         app = web.Application()
         # Handled before the answer: Telegram sends again an update whose POST failed.
         app.router.add_post(mode.path, webhook.update_route(mode.secret, self._read, self._accept))
-        await webhook.serve_webhook(app, mode, stop, on_listening=register)
+        await webhook.serve_webhook(
+            app, mode, stop, on_listening=register, healthy=self.bridge.service.healthy
+        )

@@ -140,8 +140,16 @@ def _refused(fault: str) -> web.Response:
     return web.Response(status=400, text="expected a Telegram update as a JSON object")
 
 
-async def _healthz(request: web.Request) -> web.Response:
-    return web.Response(text="ok")
+def _healthz(healthy: Callable[[], Awaitable[bool]]) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """``GET /healthz``: 200 ``ok`` while the database answers, else 503 (a load balancer or
+    systemd's watchdog then knows this instance cannot record a turn)."""
+
+    async def health(request: web.Request) -> web.Response:
+        if await healthy():
+            return web.Response(text="ok")
+        return web.Response(status=503, text="database unavailable")
+
+    return health
 
 
 async def serve_webhook(
@@ -150,10 +158,12 @@ async def serve_webhook(
     stop: asyncio.Event,
     *,
     on_listening: Callable[[], Awaitable[None]],
+    healthy: Callable[[], Awaitable[bool]],
 ) -> None:
-    """Serve ``app`` (with ``GET /healthz`` added) on ``mode.host:mode.port`` until ``stop``;
-    ``on_listening`` runs once the port is open (to register the webhook)."""
-    app.router.add_get("/healthz", _healthz)
+    """Serve ``app`` (with ``GET /healthz`` added, answered by ``healthy``) on
+    ``mode.host:mode.port`` until ``stop``; ``on_listening`` runs once the port is open (to
+    register the webhook)."""
+    app.router.add_get("/healthz", _healthz(healthy))
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=10.0)
     await runner.setup()
     try:
