@@ -370,7 +370,7 @@ async def test_a_restart_in_the_middle_of_a_conversation_continues_it(
 # What users send ----------------------------------------------------------------------------
 
 
-async def test_media_get_a_short_reply_in_the_users_language_and_edits_are_ignored(
+async def test_media_get_a_short_reply_in_the_users_language_and_an_edit_is_answered_once(
     channel: str, service: ConversationService, tg: FakeTelegram, context: Context
 ) -> None:
     me = {"id": USER, "is_bot": False, "first_name": "Ann", "language_code": "fr"}
@@ -396,7 +396,7 @@ async def test_media_get_a_short_reply_in_the_users_language_and_edits_are_ignor
         group = {"id": -1001, "type": "supergroup", "title": "DT4E cohort"}
         tg.send_update({"message": {"from": me, "chat": group, "text": "/start"}})
         tg.send_text(USER, "/menu", language_code="fr")
-        await tg.wait_for_sent(USER, 7)
+        await tg.wait_for_sent(USER, 8)
         await asyncio.sleep(SETTLE)
     media_reply = say(context, Lang.FR, "I can only read text for now. Please type your question in words.")
     assert media_reply != say(
@@ -404,8 +404,9 @@ async def test_media_get_a_short_reply_in_the_users_language_and_edits_are_ignor
     )
     sent = texts(tg, USER)
     assert sent[1:6] == [media_reply] * 5
-    assert len(sent) == 7, "the edit is not answered"
-    assert sent[6] == "Que souhaitez-vous faire ?", "/menu, not the edited /help, was answered"
+    assert len(sent) == 8, "the edit is answered once, as a new message"
+    assert "Je réponds aux questions" in sent[6], "the edited /start, now /help, answered as /help"
+    assert sent[7] == "Que souhaitez-vous faire ?"
     assert tg.sent(-1001) == [], "group chats are ignored"
 
 

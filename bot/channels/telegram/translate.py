@@ -16,7 +16,8 @@ message, story, new kinds   :class:`~bot.core.inbound.MediaSent` too (``story``;
 message, service            ignored (a pinned message, the auto-delete timer changed ...)
 callback_query              :class:`~bot.core.inbound.ButtonPressed` (answered by the bridge)
 my_chat_member              :class:`~bot.core.inbound.MemberUpdated`: blocked or allowed again
-edited_message              ignored (the first version was answered)
+edited_message, text        answered as a new message (a corrected question); an edited caption,
+                            or an edit outside a private chat, is ignored
 the staff chat: a reply to  :class:`~bot.core.inbound.StaffChatSent` (the service finds the case)
 a post, a button pressed
 anything else in a group    ignored
@@ -213,8 +214,13 @@ def staff_chat_event(
 def translate(update: UpdateView, now: datetime, staff_chat: int | None = None) -> Incoming | None:
     """An update of either framework as the core's event, or ``None`` when the bot ignores it;
     ``staff_chat``: the staff chat's id (``DT4E_STAFF_CHAT_ID``)."""
-    if update.message is not None:
-        message = update.message
+    message = update.message
+    if message is None and (edited := update.edited_message) is not None:
+        if edited.text is None or edited.chat.type != "private":
+            log.debug("update %s: ignoring an edited caption, or an edit in a group", update.update_id)
+            return None
+        message = edited  # a corrected question is answered as a new one (once: its own update id)
+    if message is not None:
         sender = message.from_user
         if staff_chat is not None and message.chat.id == staff_chat:
             replied = message.reply_to_message
@@ -260,12 +266,4 @@ def translate(update: UpdateView, now: datetime, staff_chat: int | None = None) 
             chat_id=change.chat.id,
             hint=change.from_user.language_code,
         )
-    if update.edited_message is not None:
-        edited_message_ignored(update.update_id)
     return None
-
-
-def edited_message_ignored(update_id: int) -> None:
-    """Edits are deliberately not answered: the first version was answered already, and
-    answering again would repeat or contradict it."""
-    log.debug("update %s: ignoring an edited message", update_id)
