@@ -401,6 +401,8 @@ class FakeTelegram:
         self._webhook: _Webhook | None = None
         self._chats: dict[int, JsonDict] = {}
         self._next_message_id: dict[int, int] = {}
+        self.descriptions: dict[tuple[str, str], str] = {}
+        """setMyDescription / setMyShortDescription by (field, language_code; "" for the default)."""
         self._user_messages: dict[tuple[int, int], JsonDict] = {}
         self._messages: dict[tuple[int, int], SentMessage] = {}
         self._sent: dict[int, list[SentMessage]] = {}
@@ -426,8 +428,8 @@ class FakeTelegram:
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
-            "setMyDescription": self._accept,
-            "setMyShortDescription": self._accept,
+            "setMyDescription": self._set_my_description,
+            "setMyShortDescription": self._set_my_short_description,
         }
         self._canonical = {name.lower(): name for name in self._methods}
 
@@ -1160,6 +1162,20 @@ class FakeTelegram:
             self.commands[key] = menu
         else:
             self.commands.pop(key, None)
+        return True
+
+    async def _set_my_description(self, params: JsonDict) -> bool:
+        return self._describe(params, "description", 512)
+
+    async def _set_my_short_description(self, params: JsonDict) -> bool:
+        return self._describe(params, "short_description", 120)
+
+    def _describe(self, params: JsonDict, field: str, limit: int) -> bool:
+        """Telegram's limits: 0-512 characters for the description, 0-120 for the short one."""
+        text = str(params.get(field, ""))
+        if len(text) > limit:
+            raise _bad(f"{field} is too long")
+        self.descriptions[(field, str(params.get("language_code") or ""))] = text
         return True
 
     async def _get_my_commands(self, params: JsonDict) -> list[JsonDict]:

@@ -157,3 +157,25 @@ def command_menus(
         for lang in (None, *Lang):
             menus.append((audience, lang, command_menu(table, for_lang(lang or Lang.EN), shown)))
     return menus
+
+
+DESCRIPTION = N_(
+    "I answer questions about Displaced Talent for Europe (DT4E), the IOM programme that connects "
+    "displaced talents in Jordan, Lebanon and other countries with employers in Belgium, France "
+    "and Slovakia: the visa, the costs, the timeline, the support before and after arrival. "
+    "Candidates can follow short pre-departure modules; employers can check their obligations. "
+    "In Arabic, English and French. Press Start to begin."
+)
+"""What Telegram shows in the empty chat before /start (setMyDescription, at most 512)."""
+
+SHORT_DESCRIPTION = N_("Questions and answers about IOM's DT4E programme, in Arabic, English and French.")
+"""The bot's profile line and what a shared link shows (setMyShortDescription, at most 120)."""
+
+
+def descriptions(for_lang: Callable[[Lang], Callable[[str], str]]) -> list[tuple[Lang | None, str, str]]:
+    """The bot's description and short description to publish: in English for clients in other
+    languages (``None``), then in each language."""
+    return [
+        (lang, for_lang(lang or Lang.EN)(DESCRIPTION), for_lang(lang or Lang.EN)(SHORT_DESCRIPTION))
+        for lang in (None, *Lang)
+    ]

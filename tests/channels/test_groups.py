@@ -67,3 +67,18 @@ async def test_the_staff_chat_is_told_what_the_bot_will_post(
         tg.send_update(added_to(STAFF_CHAT, language_code="en"))
         [told] = await tg.wait_for_sent(STAFF_CHAT, 1)
     assert told.text == "Hello! I will post the programme team's notifications here."
+
+
+async def test_the_empty_chat_says_what_the_bot_is_in_each_language(
+    channel: str, service: ConversationService, tg: FakeTelegram
+) -> None:
+    async with running(channel, service, tg):
+        await tg.wait_for_calls("setMyShortDescription", 4)
+    described = tg.descriptions
+    for code in ("", "ar", "en", "fr"):
+        assert described[("description", code)], code
+        assert described[("short_description", code)], code
+    assert "DT4E" in described[("description", "en")]
+    assert described[("description", "")] == described[("description", "en")], "English for other clients"
+    assert described[("description", "fr")] != described[("description", "en")]
+    assert any("\u0600" <= c <= "\u06ff" for c in described[("short_description", "ar")]), "in Arabic"

@@ -131,6 +131,10 @@ class AiogramApi:
         scope = BotCommandScopeChat(chat_id=chat_id) if chat_id is not None else None
         await self.bot.set_my_commands(menu, scope=scope, language_code=language_code)
 
+    async def set_description(self, description: str, short: str, language_code: str | None) -> None:
+        await self.bot.set_my_description(description=description, language_code=language_code)
+        await self.bot.set_my_short_description(short_description=short, language_code=language_code)
+
     def classify(self, error: Exception) -> ApiFailure | None:
         return classify(error)
 

@@ -27,7 +27,7 @@ from bot.channels.telegram.broadcasts import Broadcaster
 from bot.channels.telegram.delivery import BotApi, DeliveryFailed, RetryPolicy, Sleep, deliver
 from bot.channels.telegram.outbox import Outbox, OutboxService
 from bot.channels.telegram.translate import CHANNEL, Incoming
-from bot.core.commands import Audience, command_menus
+from bot.core.commands import Audience, command_menus, descriptions
 from bot.core.context import Context
 from bot.core.inbound import Inbound, UserRef
 from bot.service import Handled
@@ -140,6 +140,7 @@ class TelegramBridge:
                 ) from exc
             raise DeliveryFailed(f"cannot reach the Bot API at {where}", exc.failure) from exc
         await self.publish_commands()
+        await self.publish_descriptions()
         self._background = [
             asyncio.create_task(self.outbox.sweep(), name="outbox sweeper"),
             asyncio.create_task(self.outbox.mark_often(), name="outbox marks"),
@@ -164,6 +165,18 @@ class TelegramBridge:
                 except DeliveryFailed as exc:
                     where = f"chat {chat_id}" if chat_id is not None else "everyone"
                     log.error("could not set the command menu (%s, %s): %s", where, code or "default", exc)
+
+    async def publish_descriptions(self) -> None:
+        """What the empty chat shows before /start, and the profile's line, in each language
+        (and in English for clients in others)."""
+        for lang, description, short in descriptions(self.service.context.i18n.for_lang):
+            code = lang.value if lang is not None else None
+            try:
+                await self.call(
+                    partial(self.api.set_description, description, short, code), "setMyDescription"
+                )
+            except DeliveryFailed as exc:
+                log.error("could not set the bot's description (%s): %s", code or "default", exc)
 
     def accept(self, incoming: Incoming) -> asyncio.Future[None]:
         """Start handling an update; the future is done once its turn is recorded, or skipped
