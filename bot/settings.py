@@ -68,8 +68,7 @@ def check_database_url(value: str) -> str:
         raise ValueError("expected an SQLAlchemy URL such as sqlite+aiosqlite:///data/dt4e-bot.db") from exc
     if url.drivername in _SYNC_DRIVERS:
         raise ValueError(
-            "expected an async driver such as sqlite+aiosqlite or postgresql+asyncpg, "
-            f"got {url.drivername}"
+            f"expected an async driver such as sqlite+aiosqlite or postgresql+asyncpg, got {url.drivername}"
         )
     return value
 
@@ -249,6 +248,10 @@ def load_settings(**overrides: Any) -> Settings:
     """Read the settings; a bad value raises :class:`ConfigurationError` with one clear line."""
     try:
         return Settings(**overrides)
+    except OSError as exc:  # a .env file that is there but that this user may not read
+        raise ConfigurationError(
+            f"{exc.filename}: cannot read it ({exc.strerror}); run dt4e-bot as the bot's own user"
+        ) from exc
     except ValidationError as exc:
         error = exc.errors()[0]
         name = "DT4E_" + "_".join(str(part) for part in error["loc"][:1]).upper()

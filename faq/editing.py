@@ -69,7 +69,10 @@ def add_question(question: str, key: str, faq_id: str | None, content_dir: Path 
         (trial / path.name).write_text("".join(changed), encoding="utf-8")
         load_knowledge(trial, display_root=Path(scratch))
     _not_in_an_evaluation_set(question, root / "eval")
-    _write_atomically(path, "".join(changed))
+    try:
+        _write_atomically(path, "".join(changed))
+    except OSError as exc:
+        raise ContentError(display, "", f"cannot write it ({exc.strerror or exc})") from exc
     return Added(display, faq_id, key, question)
 
 

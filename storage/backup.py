@@ -35,6 +35,7 @@ def backup_sqlite(source: Path, target: Path) -> int:
             contextlib.closing(sqlite3.connect(partial)) as writing,
         ):
             reading.backup(writing)
+            writing.execute("PRAGMA journal_mode=DELETE")  # one file, readable even from read-only media
         os.replace(partial, target)
     except sqlite3.Error as exc:
         raise StorageError(f"cannot back up {source}: {exc}") from exc

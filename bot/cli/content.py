@@ -286,4 +286,3 @@ def _faq_eval(args: argparse.Namespace) -> int:
 
 def _without_confusions(report: dict[str, object]) -> dict[str, object]:
     return {key: value for key, value in report.items() if key != "confusions"}
-

@@ -15,13 +15,16 @@ PDI = "\u2069"
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 # A run starts with a Latin letter or digit that does not follow "/" or "@" or another word
-# character, may contain spaces and light punctuation between Latin words, and ends on a
+# character, may contain spaces and light punctuation between Latin words, a slash between digits
+# (a score "2/3", a date "31/12/2026") and brackets ("Europe (DT4E) and its FAQ"), and ends on a
 # letter, digit, "%" or ")".
 _LTR_RUN = re.compile(
     r"(?<![/@\w\u2068])"
     r"[A-Za-z0-9\u00c0-\u024f]"
-    r"(?:[A-Za-z0-9\u00c0-\u024f.,:%'’&+\-]|\s(?=[A-Za-z0-9(]))*"
-    r"(?:\([A-Za-z0-9 ]+\))?"
+    r"(?:[A-Za-z0-9\u00c0-\u024f.,:%'’&+\-]"
+    r"|(?<=\d)/(?=\d)"
+    r"|\([A-Za-z0-9\u00c0-\u024f .,'’&+\-]*\)"
+    r"|\s(?=[A-Za-z0-9(]))*"
 )
 
 

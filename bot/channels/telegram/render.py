@@ -55,25 +55,26 @@ def _fitting(rows: tuple[tuple[Button, ...], ...]) -> tuple[tuple[Button, ...], 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Split ``text`` into chunks of at most ``limit`` characters: at paragraph breaks first,
-    then at line breaks, then between words; a single word longer than the limit is cut."""
+    then at line breaks, then between words; a single word longer than the limit is cut. An
+    isolate (right-to-left safety, :mod:`bot.core.bidi`) cut in two is closed at the end of one
+    chunk and opened again at the start of the next, so each message is balanced."""
     if len(text) <= limit:
         return [text]
     chunks: list[str] = []
     rest = text
+    room = limit - 1  # one character kept for closing an isolate
     while len(rest) > limit:
-        window = rest[: limit + 1]
+        window = rest[: room + 1]
         cut = -1
         for separator in ("\n\n", "\n", " "):
-            cut = window.rfind(separator, 0, limit)
+            cut = window.rfind(separator, 0, room)
             if cut > 0:
                 break
         if cut <= 0:
-            cut = limit
-            # Do not cut between a Unicode isolate and its closing mark.
-            opened = rest[:cut].rfind(FSI)
-            if opened > rest[:cut].rfind(PDI) and opened > 0:
-                cut = opened
+            cut = room
         chunk, rest = rest[:cut].rstrip(), rest[cut:].lstrip("\n ")
+        if chunk.rfind(FSI) > chunk.rfind(PDI):  # an isolate left open: close it, open it again
+            chunk, rest = chunk + PDI, FSI + rest
         if chunk:
             chunks.append(chunk)
     if rest.strip():
