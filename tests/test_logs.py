@@ -58,11 +58,14 @@ def personal_data() -> dict[str, str]:
 
 
 async def converse(tg: FakeTelegram) -> None:
-    """A text, its edit (ignored, with a DEBUG line) and a shared contact from a user with a
-    name, a username and a phone number; the text and the contact answered."""
+    """A text, its edit, the same in a group (ignored, with a DEBUG line) and a shared contact
+    from a user with a name, a username and a phone number; the text, the edit and the contact
+    answered."""
     tg.send_update({"message": {"from": sender(), "text": TEXT}})
     await tg.wait_for_sent(USER, 1, timeout=60)
     tg.send_update({"edited_message": {"from": sender(), "text": f"{TEXT}!", "edit_date": 1_767_600_000}})
+    group = {"id": -100777, "type": "supergroup", "title": "Cohort 2026"}
+    tg.send_update({"message": {"from": sender(), "chat": group, "text": TEXT}})
     contact = {"phone_number": PHONE, "first_name": FIRST_NAME, "last_name": LAST_NAME, "user_id": USER}
     tg.send_update({"message": {"from": sender(), "contact": contact}})
     loop = asyncio.get_running_loop()
