@@ -49,10 +49,13 @@ drills: $(STAMP)
 	$(BIN)/python -m bench.drills $(ARGS)
 
 ## locales: re-extract interface strings and merge them into every catalogue (for translators)
+##          (nothing changes in the files when no message changed)
 locales: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project=dt4e-bot \
-		--copyright-holder="dt4e-bot contributors" -o locales/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project=dt4e-bot --version=0.1 \
+		--copyright-holder="dt4e-bot contributors" --add-comments=TRANSLATORS: -o locales/new.pot .
+	$(BIN)/python locales/catalogues.py keep locales/new.pot
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --ignore-obsolete --width 100
+	$(BIN)/python locales/catalogues.py headers
 
 ## transcripts: record the bot's side of tests/transcripts/*.yaml again (after a content change)
 transcripts: $(STAMP)
