@@ -55,6 +55,7 @@ Pressed = (
     | answers.FaqButton
     | answers.FeedbackButton
     | modules.ModuleButton
+    | modules.RestartButton
     | StepButton
     | surveys.SurveyButton
     | surveys.SurveyBackButton
@@ -126,7 +127,7 @@ def _on_text(state: ConversationState, scope: Scope, text: str) -> ConversationS
         return answered
     state = answers.answer(state, scope, text)
     if not surveys.offer_to_continue(state, scope):
-        modules.offer_to_continue(state, scope)
+        state = modules.offer_to_continue(state, scope)
     return state
 
 
@@ -145,6 +146,8 @@ def _on_press(state: ConversationState, scope: Scope, data: str) -> Conversation
             return answers.feedback(state, scope, feedback)
         case modules.ModuleButton(dialog_id=dialog_id):
             return modules.open_module(state, scope, dialog_id)
+        case modules.RestartButton(dialog_id=dialog_id):
+            return modules.open_module(state, scope, dialog_id, again=True)
         case StepButton() as step:
             if surveys.survey(scope.ctx, step.dialog_id) is not None:
                 return surveys.answer_button(state, scope, step)

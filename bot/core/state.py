@@ -106,6 +106,7 @@ class ConversationState(BaseModel):
     rateable_faq_ids: tuple[str, ...] = ()  # answers shown lately and not yet rated, latest last
     modules: dict[str, ModuleProgress] = {}
     active_module: str = ""  # the module the user is going through now, if any
+    continue_offered: str = ""  # "module:step" last offered to continue after a question, once
     surveys: dict[str, SurveyRun] = {}  # by run_key(survey, wave)
     active_survey: str = ""  # the run_key of the survey being answered now, if any
     consent: str = ""  # to store survey answers: "yes", "no", or "" (never asked)

@@ -92,9 +92,11 @@ async def test_finishing_a_module_stores_completion_and_score(
     for node in dialog.path():
         value = node.ask.correct if node.ask is not None and node.ask.correct else "next"
         replies = await service.handle(press(StepButton(MODULE, node.id, value or "next").pack()))
-    assert "You have finished the module" in replies[-1].text
     quiz_total = len(dialog.quiz_nodes)
-    assert f"Quiz: {quiz_total}/{quiz_total} correct." in replies[-1].text
+    assert replies[-1].text == f"Quiz: {quiz_total}/{quiz_total} correct."
+    assert not any("finished" in r.text for r in replies), "the module's last step has said so already"
+    labels = [b.label for row in replies[-1].buttons for b in row]
+    assert labels == ["Next module: Settling in Belgium", "All modules", "Main menu"]
     recorded = await results(engine)
     assert recorded[-1] == ("completed", f"{quiz_total}/{quiz_total}", "completed")
     assert [r[2] for r in recorded[:-1]] == ["correct"] * quiz_total
@@ -214,7 +216,7 @@ async def test_a_typed_next_on_the_last_step_finishes_the_module(
         await service.handle(press(StepButton(MODULE, node.id, value).pack()))
     assert last.ask is None
     finished = await service.handle(say("next"))
-    assert "You have finished the module" in finished[-1].text
+    assert finished[-1].text.startswith("Quiz: ")
     assert (await results(engine))[-1][0] == "completed"
 
 
@@ -292,3 +294,38 @@ async def test_a_digit_picks_a_choice_labelled_with_that_number_not_that_button(
         )
     answered = await service.handle(inbound(ANN, AT, text="٣", hint="ar"))  # Eastern Arabic 3
     assert answered[0].text.startswith("إجابة صحيحة")
+
+
+async def finished(store: SqlStore, context: Context) -> tuple[ConversationService, Dialog]:
+    service, dialog = await opened(store, context)
+    for node in dialog.path():
+        value = node.ask.correct if node.ask is not None and node.ask.correct else "next"
+        await service.handle(press(StepButton(MODULE, node.id, value or "next").pack()))
+    return service, dialog
+
+
+async def test_a_finished_module_asks_before_starting_again_and_stays_done(
+    store: SqlStore, context: Context
+) -> None:
+    service, dialog = await finished(store, context)
+    quiz = f"{len(dialog.quiz_nodes)}/{len(dialog.quiz_nodes)}"
+    [asked] = await service.handle(press(ModuleButton(MODULE).pack()))
+    assert (
+        asked.text
+        == f"You have finished “Living in Belgium” (done, quiz {quiz}). Go through it again from the start?"
+    )
+    [again] = [b.data for row in asked.buttons for b in row if b.label == "Start again"]
+    [first] = await service.handle(press(again))
+    assert "step 1 of" in first.text
+    [listed] = await service.handle(say("/modules"))
+    [status] = [b.label for row in listed.buttons for b in row if b.label.startswith("Living in Belgium")]
+    assert status == f"Living in Belgium · step 1 of {dialog.total_steps} (done, quiz {quiz})"
+
+
+async def test_continue_the_module_is_offered_once_for_a_step(store: SqlStore, context: Context) -> None:
+    service, _ = await opened(store, context)
+    offers = []
+    for question in ("How long does the visa take?", "Who pays the flight?", "What is IOM?"):
+        replies = await service.handle(say(question))
+        offers.append(sum(r.text.startswith("Continue the module") for r in replies))
+    assert offers == [1, 0, 0]

@@ -37,7 +37,14 @@ from dialogs.model import Dialog, ModuleAudience
 
 @dataclass(frozen=True, slots=True)
 class ModuleButton(ButtonData, prefix="mod"):
-    """Open a module: start it, or continue where the user left it."""
+    """Open a module: start it, or continue where the user left it (a finished one asks first)."""
+
+    dialog_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RestartButton(ButtonData, prefix="mr"):
+    """Go through a finished module again, from step 1 (its record of completion stays)."""
 
     dialog_id: str
 
@@ -67,13 +74,15 @@ def status(state: ConversationState, dialog: Dialog, scope: Scope) -> str:
     _ = scope._
     progress = _progress(state, dialog.id)
     position = Position(dialog.id, progress.node_id)
+    done = ""
+    if progress.completed:
+        done = _("done, quiz {score}").format(score=progress.score) if progress.score != "yes" else _("done")
     if progress.node_id and not is_stale(dialog, position):
-        return _("step {step} of {total}").format(
+        step = _("step {step} of {total}").format(
             step=dialog.step_of(progress.node_id), total=dialog.total_steps
         )
-    if progress.completed:
-        return _("done, quiz {score}").format(score=progress.score) if progress.score != "yes" else _("done")
-    return _("not started")
+        return f"{step} ({done})" if done else step
+    return done or _("not started")
 
 
 def list_modules(state: ConversationState, scope: Scope) -> ConversationState:
@@ -133,14 +142,29 @@ def show_step(
     scope.say(text, rows)
 
 
-def open_module(state: ConversationState, scope: Scope, dialog_id: str) -> ConversationState:
-    """Start a module, or continue it where the user left it."""
+def open_module(
+    state: ConversationState, scope: Scope, dialog_id: str, *, again: bool = False
+) -> ConversationState:
+    """Start a module, or continue it where the user left it; a finished one is started again
+    only once the user says so (``again``), and stays counted as done."""
+    _ = scope._
     dialog = _dialog(scope.ctx, dialog_id)
     if dialog is None:
-        scope.say(scope._("This module is no longer available."))
+        scope.say(_("This module is no longer available."))
         return list_modules(state, scope)
     progress = _progress(state, dialog_id)
     position = Position(dialog_id, progress.node_id)
+    if progress.completed and not progress.node_id and not again:
+        scope.say(
+            _("You have finished “{title}” ({status}). Go through it again from the start?").format(
+                title=dialog.title.get(scope.lang), status=status(state, dialog, scope)
+            ),
+            [
+                [RestartButton(dialog_id).button(_("Start again"))],
+                [menu.button(scope, "modules", _("All modules"))],
+            ],
+        )
+        return state
     if not progress.node_id or is_stale(dialog, position):
         position = begin(dialog)
         progress = progress.model_copy(update={"node_id": position.node_id, "categories": {}})
@@ -233,27 +257,33 @@ def _apply(
         return _with_progress(state, dialog.id, progress)
     completed = next((r.value for r in outcome.results if r.key == "completed"), "yes")
     progress = ModuleProgress(completed=True, score=completed)
-    text = _("You have finished the module “{title}”.").format(title=dialog.title.get(scope.lang))
-    if completed != "yes":
-        text += " " + _("Quiz: {score} correct.").format(score=completed)
-    scope.say(
-        text,
-        [
-            [
-                menu.button(scope, "modules", _("All modules")),
-                menu.button(scope, "main", _("Main menu")),
-            ]
-        ],
-    )
+    # The module's last step says it is finished: here, the quiz score and where to go next.
+    text = _("Quiz: {score} correct.").format(score=completed) if completed != "yes" else _("What next?")
+    rows = [[menu.button(scope, "modules", _("All modules")), menu.button(scope, "main", _("Main menu"))]]
+    if (following := _next_module(scope.ctx, dialog)) is not None:
+        label = _("Next module: {title}").format(title=following.title.get(scope.lang))
+        rows.insert(0, [ModuleButton(following.id).button(label)])
+    scope.say(text, rows)
     return _with_progress(state, dialog.id, progress).model_copy(update={"active_module": ""})
 
 
-def offer_to_continue(state: ConversationState, scope: Scope) -> None:
-    """After an answer given mid-module: "continue module X at step N?"."""
+def _next_module(ctx: Context, dialog: Dialog) -> Dialog | None:
+    """The module after ``dialog`` in the orientation's order, if any."""
+    order = list(ctx.dialogs.modules(dialog.audience) if ctx.dialogs is not None else ())
+    at = next((n for n, d in enumerate(order) if d.id == dialog.id), None)
+    return order[at + 1] if at is not None and at + 1 < len(order) else None
+
+
+def offer_to_continue(state: ConversationState, scope: Scope) -> ConversationState:
+    """After an answer given mid-module: "continue module X at step N?", once for that step
+    (the next questions do not repeat it)."""
     current = in_progress(state, scope.ctx)
     if current is None:
-        return
+        return state
     dialog, position = current
+    offered = f"{dialog.id}:{position.node_id}"
+    if state.continue_offered == offered:
+        return state
     _ = scope._
     scope.say(
         _("Continue the module “{title}” at step {step}?").format(
@@ -261,3 +291,4 @@ def offer_to_continue(state: ConversationState, scope: Scope) -> None:
         ),
         [[ModuleButton(dialog.id).button(_("Continue ▶"))]],
     )
+    return state.model_copy(update={"continue_offered": offered})
