@@ -41,7 +41,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from bot.basics.content import StrictModel, Texts, item_namer, read_yaml, validate
-from bot.basics.errors import ContentError
+from bot.basics.errors import ContentError, ContentErrors
 from bot.basics.lang import Lang
 from faq.smalltalk import SMALLTALK_FILE, SmallTalk, SmallTalkFile
 
@@ -173,46 +173,62 @@ def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = 
     sources: dict[str, Texts] = {}
     small_talk: SmallTalk | None = None
     not_ours: Questions | None = None
+    faults: list[ContentError] = []
     files = sorted(content_dir.glob("*.yaml"))
     for path in files:
         display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-        data = read_yaml(path, display)
-        if path.name == SYNONYMS_FILE:
-            synonyms = tuple(tuple(g) for g in validate(SynonymsFile, data, display).groups)
+        try:
+            data = read_yaml(path, display)
+            if path.name == SYNONYMS_FILE:
+                synonyms = tuple(tuple(g) for g in validate(SynonymsFile, data, display).groups)
+                continue
+            if path.name == SOURCES_FILE:
+                sources = dict(validate(SourcesFile, data, display).sources)
+                continue
+            if path.name == NOT_OURS_FILE:
+                not_ours = validate(NotOursFile, data, display).questions
+                continue
+            if path.name == SMALLTALK_FILE:
+                small_talk = SmallTalk(validate(SmallTalkFile, data, display))
+                continue
+            faq_file = validate(FaqFile, data, display, item_namer(data, "entries", "entry"))
+        except ContentError as fault:  # the other files are read all the same, to report it all
+            faults.extend(fault.faults if isinstance(fault, ContentErrors) else [fault])
             continue
-        if path.name == SOURCES_FILE:
-            sources = dict(validate(SourcesFile, data, display).sources)
-            continue
-        if path.name == NOT_OURS_FILE:
-            not_ours = validate(NotOursFile, data, display).questions
-            continue
-        if path.name == SMALLTALK_FILE:
-            small_talk = SmallTalk(validate(SmallTalkFile, data, display))
-            continue
-        faq_file = validate(FaqFile, data, display, item_namer(data, "entries", "entry"))
         for entry in faq_file.entries:
             if entry.id in entries:
-                raise ContentError(
-                    display, f"entry {entry.id!r}", f"duplicate id (first defined in {where[entry.id]})"
+                faults.append(
+                    ContentError(
+                        display, f"entry {entry.id!r}", f"duplicate id (first defined in {where[entry.id]})"
+                    )
                 )
+                continue
             entries[entry.id] = entry
             where[entry.id] = display
-    if not entries:
+    if not entries and not faults:
         raise ContentError(str(content_dir), "", "no FAQ entries found")
     for entry in entries.values():
         if sources and entry.source not in sources:
-            raise ContentError(
-                where[entry.id],
-                f"entry {entry.id!r}",
-                f"source: {entry.source!r} is not listed in {SOURCES_FILE}",
+            faults.append(
+                ContentError(
+                    where[entry.id],
+                    f"entry {entry.id!r}",
+                    f"source: {entry.source!r} is not listed in {SOURCES_FILE}",
+                )
             )
         for related in entry.related:
             if related not in entries:
-                raise ContentError(where[entry.id], f"entry {entry.id!r}", f"related: unknown id {related!r}")
-            if related == entry.id:
-                raise ContentError(
-                    where[entry.id], f"entry {entry.id!r}", "related: an entry cannot relate to itself"
+                faults.append(
+                    ContentError(where[entry.id], f"entry {entry.id!r}", f"related: unknown id {related!r}")
                 )
+            elif related == entry.id:
+                faults.append(
+                    ContentError(
+                        where[entry.id], f"entry {entry.id!r}", "related: an entry cannot relate to itself"
+                    )
+                )
+    if faults:
+        raise ContentErrors.of(faults)
     return KnowledgeBase(
         entries=entries, synonyms=synonyms, sources=sources, small_talk=small_talk, not_ours=not_ours
     )

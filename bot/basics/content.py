@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from bot.basics.errors import ContentError
+from bot.basics.errors import ContentError, ContentErrors
 from bot.basics.lang import Lang
 
 M = TypeVar("M", bound=BaseModel)
@@ -122,19 +122,23 @@ def item_namer(data: Any, key: str, kind: str, outside: str = "") -> Callable[[L
 
 
 def validate(model: type[M], data: Any, display: str, entry_of: Callable[[Location], str] | None = None) -> M:
-    """Validate ``data`` against ``model``; the first fault names its path in the file.
+    """Validate ``data`` against ``model``; each fault names its path in the file (all of them,
+    as :class:`~bot.basics.errors.ContentErrors`, when there are several).
 
     ``entry_of(path)`` may turn the error's location into a readable entry name (an id)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        location = [str(part) for part in error["loc"]]
-        entry = entry_of(error["loc"]) if entry_of is not None else ""
-        fault = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            fault = f"unknown field {location[-1]!r}"
-        elif error["type"] == "missing":
-            fault = f"missing field {location[-1]!r}"
-        path = ".".join(location)
-        raise ContentError(display, entry, f"{path}: {fault}" if path else fault) from exc
+        raise ContentErrors.of([_fault(error, display, entry_of) for error in exc.errors()]) from exc
+
+
+def _fault(error: Any, display: str, entry_of: Callable[[Location], str] | None) -> ContentError:
+    location = [str(part) for part in error["loc"]]
+    entry = entry_of(error["loc"]) if entry_of is not None else ""
+    fault = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        fault = f"unknown field {location[-1]!r}"
+    elif error["type"] == "missing":
+        fault = f"missing field {location[-1]!r}"
+    path = ".".join(location)
+    return ContentError(display, entry, f"{path}: {fault}" if path else fault)

@@ -5,6 +5,7 @@ is in it (``tests/test_errors.py`` walks the packages and fails on a stray one):
     ├── ConfigurationError         a setting is missing or malformed (names the DT4E_ variable)
     │   └── UsageError             the command line asks for something impossible (bot.cli.common)
     ├── ContentError               a content file is invalid (names the file, the entry and the fault)
+    │   ├── ContentErrors          several faults at once (dt4e-bot check prints them all)
     │   └── CatalogueError         a translation catalogue is missing or unreadable
     ├── StorageError               the database failed
     │   ├── DatabaseUnavailable    it cannot be reached or its schema cannot be upgraded (retried)
@@ -17,7 +18,8 @@ is in it (``tests/test_errors.py`` walks the packages and fails on a stray one):
 
 Every message says what is wrong and how to fix it. Bad user input is never an exception: the
 core turns it into a reply in the user's language. ``dt4e-bot`` prints one line for any of them
-(exit status 2 for configuration and usage, 1 for the rest).
+(one per fault for :class:`ContentErrors`; exit status 2 for configuration and usage, 1 for the
+rest).
 """
 
 from __future__ import annotations
@@ -38,6 +40,22 @@ class ContentError(AssistantError):
         self.file, self.entry, self.fault = file, entry, fault
         where = f"{file}: {entry}" if entry else file
         super().__init__(f"{where}: {fault}")
+
+
+class ContentErrors(ContentError):
+    """Several faults found at once (``dt4e-bot check`` shows them all, one per line); it reads
+    as its first fault where one is expected."""
+
+    def __init__(self, faults: list[ContentError]) -> None:
+        first = faults[0]
+        super().__init__(first.file, first.entry, first.fault)
+        self.faults = faults
+        self.args = ("\n".join(str(f) for f in faults),)
+
+    @staticmethod
+    def of(faults: list[ContentError]) -> ContentError:
+        """The one fault, or all of them."""
+        return faults[0] if len(faults) == 1 else ContentErrors(faults)
 
 
 class CatalogueError(ContentError):

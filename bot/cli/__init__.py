@@ -70,7 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"dt4e-bot: error: {logs.redact(str(exc))}", file=sys.stderr)
         return 2
     except AssistantError as exc:
-        print(f"dt4e-bot: error: {logs.redact(str(exc))}", file=sys.stderr)
+        for line in str(exc).splitlines():  # several content faults: one line each
+            print(f"dt4e-bot: error: {logs.redact(line)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

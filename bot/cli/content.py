@@ -202,21 +202,37 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _check() -> int:
+    """Every part is checked even when one fails, and every fault is printed, one per line."""
     from bot.app import load_content
+    from bot.basics.errors import ContentError, ContentErrors
     from bot.basics.i18n import Catalogues
     from faq.knowledge import load_knowledge
 
-    Catalogues()
-    print("ok: translation catalogues (ar, en, fr)")
-    knowledge = load_knowledge()
-    small_talk = "small talk" if knowledge.small_talk else "no small talk file"
-    print(f"ok: FAQ: {len(knowledge)} entries, {len(knowledge.synonyms)} synonym groups, {small_talk}")
-    library = load_content()
-    talents, everyone = len(library.modules()), len(library.modules(None))
-    print(
-        f"ok: dialogs: {talents} modules for talents, {everyone - talents} for employers, "
-        f"{len(library.surveys())} surveys"
-    )
+    def catalogues() -> str:
+        Catalogues()
+        return "translation catalogues (ar, en, fr)"
+
+    def faq() -> str:
+        knowledge = load_knowledge()
+        small_talk = "small talk" if knowledge.small_talk else "no small talk file"
+        return f"FAQ: {len(knowledge)} entries, {len(knowledge.synonyms)} synonym groups, {small_talk}"
+
+    def dialogs() -> str:
+        library = load_content()
+        talents, everyone = len(library.modules()), len(library.modules(None))
+        return (
+            f"dialogs: {talents} modules for talents, {everyone - talents} for employers, "
+            f"{len(library.surveys())} surveys"
+        )
+
+    faults: list[ContentError] = []
+    for part in (catalogues, faq, dialogs):
+        try:
+            print(f"ok: {part()}")
+        except ContentError as fault:
+            faults.extend(fault.faults if isinstance(fault, ContentErrors) else [fault])
+    if faults:
+        raise ContentErrors.of(faults)
     return 0
 
 

@@ -68,3 +68,28 @@ def test_what_cannot_be_added_is_refused_and_nothing_changes(project: Path) -> N
     assert {
         p.name: p.read_text(encoding="utf-8") for p in (project / "faq/content").glob("*.yaml")
     } == content
+
+
+def test_check_reports_every_fault_of_every_part_in_one_run(project: Path) -> None:
+    env = {"PYTHONPATH": str(project)}
+    programme = project / "faq/content/programme.yaml"
+    text = programme.read_text(encoding="utf-8")
+    text = text.replace("    audience: both\n", "    audience: everyone\n", 1)  # a bad value
+    text = text.replace("related: [about-dt4e,", "related: [no-such-entry,", 1)  # an unknown id
+    programme.write_text(text, encoding="utf-8")
+    support = project / "faq/content/support.yaml"
+    support.write_text(
+        support.read_text(encoding="utf-8").replace("    review: pending\n", "    reviewd: pending\n", 1)
+    )
+    dialog = next((project / "dialogs/content/modules").glob("*.yaml"))
+    dialog.write_text(dialog.read_text(encoding="utf-8").replace("title:", "titel:", 1), encoding="utf-8")
+    checked = dt4e("check", env=env, cwd=project)
+    assert checked.returncode == 1
+    faults = checked.stderr.splitlines()
+    assert all(line.startswith("dt4e-bot: error: ") for line in faults)
+    assert any("programme.yaml" in f and "audience" in f for f in faults), faults
+    assert any("support.yaml" in f and "reviewd" in f for f in faults), faults
+    assert any(f"dialogs/content/modules/{dialog.name}" in f for f in faults), faults
+    assert "ok: translation catalogues (ar, en, fr)" in checked.stdout, (
+        "the parts without faults still say so"
+    )
