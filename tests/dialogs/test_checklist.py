@@ -477,7 +477,7 @@ def test_the_button_opens_the_check_and_the_checklist_fills_in_the_contact(conte
     again = handle(away, press(ModuleButton(CHECK).pack()), context)
     assert again.replies[0].text == shown.text
     finished = handle(again.state, press(StepButton(CHECK, dialog.path()[-1].id, "next").pack()), context)
-    assert "What next?" == finished.replies[0].text
+    assert finished.replies[0].text == "What next?"
     assert finished.state.modules[CHECK].completed
 
 
