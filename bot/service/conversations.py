@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.basics.errors import ConcurrentUpdate
+from bot.basics.lang import Lang
 from bot.core.context import Context
 from bot.core.dispatch import handle
 from bot.core.events import ReplyCreated, StaffAsked, StaffNotified
@@ -49,6 +50,9 @@ class Handled:
     turn of the case's person, and its replies go to them."""
     elsewhere: tuple[tuple[UserRef, int, ReplyCreated], ...] = ()
     """Messages for other chats (the staff chat), each in its outbox entry: (chat, id, message)."""
+    language: Lang | None = None
+    """The language the person chose in this turn (the channel shows its command menu in it)."""
+    staff: bool = False
 
     @property
     def outbox_ids(self) -> tuple[int, ...]:
@@ -235,12 +239,15 @@ class ConversationService:
             if not invitations.carries_token(inbound):
                 computed = handle(stored.state, inbound, self.context)
 
+        before: list[Lang | None] = []
+
         def write(tx: Transaction) -> tuple[Turn, int | None, list[tuple[UserRef, int, ReplyCreated]]] | None:
             if inbound.update_id is not None and not tx.claim_update(
                 inbound.user.channel, inbound.update_id, inbound.at
             ):
                 return None
             loaded = stored if stored is not None else tx.load_state(inbound.user)
+            before[:] = [loaded.state.language]
             turn = computed
             if turn is None:
                 turn = handle(loaded.state, invitations.resolve(tx, inbound), self.context)
@@ -264,4 +271,8 @@ class ConversationService:
         turn, entry, elsewhere = written
         outbox = ((entry, len(turn.replies)),) if entry is not None else ()
         asked = [e for e in turn.events if isinstance(e, StaffAsked)]
-        return Handled(turn.replies, outbox, elsewhere=tuple(elsewhere)), asked
+        chosen = turn.state.language if before and turn.state.language not in (None, before[0]) else None
+        handled = Handled(
+            turn.replies, outbox, elsewhere=tuple(elsewhere), language=chosen, staff=turn.state.staff
+        )
+        return handled, asked

@@ -12,7 +12,7 @@ from bot.core.context import Context
 from bot.core.inbound import UserRef
 from bot.service import ConversationService
 from storage.store import SqlStore
-from tests.channels.harness import handled, running
+from tests.channels.harness import handled, press, running
 from tests.fake_telegram import FakeTelegram
 
 GROUP, STAFF_CHAT, RANIA = -100500, -100900, 42
@@ -82,3 +82,18 @@ async def test_the_empty_chat_says_what_the_bot_is_in_each_language(
     assert described[("description", "")] == described[("description", "en")], "English for other clients"
     assert described[("description", "fr")] != described[("description", "en")]
     assert any("\u0600" <= c <= "\u06ff" for c in described[("short_description", "ar")]), "in Arabic"
+
+
+async def test_the_language_chosen_sets_the_chats_own_command_menu(
+    channel: str, service: ConversationService, tg: FakeTelegram
+) -> None:
+    async with running(channel, service, tg) as bot:
+        tg.send_text(RANIA, "/start", language_code="en")  # an English phone
+        await tg.wait_for_sent(RANIA, 1)
+        press(tg, RANIA, "العربية")
+        await tg.wait_for_calls("setMyCommands", 5)  # 4 at start (everyone, ar, en, fr), then the chat
+        await handled(bot, 2)
+    chat_menu = dict(tg.commands_for(scope=f"chat:{RANIA}"))
+    everyone_ar = dict(tg.commands_for(language_code="ar"))
+    assert chat_menu == everyone_ar, "the chat's menu is the Arabic one, whatever the phone's language"
+    assert chat_menu["human"] != dict(tg.commands_for(language_code="en"))["human"]

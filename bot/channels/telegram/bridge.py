@@ -23,11 +23,12 @@ from functools import partial
 from typing import Protocol, TypeVar
 
 from bot.basics.errors import ConfigurationError, DatabaseUnavailable
+from bot.basics.lang import Lang
 from bot.channels.telegram.broadcasts import Broadcaster
 from bot.channels.telegram.delivery import BotApi, DeliveryFailed, RetryPolicy, Sleep, deliver
 from bot.channels.telegram.outbox import Outbox, OutboxService
 from bot.channels.telegram.translate import CHANNEL, Incoming
-from bot.core.commands import Audience, command_menus, descriptions
+from bot.core.commands import Audience, command_menu, command_menus, descriptions
 from bot.core.context import Context
 from bot.core.inbound import Inbound, UserRef
 from bot.service import Handled
@@ -178,6 +179,16 @@ class TelegramBridge:
             except DeliveryFailed as exc:
                 log.error("could not set the bot's description (%s): %s", code or "default", exc)
 
+    async def _chat_menu(self, chat_id: int, lang: Lang, staff: bool) -> None:
+        """One chat's command menu in the language its person chose, not the phone's."""
+        context = self.service.context
+        shown = list(Audience) if staff else [Audience.ANYONE]
+        menu = command_menu(context.commands, context.i18n.for_lang(lang), shown)
+        try:
+            await self.call(partial(self.api.set_commands, menu, None, chat_id), "setMyCommands")
+        except DeliveryFailed as exc:
+            log.info("could not set the command menu of chat %s: %s", chat_id, exc)
+
     def accept(self, incoming: Incoming) -> asyncio.Future[None]:
         """Start handling an update; the future is done once its turn is recorded, or skipped
         for good with a logged error, and cancelled if the bot stops first (then the update
@@ -228,6 +239,8 @@ class TelegramBridge:
                     await self.outbox.send_turn(to, chat_id, handled)
             finally:
                 place.give_up()
+            if handled.language is not None:  # chosen now: this chat's command menu in it
+                self._track(asyncio.create_task(self._chat_menu(chat_id, handled.language, handled.staff)))
             for other, entry, message in handled.elsewhere:  # the staff chat
                 async with self.chats.hold(other.id):
                     await self.outbox.send_turn(other, int(other.id), Handled([message], ((entry, 1),)))
