@@ -1185,7 +1185,3 @@ class FakeTelegram:
     async def _delete_my_commands(self, params: JsonDict) -> bool:
         self.commands.pop(self._commands_key(params), None)
         return True
-
-    async def _accept(self, params: JsonDict) -> bool:
-        """setMyDescription and setMyShortDescription: accepted, nothing kept."""
-        return True

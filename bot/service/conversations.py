@@ -239,15 +239,12 @@ class ConversationService:
             if not invitations.carries_token(inbound):
                 computed = handle(stored.state, inbound, self.context)
 
-        before: list[Lang | None] = []
-
-        def write(tx: Transaction) -> tuple[Turn, int | None, list[tuple[UserRef, int, ReplyCreated]]] | None:
+        def write(tx: Transaction) -> _Written | None:
             if inbound.update_id is not None and not tx.claim_update(
                 inbound.user.channel, inbound.update_id, inbound.at
             ):
                 return None
             loaded = stored if stored is not None else tx.load_state(inbound.user)
-            before[:] = [loaded.state.language]
             turn = computed
             if turn is None:
                 turn = handle(loaded.state, invitations.resolve(tx, inbound), self.context)
@@ -260,19 +257,29 @@ class ConversationService:
                     )
                 else:
                     tx.record(inbound.user, event, inbound.at)
-            if durable and turn.replies:
-                return turn, tx.enqueue(inbound.user, turn.replies, inbound.at), elsewhere
-            return turn, None, elsewhere
+            entry = tx.enqueue(inbound.user, turn.replies, inbound.at) if durable and turn.replies else None
+            return _Written(turn, entry, tuple(elsewhere), loaded.state.language)
 
         written = await self.store.run(write)
         if written is None:
             log.info("update %s:%s already processed", inbound.user.channel, inbound.update_id)
             return Handled([]), []
-        turn, entry, elsewhere = written
+        turn, entry = written.turn, written.entry
         outbox = ((entry, len(turn.replies)),) if entry is not None else ()
         asked = [e for e in turn.events if isinstance(e, StaffAsked)]
-        chosen = turn.state.language if before and turn.state.language not in (None, before[0]) else None
+        chosen = turn.state.language if turn.state.language not in (None, written.language_before) else None
         handled = Handled(
-            turn.replies, outbox, elsewhere=tuple(elsewhere), language=chosen, staff=turn.state.staff
+            turn.replies, outbox, elsewhere=written.elsewhere, language=chosen, staff=turn.state.staff
         )
         return handled, asked
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """What a turn's transaction wrote: the turn, its outbox entry, the messages for other chats,
+    and the language the conversation had before it."""
+
+    turn: Turn
+    entry: int | None
+    elsewhere: tuple[tuple[UserRef, int, ReplyCreated], ...]
+    language_before: Lang | None
