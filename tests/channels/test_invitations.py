@@ -61,7 +61,7 @@ async def test_a_link_from_the_cli_binds_the_telegram_account_once(
         refused, *_ = await tg.wait_for_sent(OTHER, 2)
         await handled(bot, 2)
     assert (greeting.text or "").startswith(
-        "Bienvenue ! Cette conversation est désormais liée à votre participation"
+        "Bienvenue\u202f! Cette conversation est désormais liée à votre participation"
     )
     assert (refused.text or "").startswith("This invitation link has already been used.")
     async with db.connect() as conn:

@@ -362,7 +362,7 @@ async def test_a_restart_in_the_middle_of_a_conversation_continues_it(
     assert len(sent) == 6, "no update answered twice, none lost"
     assert "Je réponds aux questions" in sent[3], "/help answered in the language chosen before"
     assert sent[4].startswith("Merci. Je vous répondrai comme à un employeur")
-    assert sent[5] == "Que souhaitez-vous faire ?"
+    assert sent[5] == "Que souhaitez-vous faire\u202f?"
     row = await user_row(db, USER)
     assert (row.language, row.role) == ("fr", "employer")
 
@@ -406,7 +406,7 @@ async def test_media_get_a_short_reply_in_the_users_language_and_an_edit_is_answ
     assert sent[1:6] == [media_reply] * 5
     assert len(sent) == 8, "the edit is answered once, as a new message"
     assert "Je réponds aux questions" in sent[6], "the edited /start, now /help, answered as /help"
-    assert sent[7] == "Que souhaitez-vous faire ?"
+    assert sent[7] == "Que souhaitez-vous faire\u202f?"
     assert tg.sent(-1001) == [], "group chats are ignored"
 
 
@@ -427,7 +427,7 @@ async def test_an_old_button_still_works_and_an_unknown_one_expires_politely(
         await handled(bot, 5)
     sent = tg.sent(USER)
     assert sent[5].text == "La langue est maintenant le français."
-    assert sent[6].text == "Que souhaitez-vous faire ?"
+    assert sent[6].text == "Que souhaitez-vous faire\u202f?"
     assert sent[7].text == say(context, Lang.FR, "This button has expired. Here is the menu again.")
     assert sent[8].buttons == sent[6].buttons
     assert len(sent) == 9

@@ -267,7 +267,7 @@ def test_changing_the_language_later_does_not_ask_the_role(context: Context) -> 
     state = turn(context, as_role(Role.EMPLOYER), "/language").state
     done = turn(context, state, press="lang:fr")
     assert done.state.awaiting is None
-    assert done.replies[-1].text == "Que souhaitez-vous faire ?"
+    assert done.replies[-1].text == "Que souhaitez-vous faire\u202f?"
 
 
 @pytest.mark.parametrize("how", ["/role", "menu"])

@@ -145,7 +145,7 @@ def test_without_answers_the_checklist_shows_only_what_always_applies() -> None:
     dialog = shipped()
     last = Position(CHECK, dialog.path()[-1].id)
     lines = screen(dialog, last, Lang.FR).text.split("\n")[2:]
-    assert [line.split(" :")[0] for line in lines] == [
+    assert [line.split("\u202f:")[0] for line in lines] == [
         BULLET + "Demande de permis unique",
         BULLET + "Engagement",
         BULLET + "Enquêtes de suivi",

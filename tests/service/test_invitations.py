@@ -55,9 +55,9 @@ async def test_an_employer_without_a_language_is_greeted_then_asked_it(
     token = await invite(store, Participant("E-1", Role.EMPLOYER))
     texts = await start(ConversationService(store, context), ANN, token, hint="fr")
     assert texts[0].startswith(
-        "Bienvenue ! Cette conversation est désormais liée à la participation de votre entreprise"
+        "Bienvenue\u202f! Cette conversation est désormais liée à la participation de votre entreprise"
     )
-    assert texts[-1] == "Quelle langue préférez-vous ?"
+    assert texts[-1] == "Quelle langue préférez-vous\u202f?"
 
 
 async def test_a_used_link_binds_nothing_and_says_so(store: SqlStore, context: Context) -> None:
