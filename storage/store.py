@@ -72,18 +72,30 @@ from storage.participants import redeem
 
 def reply_to_json(reply: ReplyCreated) -> dict[str, Any]:
     """A reply as stored in the outbox (attachments are not kept: they are made again on demand)."""
-    stored = {
+    stored: dict[str, Any] = {
         "text": reply.text,
         "lang": reply.lang.value,
         "buttons": [[[b.label, b.data] for b in row] for row in reply.buttons],
     }
-    return {**stored, "thread": reply.thread} if reply.thread else stored
+    if reply.thread:
+        stored["thread"] = reply.thread
+    if reply.edits:
+        stored["edits"] = reply.edits
+    if reply.notice:
+        stored["notice"] = True
+    return stored
 
 
 def reply_from_json(data: dict[str, Any]) -> ReplyCreated:
     buttons = tuple(tuple(Button(str(label), str(value)) for label, value in row) for row in data["buttons"])
-    thread = str(data.get("thread", ""))
-    return ReplyCreated(text=str(data["text"]), lang=Lang(data["lang"]), buttons=buttons, thread=thread)
+    return ReplyCreated(
+        text=str(data["text"]),
+        lang=Lang(data["lang"]),
+        buttons=buttons,
+        thread=str(data.get("thread", "")),
+        edits=int(data.get("edits", 0)),
+        notice=bool(data.get("notice", False)),
+    )
 
 
 OUTBOX_CLAIM = timedelta(seconds=60)
@@ -324,6 +336,30 @@ class SqlTransaction:
         result = self._session.execute(_ENQUEUE, {**values, "until": self._clock() + OUTBOX_CLAIM})
         return int(result.scalar_one())
 
+    def _change_vote(self, user_id: int, faq_id: str, helpful: bool) -> None:
+        """The person's latest rating of ``faq_id`` changed; a 👎 taken back takes its
+        question off the staff's list of gaps."""
+        latest = (
+            sa.select(sa.func.max(col(Feedback.id)))
+            .where(col(Feedback.user_id) == user_id, col(Feedback.faq_id) == faq_id)
+            .scalar_subquery()
+        )
+        self._session.execute(sa.update(Feedback).where(col(Feedback.id) == latest).values(helpful=helpful))
+        if not helpful:
+            return
+        gaps = self._session.execute(
+            sa.select(col(UnansweredQuestion.id), col(UnansweredQuestion.candidates))
+            .where(
+                col(UnansweredQuestion.user_id) == user_id, col(UnansweredQuestion.reason) == "not_helpful"
+            )
+            .order_by(col(UnansweredQuestion.id).desc())
+        ).all()
+        taken_back = next((row_id for row_id, candidates in gaps if list(candidates) == [faq_id]), None)
+        if taken_back is not None:
+            self._session.execute(
+                sa.delete(UnansweredQuestion).where(col(UnansweredQuestion.id) == taken_back)
+            )
+
     def record(self, user: UserRef, event: Event, at: datetime) -> None:
         match event:
             case ReplyCreated():
@@ -344,6 +380,8 @@ class SqlTransaction:
                     .where(col(User.id) == self._user_id(user, at))
                     .values(pushes_stopped_at=at if stopped else None, updated_at=at)
                 )
+            case FeedbackGiven(changed=True):
+                self._change_vote(self._user_id(user, at), event.faq_id, event.helpful)
             case FeedbackGiven():
                 self._session.add(
                     Feedback(

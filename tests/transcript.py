@@ -3,7 +3,9 @@
 A transcript is a list of steps; each step is what the user does (``user: text`` or
 ``tap: button label``) and what the bot must answer (``bot:``, one item per message: ``says``,
 a text or list of texts each contained in the message, and optionally ``buttons``, the exact
-labels of its buttons in order). The same files run over the core, the console and Telegram.
+labels of its buttons in order). An item with ``kind: edit`` is the tapped message changed (its
+text, or with ``says: ''`` only its buttons), one with ``kind: notice`` the acknowledgement shown
+over the chat (notices come first). The same files run over the core, the console and Telegram.
 
 After a change of content or wording, record the bot's side again from the user's steps (the
 description, the language hint and the steps are kept; each message is written out whole)::
@@ -31,7 +33,7 @@ from bot.core.audience import Audience
 from bot.core.bidi import strip_bidi_controls
 from bot.core.events import ReplyCreated
 from bot.core.features.surveys import prompt, survey
-from bot.core.inbound import UserRef
+from bot.core.inbound import ButtonPressed, UserRef
 from bot.core.state import Role
 from bot.service import ConversationService
 from bot.service.invitations import token_hash
@@ -47,11 +49,17 @@ TRANSCRIPTS = Path(__file__).parent / "transcripts"
 class Expected:
     says: tuple[str, ...]
     buttons: tuple[str, ...] | None
+    kind: str = ""  # "" a new message, "edit" a message changed, "notice" a press acknowledged
+
+
+ACTIONS = ("user", "tap", "tap_earlier")
+"""Typing a line; tapping a button of the latest messages; tapping a button of an earlier
+message, still there above them (the most recent such message with that label)."""
 
 
 @dataclass(frozen=True)
 class Step:
-    action: str  # "user" | "tap"
+    action: str  # one of ACTIONS
     value: str
     bot: tuple[Expected, ...]
 
@@ -120,10 +128,23 @@ def prompt_of(service: ConversationService, transcript: Transcript, wave: int | 
 
 @dataclass
 class Seen:
-    """A message as a channel showed it: its text and button labels."""
+    """A message as a channel showed it: its text and button labels, and its kind (see
+    :class:`Expected`)."""
 
     text: str
     buttons: list[str] = field(default_factory=list)
+    kind: str = ""
+
+
+def notices_first(seen: list[Seen]) -> list[Seen]:
+    """A step's messages with its notice first: Telegram shows it beside the messages, in no
+    order with them."""
+    return sorted(seen, key=lambda message: message.kind != "notice")
+
+
+def seen_reply(reply: ReplyCreated) -> Seen:
+    kind = "notice" if reply.notice else "edit" if reply.edits else ""
+    return Seen(reply.text, [b.label for row in reply.buttons for b in row], kind)
 
 
 class Driver(Protocol):
@@ -142,13 +163,14 @@ def load(path: Path) -> Transcript:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     steps = []
     for number, raw in enumerate(data["steps"], 1):
-        actions = [k for k in ("user", "tap") if k in raw]
-        if len(actions) != 1 or set(raw) - {"user", "tap", "bot"}:
-            raise ValueError(f"{path.name}: step {number}: needs exactly one of user/tap, and bot")
+        actions = [k for k in ACTIONS if k in raw]
+        if len(actions) != 1 or set(raw) - {*ACTIONS, "bot"}:
+            raise ValueError(f"{path.name}: step {number}: needs exactly one of {'/'.join(ACTIONS)}, and bot")
         expected = tuple(
             Expected(
                 says=_texts(item.get("says", ())) if item.get("says") is not None else (),
                 buttons=tuple(item["buttons"]) if "buttons" in item else None,
+                kind=str(item.get("kind", "")),
             )
             for item in raw.get("bot") or []
         )
@@ -163,6 +185,25 @@ def load(path: Path) -> Transcript:
     )
 
 
+def types_a_label(transcript: Transcript) -> bool:
+    """Whether a user's line is the label of a button on screen (in any case) or a number,
+    which the console reads as pressing it, where Telegram reads typed text; or a step taps
+    an earlier message's button, which a line cannot."""
+    shown: tuple[str, ...] = ()
+    for step in transcript.steps:
+        if step.action == "tap_earlier":
+            return True  # a line can press only the buttons on screen
+        typed_label = step.value.strip().casefold() in {label.casefold() for label in shown}
+        if step.action == "user" and (typed_label or step.value.strip().isdigit()):
+            return True
+        labels = tuple(
+            label for message in step.bot if message.kind != "notice" for label in message.buttons or ()
+        )
+        if labels or any(message.kind != "notice" for message in step.bot):
+            shown = labels
+    return False
+
+
 def all_transcripts() -> list[Transcript]:
     return [load(p) for p in sorted(TRANSCRIPTS.glob("*.yaml"))]
 
@@ -172,9 +213,11 @@ def compare(transcript: Transcript, seen: list[list[Seen]]) -> None:
     assert len(seen) == len(transcript.steps), f"{len(seen)} answers for {len(transcript.steps)} steps"
     for number, (step, got) in enumerate(zip(transcript.steps, seen, strict=True), 1):
         where = f"{transcript.name}: step {number} ({step.action}: {step.value!r})"
-        shown = "\n".join(f"  - {m.text!r} {m.buttons}" for m in got)
+        shown = "\n".join(f"  - {m.kind or 'message'} {m.text!r} {m.buttons}" for m in got)
         assert len(got) == len(step.bot), f"{where}: expected {len(step.bot)} messages, got:\n{shown}"
         for index, (want, message) in enumerate(zip(step.bot, got, strict=True), 1):
+            wanted = want.kind or "message"
+            assert want.kind == message.kind, f"{where}: message {index} is not a {wanted}:\n{shown}"
             text = strip_bidi_controls(message.text)
             for fragment in want.says:
                 assert fragment in text, f"{where}: message {index} lacks {fragment!r}:\n{shown}"
@@ -184,8 +227,8 @@ def compare(transcript: Transcript, seen: list[list[Seen]]) -> None:
 
 
 class CoreDriver:
-    """The conversation service called directly, as a channel would (through the console's
-    reading of a typed line: a shown button's label is a press, anything else is typed)."""
+    """The conversation service called directly, as a channel would (through the console
+    channel: a tap presses the shown button of that label, a user's line is typed text)."""
 
     def __init__(self, service: ConversationService) -> None:
         self.service = service
@@ -194,7 +237,7 @@ class CoreDriver:
         channel = ConsoleChannel(self.service, "transcript", language_hint=transcript.language_hint)
         wave = await connect(self.service, channel.user, transcript)
         if (pushed := prompt_of(self.service, transcript, wave)) is not None:
-            channel.buttons = [b for row in pushed.buttons for b in row]
+            channel.show([pushed])
         seen = []
         for number, step in enumerate(transcript.steps, 1):
             if step.action == "tap":
@@ -202,9 +245,35 @@ class CoreDriver:
                 assert step.value in labels, (
                     f"{transcript.name}: step {number}: no button {step.value!r}: {labels}"
                 )
-            replies = await channel.send(step.value)
-            seen.append([Seen(r.text, [b.label for row in r.buttons for b in row]) for r in replies])
+                replies = await channel.send(step.value)
+            elif step.action == "tap_earlier":
+                replies = await self.press_earlier(channel, step.value, f"{transcript.name}: step {number}")
+            else:
+                replies = await channel.type(step.value)
+            seen.append(notices_first([seen_reply(r) for r in replies]))
         return seen
+
+    async def press_earlier(self, channel: ConsoleChannel, label: str, where: str) -> list[ReplyCreated]:
+        on_screen = {message for _, message in channel.shown}
+        earlier = [
+            (message, button)
+            for message, buttons in channel.keyboards.items()
+            if message not in on_screen
+            for button in buttons
+            if button.label == label
+        ]
+        assert earlier, f"{where}: no earlier message with a button {label!r}"
+        message, button = max(earlier, key=lambda found: found[0])
+        pressed = ButtonPressed(
+            user=channel.user,
+            at=channel.clock(),
+            data=button.data,
+            language_hint=channel.language_hint,
+            message=message,
+        )
+        replies = await self.service.handle(pressed)
+        channel.show(replies)
+        return replies
 
 
 async def record(transcript: Transcript) -> list[list[Seen]]:
@@ -240,7 +309,11 @@ def rewrite(path: Path, seen: list[list[Seen]]) -> None:
     data["description"] = " ".join(str(data.get("description", "")).split())
     for raw, messages in zip(data["steps"], seen, strict=True):
         raw["bot"] = [
-            {"says": strip_bidi_controls(m.text), "buttons": [strip_bidi_controls(b) for b in m.buttons]}
+            {
+                **({"kind": m.kind} if m.kind else {}),
+                "says": strip_bidi_controls(m.text),
+                "buttons": [strip_bidi_controls(b) for b in m.buttons],
+            }
             for m in messages
         ]
     text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)

@@ -26,6 +26,9 @@ from enum import StrEnum
 from typing import Any, ClassVar, Self
 
 SEP = ":"
+IN_PLACE = "~"
+"""Before a button's data: pressing it changes the message it is under into the reply (a menu
+that leads to a menu) instead of adding one; see :func:`in_place`."""
 _INT = re.compile(r"-?[0-9]{1,9}")
 """An int field: ASCII digits only, small enough for any database's integer column."""
 
@@ -36,6 +39,17 @@ class Button:
 
     label: str
     data: str
+
+
+def in_place(button: Button) -> Button:
+    """The same button, whose reply replaces the message it is under (its data marked with
+    :data:`IN_PLACE`, one byte more)."""
+    return Button(button.label, IN_PLACE + button.data)
+
+
+def read_in_place(data: str) -> tuple[str, bool]:
+    """Pressed data without its :data:`IN_PLACE` mark, and whether it had one."""
+    return (data[1:], True) if data.startswith(IN_PLACE) else (data, False)
 
 
 class ButtonData:

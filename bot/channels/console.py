@@ -1,8 +1,10 @@
 """The console channel: the same assistant in a terminal, or driven through a pipe.
 
 Buttons are shown numbered under each reply; type the number or the button's text to press it.
-With standard input a pipe, each line is one message and the user's lines are echoed so the
-output reads as a transcript::
+A reply that changes the message whose button was pressed (a module's next step) is marked
+``bot*``, a short acknowledgement of a press (a 👍 thanked) ``bot~``. With standard input a
+pipe, each line is one message and the user's lines are echoed so the output reads as a
+transcript::
 
     printf '/start\\n2\\n1\\n' | dt4e-bot chat
 """
@@ -41,37 +43,76 @@ class ConsoleChannel:
         self.language_hint = language_hint
         self.clock = clock
         self.buttons: list[Button] = []
+        """The buttons on screen: those of the last replies."""
+        self._under: list[int] = []  # the message each of them is under
+        self._messages = 0
+        self.keyboards: dict[int, list[Button]] = {}
+        """Every message's buttons as they are now, by message number (for pressing a button
+        of an earlier message, as one can on Telegram by scrolling up)."""
+
+    @property
+    def shown(self) -> list[tuple[Button, int]]:
+        """The buttons on screen, each with the message it is under."""
+        return list(zip(self.buttons, self._under, strict=True))
 
     def inbound(self, line: str) -> Inbound:
         """A typed line: a button if it is a shown button's number or label, else text."""
         entered = line.strip()
         choice = None
         if entered.isdigit() and 1 <= int(entered) <= len(self.buttons):
-            choice = self.buttons[int(entered) - 1].data
+            choice = self.shown[int(entered) - 1]
         else:
-            for button in self.buttons:
+            for button, message in self.shown:
                 if entered.casefold() == strip_bidi_controls(button.label).casefold():
-                    choice = button.data
+                    choice = (button, message)
                     break
         if choice is not None:
             return ButtonPressed(
-                user=self.user, at=self.clock(), data=choice, language_hint=self.language_hint
+                user=self.user,
+                at=self.clock(),
+                data=choice[0].data,
+                language_hint=self.language_hint,
+                message=choice[1],
             )
         return typed(line, user=self.user, at=self.clock(), language_hint=self.language_hint)
 
     async def send(self, line: str) -> list[ReplyCreated]:
+        """A line as the console reads it: a shown button's number or label presses it."""
         replies = await self.service.handle(self.inbound(line))
-        shown = [b for reply in replies for row in reply.buttons for b in row]
-        if shown or replies:
-            self.buttons = shown
+        self.show(replies)
         return replies
+
+    async def type(self, line: str) -> list[ReplyCreated]:
+        """A line as typed text, even when it is a button's label (as on Telegram)."""
+        replies = await self.service.handle(
+            typed(line, user=self.user, at=self.clock(), language_hint=self.language_hint)
+        )
+        self.show(replies)
+        return replies
+
+    def show(self, replies: list[ReplyCreated]) -> None:
+        """Replies on screen (a turn's, or pushed): each new message numbered, the buttons of
+        the last ones the ones to press."""
+        shown: list[tuple[Button, int]] = []
+        for reply in replies:
+            if reply.notice:
+                continue
+            message = reply.edits
+            if not message:
+                self._messages += 1
+                message = self._messages
+            self.keyboards[message] = [b for row in reply.buttons for b in row]
+            shown += [(b, message) for row in reply.buttons for b in row]
+        if shown or any(not r.notice for r in replies):
+            self.buttons, self._under = [b for b, _ in shown], [m for _, m in shown]
 
     def render(self, replies: list[ReplyCreated]) -> str:
         lines: list[str] = []
         number = 0
         for reply in replies:
             body = reply.text.replace("\n", "\n     ")
-            lines.append(f"bot> {body}")
+            mark = "~" if reply.notice else "*" if reply.edits else ">"
+            lines.append(f"bot{mark} {body}".rstrip())
             for row in reply.buttons:
                 cells = []
                 for button in row:

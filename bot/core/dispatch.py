@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import assert_never, get_args
 
+from bot.basics.buttons import read_in_place
 from bot.basics.lang import Lang
 from bot.core import commands
 from bot.core.context import Context
@@ -111,6 +112,7 @@ def reply_language(state: ConversationState, inbound: Inbound, ctx: Context) -> 
 
 def _on_text(state: ConversationState, scope: Scope, text: str) -> ConversationState:
     if not text:
+        # TRANSLATORS: /help is a command: keep it as it is.
         scope.say(scope._("I did not catch that. Type your question, or send /help."))
         return state
     if state.case is not None:  # talking to the team: it all goes to them
@@ -132,6 +134,9 @@ def _on_text(state: ConversationState, scope: Scope, text: str) -> ConversationS
 
 
 def _on_press(state: ConversationState, scope: Scope, data: str) -> ConversationState:
+    data, replacing = read_in_place(data)
+    if replacing:
+        scope.in_place()
     match pressed(data):
         case onboarding.LanguageButton(lang=lang):
             return onboarding.set_language(state, scope, lang)

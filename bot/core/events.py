@@ -40,6 +40,12 @@ class ReplyCreated:
     thread: str = ""
     """A post in the staff chat about a person's case (``telegram:42#3``): the channel records
     the id of the message it became, so that a staff member's reply to it reaches the person."""
+    edits: int = 0
+    """The channel's id of a message to change into this one (the step whose button was
+    pressed) instead of sending a new message; an empty ``text`` changes only its buttons. A
+    channel that cannot change it sends the reply as a new message (a text), or leaves it."""
+    notice: bool = False
+    """A short acknowledgement of the button press (a toast on Telegram), not a message."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,8 @@ class FeedbackGiven:
     helpful: bool
     question: str
     lang: Lang
+    changed: bool = False
+    """The person changed their mind: this replaces their earlier rating of the answer."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,9 +67,12 @@ class TextSent(Received):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ButtonPressed(Received):
-    """An inline button was pressed; ``data`` is its data (see :mod:`bot.basics.buttons`)."""
+    """An inline button was pressed; ``data`` is its data (see :mod:`bot.basics.buttons`).
+    ``message``: the channel's id of the message the button is under, when the channel can
+    still change that message (``0``: it cannot, so replies come as new messages)."""
 
     data: str
+    message: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -102,8 +102,8 @@ class ConversationState(BaseModel):
     # stored with the question, and once per answer.
     last_question: str = ""
     last_faq_id: str = ""
-    rated_faq_id: str = ""
     rateable_faq_ids: tuple[str, ...] = ()  # answers shown lately and not yet rated, latest last
+    votes: dict[str, bool] = {}  # the answers rated lately, and how (helpful), latest last
     modules: dict[str, ModuleProgress] = {}
     active_module: str = ""  # the module the user is going through now, if any
     continue_offered: str = ""  # "module:step" last offered to continue after a question, once

@@ -221,28 +221,35 @@ async def test_feedback_on_another_answer_than_those_shown_records_nothing(
     assert await rows(engine) == (0, 0)
 
 
-async def test_a_real_rating_is_recorded_once(store: SqlStore, engine: AsyncEngine, context: Context) -> None:
+async def test_a_real_rating_is_recorded_once_and_a_change_of_mind_changes_it(
+    store: SqlStore, engine: AsyncEngine, context: Context
+) -> None:
     service = await onboarded(store, context, Lang.EN)
     replies = await service.handle(inbound(ANN, AT, text="How long does the procedure take?"))
     [_, thumbs_down] = feedback_buttons(replies)
     first = await service.handle(inbound(ANN, AT, press=thumbs_down.pack()))
+    assert [r.notice for r in first] == [True], "acknowledged over the chat, not with a message"
     assert first[0].text.startswith("Thank you. I have passed your question on")
     already = translated(context, Lang.EN, "You already rated this answer. Thank you!")
     for _attempt in range(19):
         again = await service.handle(inbound(ANN, AT, press=thumbs_down.pack()))
-        assert again[0].text == already
-    changed_mind = await service.handle(
-        inbound(ANN, AT, press=FeedbackButton(thumbs_down.faq_id, True).pack())
-    )
-    assert changed_mind[0].text == already
+        assert [(r.text, r.notice) for r in again] == [(already, True)]
     assert await rows(engine) == (1, 1)
+    thumbs_up = FeedbackButton(thumbs_down.faq_id, True).pack()
+    changed = translated(context, Lang.EN, "Your rating is changed. Thank you!")
+    assert [r.text for r in await service.handle(inbound(ANN, AT, press=thumbs_up))] == [changed]
+    assert await rows(engine) == (1, 0), "one rating, changed; the 👎 taken back leaves the gaps"
     async with engine.connect() as conn:
         stored = (await conn.execute(sa.text("SELECT faq_id, helpful, question FROM feedback"))).one()
     assert (stored[0], bool(stored[1]), stored[2]) == (
         "procedure-duration",
-        False,
+        True,
         "How long does the procedure take?",
     )
+    await service.handle(inbound(ANN, AT, press=thumbs_down.pack()))
+    assert await rows(engine) == (1, 1), "and back: the same rating, the question listed again"
+    async with engine.connect() as conn:
+        assert not (await conn.execute(sa.text("SELECT helpful FROM feedback"))).scalar_one()
 
 
 async def test_an_earlier_answer_can_be_rated_until_it_is_too_old(

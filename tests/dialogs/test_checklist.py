@@ -17,6 +17,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.basics.buttons import read_in_place
 from bot.basics.errors import ContentError
 from bot.basics.lang import Lang
 from bot.core.context import Context
@@ -426,8 +427,11 @@ def typed(text: str, hint: str = "en") -> Inbound:
 
 
 def module_buttons(state: ConversationState, context: Context) -> list[str]:
+    """The data of the module list's buttons, each of which turns the list into the module."""
     [reply] = handle(state, typed("/modules"), context).replies
-    return [b.data for row in reply.buttons for b in row]
+    read = [read_in_place(b.data) for row in reply.buttons for b in row]
+    assert all(replacing for _, replacing in read)
+    return [data for data, _ in read]
 
 
 @pytest.mark.parametrize("role", [Role.TALENT, None])

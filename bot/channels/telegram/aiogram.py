@@ -121,8 +121,18 @@ class AiogramApi:
             return (await self.bot.send_photo(chat_id, upload, caption=caption)).message_id
         return (await self.bot.send_document(chat_id, upload, caption=caption)).message_id
 
-    async def answer_callback(self, query_id: str) -> None:
-        await self.bot.answer_callback_query(query_id)
+    async def edit(self, chat_id: int, message: Outgoing) -> None:
+        if message.text:
+            await self.bot.edit_message_text(
+                text=message.text, chat_id=chat_id, message_id=message.edits, reply_markup=keyboard(message)
+            )
+        else:
+            await self.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message.edits, reply_markup=keyboard(message)
+            )
+
+    async def answer_callback(self, query_id: str, text: str = "") -> None:
+        await self.bot.answer_callback_query(query_id, text=text or None)
 
     async def set_commands(
         self, commands: Sequence[tuple[str, str]], language_code: str | None, chat_id: int | None = None

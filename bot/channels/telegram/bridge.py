@@ -23,12 +23,11 @@ from functools import partial
 from typing import Protocol, TypeVar
 
 from bot.basics.errors import ConfigurationError, DatabaseUnavailable
-from bot.basics.lang import Lang
+from bot.channels.telegram import menus
 from bot.channels.telegram.broadcasts import Broadcaster
 from bot.channels.telegram.delivery import BotApi, DeliveryFailed, RetryPolicy, Sleep, deliver
 from bot.channels.telegram.outbox import Outbox, OutboxService
 from bot.channels.telegram.translate import CHANNEL, Incoming
-from bot.core.commands import Audience, command_menu, command_menus, descriptions
 from bot.core.context import Context
 from bot.core.inbound import Inbound, UserRef
 from bot.service import Handled
@@ -43,6 +42,12 @@ T = TypeVar("T")
 MAX_IN_FLIGHT = 16
 """Turns being computed or written at once, by default: enough to keep the database busy, few
 enough that a burst of thousands waits in line here instead of for a database connection."""
+
+
+NOTICE_WAIT = 2.0
+"""Seconds a button press waits for its turn's notice before it is answered without one."""
+NOTICE_CHARS = 200
+"""The longest notice Telegram shows over the chat."""
 
 
 def _now() -> datetime:
@@ -140,8 +145,8 @@ class TelegramBridge:
                     f"({exc.failure.description}); copy it again from @BotFather"
                 ) from exc
             raise DeliveryFailed(f"cannot reach the Bot API at {where}", exc.failure) from exc
-        await self.publish_commands()
-        await self.publish_descriptions()
+        await menus.publish_commands(self)
+        await menus.publish_descriptions(self)
         self._background = [
             asyncio.create_task(self.outbox.sweep(), name="outbox sweeper"),
             asyncio.create_task(self.outbox.mark_often(), name="outbox marks"),
@@ -149,45 +154,6 @@ class TelegramBridge:
         if self.broadcaster is not None:
             self._background.append(asyncio.create_task(self.broadcaster.run(), name="broadcasts"))
         return username
-
-    async def publish_commands(self) -> None:
-        """setMyCommands from the command table: for everyone, then for each staff member's
-        chat when there are staff commands (configured staff, and those invited so far: someone
-        invited later gets theirs at the next start); each in English for clients in other
-        languages, then in each language."""
-        context = self.service.context
-        staff = sorted(int(user_id) for user_id in await self.service.staff_ids(CHANNEL))
-        for audience, lang, menu in command_menus(context.commands, context.i18n.for_lang):
-            chats: list[int | None] = [None] if audience is Audience.ANYONE else list(staff)
-            code = lang.value if lang is not None else None
-            for chat_id in chats:
-                try:
-                    await self.call(partial(self.api.set_commands, menu, code, chat_id), "setMyCommands")
-                except DeliveryFailed as exc:
-                    where = f"chat {chat_id}" if chat_id is not None else "everyone"
-                    log.error("could not set the command menu (%s, %s): %s", where, code or "default", exc)
-
-    async def publish_descriptions(self) -> None:
-        """What the empty chat shows before /start, and the profile's line, in each language
-        (and in English for clients in others)."""
-        for lang, description, short in descriptions(self.service.context.i18n.for_lang):
-            code = lang.value if lang is not None else None
-            try:
-                await self.call(
-                    partial(self.api.set_description, description, short, code), "setMyDescription"
-                )
-            except DeliveryFailed as exc:
-                log.error("could not set the bot's description (%s): %s", code or "default", exc)
-
-    async def _chat_menu(self, chat_id: int, lang: Lang, staff: bool) -> None:
-        """One chat's command menu in the language its person chose, not the phone's."""
-        context = self.service.context
-        shown = list(Audience) if staff else [Audience.ANYONE]
-        menu = command_menu(context.commands, context.i18n.for_lang(lang), shown)
-        try:
-            await self.call(partial(self.api.set_commands, menu, None, chat_id), "setMyCommands")
-        except DeliveryFailed as exc:
-            log.info("could not set the command menu of chat %s: %s", chat_id, exc)
 
     def accept(self, incoming: Incoming) -> asyncio.Future[None]:
         """Start handling an update; the future is done once its turn is recorded, or skipped
@@ -213,10 +179,11 @@ class TelegramBridge:
         """Process one update and answer it; logs, never raises (but for cancellation)."""
         inbound = incoming.inbound
         chat = str(incoming.chat_id)
+        notice: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         if incoming.callback_query_id is not None:
             # Answered beside the turn: awaiting it first would let a later update of the same
             # chat take its turn before this one.
-            self._track(asyncio.create_task(self._answer_callback(incoming.callback_query_id)))
+            self._track(asyncio.create_task(self._answer_callback(incoming.callback_query_id, notice)))
         handled: Handled | None = None
         try:
             async with self.turns.hold(chat):
@@ -229,6 +196,7 @@ class TelegramBridge:
                     recorded.set_result(None)
                 if handled is None:
                     return
+                notice.set_result(next((r.text for r in handled.replies if r.notice), ""))
                 # A staff member's reply to a case is the case's person's turn: it goes to them.
                 to, chat_id = (
                     (handled.user, int(handled.user.id)) if handled.user else (inbound.user, incoming.chat_id)
@@ -240,13 +208,17 @@ class TelegramBridge:
             finally:
                 place.give_up()
             if handled.language is not None:  # chosen now: this chat's command menu in it
-                self._track(asyncio.create_task(self._chat_menu(chat_id, handled.language, handled.staff)))
+                self._track(
+                    asyncio.create_task(menus.chat_menu(self, chat_id, handled.language, handled.staff))
+                )
             for other, entry, message in handled.elsewhere:  # the staff chat
                 async with self.chats.hold(other.id):
                     await self.outbox.send_turn(other, int(other.id), Handled([message], ((entry, 1),)))
         except Exception:
             log.exception("update %s of %s: replies not sent", inbound.update_id, inbound.user.key)
         finally:
+            if not notice.done():
+                notice.set_result("")
             if recorded is not None and not recorded.done():
                 recorded.cancel()  # stopped before the turn was recorded
             self.handled += 1
@@ -269,9 +241,14 @@ class TelegramBridge:
                     )
                 await self.sleep(delay)
 
-    async def _answer_callback(self, query_id: str) -> None:
+    async def _answer_callback(self, query_id: str, notice: asyncio.Future[str]) -> None:
+        """Answer a button press with the turn's notice (👍 thanked), or with nothing if the
+        turn takes longer than :data:`NOTICE_WAIT`: the spinner on the button stops."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(notice), NOTICE_WAIT)
+        text = notice.result()[:NOTICE_CHARS] if notice.done() else ""
         try:
-            await self.call(partial(self.api.answer_callback, query_id), "answerCallbackQuery")
+            await self.call(partial(self.api.answer_callback, query_id, text), "answerCallbackQuery")
         except DeliveryFailed as exc:
             # Typically a redelivered or very old press: Telegram no longer accepts an answer.
             log.info("%s", exc)

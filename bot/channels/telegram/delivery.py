@@ -145,7 +145,14 @@ class BotApi(Protocol):
         """Send one message; its message id."""
         ...
 
-    async def answer_callback(self, query_id: str) -> None: ...
+    async def edit(self, chat_id: int, message: Outgoing) -> None:
+        """Change the bot's message ``message.edits`` into ``message`` (editMessageText), or only
+        its keyboard when it has no text (editMessageReplyMarkup)."""
+        ...
+
+    async def answer_callback(self, query_id: str, text: str = "") -> None:
+        """answerCallbackQuery, with a short notice shown over the chat when ``text`` is given."""
+        ...
 
     async def set_commands(
         self, commands: Sequence[tuple[str, str]], language_code: str | None, chat_id: int | None = None

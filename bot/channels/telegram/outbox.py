@@ -15,13 +15,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from bot.channels.telegram.delivery import DeliveryFailed, Failure
-from bot.channels.telegram.render import render
+from bot.channels.telegram.render import Outgoing, render
 from bot.channels.telegram.translate import CHANNEL
 from bot.core.events import ReplyCreated
 from bot.core.inbound import UserRef
@@ -39,6 +39,9 @@ a crash left behind goes out at most this long after its hold expires."""
 
 MARK_EVERY = 0.2
 """Seconds between two writes of the replies delivered (one statement for all of them)."""
+
+NOT_MODIFIED = "message is not modified"
+"""Telegram's refusal of an edit that changes nothing: the message already is as wanted."""
 
 PRUNE_EVERY = timedelta(hours=1)
 OUTBOX_KEPT = timedelta(days=1)
@@ -128,12 +131,9 @@ class Outbox:
             count += 1
             if count <= skip:
                 continue
-            what = "sendMessage" if message.attachment is None else f"send {message.attachment.kind}"
             try:
                 await self.bridge.pacer.reply(chat_id)
-                sent = await self.bridge.call(
-                    partial(self.bridge.api.send, chat_id, message), f"{what} to {user.key}", chat_id
-                )
+                sent = await self._send(user, chat_id, message)
             except DeliveryFailed as exc:
                 failure = exc.failure
                 if failure.kind is Failure.REJECTED:
@@ -147,6 +147,29 @@ class Outbox:
             if reply.thread:
                 await self._posted(user, sent, reply.thread)
         return Sent(True, count)
+
+    async def _send(self, user: UserRef, chat_id: int, message: Outgoing) -> int:
+        """One message sent, or the bot's earlier message changed into it: "not modified"
+        (a press repeated) is done too; an edit Telegram refuses (too old, deleted) comes as a
+        new message instead, or is left when it only changed the keyboard."""
+        bridge = self.bridge
+        if message.edits:
+            try:
+                what = f"editMessage{'Text' if message.text else 'ReplyMarkup'} of {user.key}"
+                await bridge.call(partial(bridge.api.edit, chat_id, message), what, chat_id)
+                return message.edits
+            except DeliveryFailed as exc:
+                if exc.failure.kind is not Failure.REJECTED:
+                    raise
+                if NOT_MODIFIED in exc.failure.description:
+                    return message.edits
+                if not message.text:
+                    log.info("%s; its keyboard stays", exc)
+                    return message.edits
+                log.info("%s; sent as a new message", exc)
+                message = replace(message, edits=0)
+        what = "sendMessage" if message.attachment is None else f"send {message.attachment.kind}"
+        return await bridge.call(partial(bridge.api.send, chat_id, message), f"{what} to {user.key}", chat_id)
 
     async def _posted(self, chat: UserRef, message_id: int, thread: str) -> None:
         """A case's post in the staff chat: its message id is recorded, so that a reply to it

@@ -127,8 +127,19 @@ class PtbApi:
             await bot.send_document(chat_id, file.content, caption=caption, filename=file.filename)
         ).message_id
 
-    async def answer_callback(self, query_id: str) -> None:
-        await self.app.bot.answer_callback_query(query_id)
+    async def edit(self, chat_id: int, message: Outgoing) -> None:
+        bot = self.app.bot
+        if message.text:
+            await bot.edit_message_text(
+                message.text, chat_id=chat_id, message_id=message.edits, reply_markup=keyboard(message)
+            )
+        else:
+            await bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message.edits, reply_markup=keyboard(message)
+            )
+
+    async def answer_callback(self, query_id: str, text: str = "") -> None:
+        await self.app.bot.answer_callback_query(query_id, text=text or None)
 
     async def set_commands(
         self, commands: Sequence[tuple[str, str]], language_code: str | None, chat_id: int | None = None

@@ -4,7 +4,7 @@ paragraphs or isolates, the buttons under the last part, files after."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.basics.buttons import Button
 from bot.core.bidi import FSI, PDI
@@ -22,21 +22,31 @@ BUTTON_DATA_BYTES = 64
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """One Bot API message: a text (with its inline keyboard), or a file with a caption."""
+    """One Bot API message: a text (with its inline keyboard), or a file with a caption; with
+    ``edits``, the change of the bot's message of that id into it (its text and keyboard, or
+    only its keyboard when ``text`` is empty)."""
 
     text: str = ""
     buttons: tuple[tuple[Button, ...], ...] = ()
     attachment: Attachment | None = None
+    edits: int = 0
 
 
 def render(reply: ReplyCreated, limit: int = TEXT_LIMIT) -> list[Outgoing]:
     """A reply as Telegram messages: its text split at paragraph breaks to fit ``limit``, the
     buttons under the last part (a button whose data Telegram would refuse is left out, with
-    an error logged), then its attachments."""
+    an error logged), then its attachments. A notice is no message (the bridge shows it over
+    the chat); an edit changes the message it names with its first part."""
+    if reply.notice:
+        return []
+    if reply.edits and not reply.text.strip():
+        return [Outgoing(buttons=_fitting(reply.buttons), edits=reply.edits)]
     chunks = [chunk for chunk in split_text(reply.text, limit) if chunk.strip()]
     messages = [Outgoing(text=chunk) for chunk in chunks]
     if messages and reply.buttons:
         messages[-1] = Outgoing(text=messages[-1].text, buttons=_fitting(reply.buttons))
+    if messages and reply.edits:
+        messages[0] = replace(messages[0], edits=reply.edits)
     messages += [Outgoing(attachment=attachment) for attachment in reply.attachments]
     return messages
 

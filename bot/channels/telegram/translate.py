@@ -14,7 +14,8 @@ message, story, new kinds   :class:`~bot.core.inbound.MediaSent` too (``story``;
                             kind newer than this code): the core's short "I can only read text"
                             answers anything it cannot read
 message, service            ignored (a pinned message, the auto-delete timer changed ...)
-callback_query              :class:`~bot.core.inbound.ButtonPressed` (answered by the bridge)
+callback_query              :class:`~bot.core.inbound.ButtonPressed` (answered by the bridge),
+                            with its message's id while the bot may edit it (48 hours)
 my_chat_member              :class:`~bot.core.inbound.MemberUpdated`: blocked or allowed again
 edited_message, text        answered as a new message (a corrected question); an edited caption,
                             or an edit outside a private chat, is ignored
@@ -30,11 +31,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypedDict
 
 from bot.channels.telegram.kinds import MEDIA_KINDS, SERVICE_FIELDS, UNKNOWN_KIND
-from bot.channels.telegram.views import UpdateView, User
+from bot.channels.telegram.views import MessageRef, UpdateView, User
 from bot.core.inbound import (
     AddedToGroup,
     ButtonPressed,
@@ -53,6 +54,10 @@ CHANNEL = "telegram"
 keeps every conversation."""
 
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+
+EDITABLE_FOR = timedelta(hours=48)
+"""How long Telegram lets a bot edit its messages; a button under an older one is answered with
+new messages."""
 
 BLOCKED_STATUS = {"kicked": True, "member": False}
 """The bot's status in a private chat after the user blocked it, or restarted it."""
@@ -140,10 +145,12 @@ def button_event(
     data: str | None,
     language_code: str | None,
     at: datetime,
+    message_id: int = 0,
 ) -> Incoming | None:
     """A pressed inline button (``chat_type`` is ``None`` when its message is too old to be
     included); presses in groups are ignored. Private chats have the user's id, so the answer
-    goes to ``user_id``."""
+    goes to ``user_id``. ``message_id``: the message the button is under, if the bot may still
+    edit it (else ``0``)."""
     if chat_type not in (None, "private"):
         log.debug("update %s: ignoring a button in a %s chat", update_id, chat_type)
         return None
@@ -153,8 +160,18 @@ def button_event(
         data=data or "",  # data the core cannot read becomes its polite "expired" answer
         language_hint=language_code,
         update_id=str(update_id),
+        message=message_id,
     )
     return Incoming(inbound, chat_id=user_id, callback_query_id=query_id)
+
+
+def editable(message: MessageRef | None, now: datetime) -> int:
+    """The id of a button's message if the bot may still edit it (sent less than
+    :data:`EDITABLE_FOR` ago), else ``0``."""
+    if message is None or not isinstance(message.date, datetime):
+        return 0
+    sent = message.date if message.date.tzinfo is not None else message.date.replace(tzinfo=UTC)
+    return message.message_id if now - sent < EDITABLE_FOR else 0
 
 
 def member_event(
@@ -254,6 +271,7 @@ def translate(update: UpdateView, now: datetime, staff_chat: int | None = None) 
             data=query.data,
             language_code=query.from_user.language_code,
             at=now,
+            message_id=editable(query.message, now),
         )
     if update.my_chat_member is not None:
         change = update.my_chat_member

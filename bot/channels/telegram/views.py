@@ -29,6 +29,11 @@ class MessageRef(Protocol):
     def message_id(self) -> int: ...
     @property
     def chat(self) -> Chat: ...
+    @property
+    def date(self) -> datetime | int:
+        """When it was sent; ``0`` (aiogram) or the epoch (python-telegram-bot) for a message
+        too old for Telegram to include."""
+        ...
 
 
 class Message(Protocol):

@@ -2,9 +2,10 @@
 and 👍 / 👎 on an answer.
 
 A 👍 / 👎 counts only under an answer the bot gave this person, lately (the last
-:data:`RATEABLE` answers shown), and once per answer shown: the state keeps the answers shown
-and not yet rated. Any other press (forged button data, an answer long gone) is an expired
-button and records nothing, so nobody can fill the programme team's lists by replaying presses.
+:data:`RATEABLE` answers shown), once per answer shown, and the other one pressed later changes
+the vote: the state keeps the answers shown and not yet rated, and the last votes given. Any
+other press (forged button data, an answer long gone) is an expired button and records nothing,
+so nobody can fill the programme team's lists by replaying presses.
 
 :func:`decide` is the one reply decision, used by the chat and by ``dt4e-bot ask --json``."""
 
@@ -87,6 +88,7 @@ def answer(state: ConversationState, scope: Scope, text: str) -> ConversationSta
     ctx = scope.ctx
     if ctx.faq is None:
         scope.say(
+            # TRANSLATORS: /help is a command: keep it as it is.
             scope._("I am still learning and cannot answer questions yet. Send /help to see what I can do.")
         )
         return state
@@ -124,21 +126,28 @@ def answer(state: ConversationState, scope: Scope, text: str) -> ConversationSta
 def _show(state: ConversationState, scope: Scope, faq_id: str, text: str) -> ConversationState:
     """An answer, with the related questions that suit the user's role as buttons, and 👍 / 👎
     (taken from now on: the answer is rateable)."""
+    scope.say(text, _answer_rows(state, scope, faq_id))
+    rateable = (*(f for f in state.rateable_faq_ids if f != faq_id), faq_id)[-RATEABLE:]
+    return state.model_copy(update={"rateable_faq_ids": rateable})
+
+
+def _answer_rows(
+    state: ConversationState, scope: Scope, faq_id: str, voted: bool | None = None
+) -> list[list[Button]]:
+    """An answer's buttons: its related questions, then 👍 / 👎 (the one ``voted`` ticked)."""
     faq = scope.ctx.faq
     assert faq is not None
-    _ = scope._
     related = for_role(scope.ctx, faq.related(faq_id), state.role)
     rows = [[FaqButton(r).button(faq.label(r, scope.lang))] for r in related]
     if faq.offers_modules(faq_id) and scope.ctx.dialogs is not None:
-        rows.insert(0, [menu.button(scope, "modules", _("Pre-departure modules"))])
+        rows.insert(0, [menu.button(scope, "modules", scope._("Pre-departure modules"))])
+    up, down = ("👍 ✓", "👎") if voted is True else ("👍", "👎 ✓") if voted is False else ("👍", "👎")
     feedback = [
-        FeedbackButton(faq_id, True).button("👍"),
-        FeedbackButton(faq_id, False).button("👎"),
+        FeedbackButton(faq_id, True).button(up),
+        FeedbackButton(faq_id, False).button(down),
         _ask_person(scope),
     ]
-    scope.say(text, [*rows, feedback])
-    rateable = (*(f for f in state.rateable_faq_ids if f != faq_id), faq_id)[-RATEABLE:]
-    return state.model_copy(update={"rateable_faq_ids": rateable})
+    return [*rows, feedback]
 
 
 def show_chosen(state: ConversationState, scope: Scope, faq_id: str) -> ConversationState:
@@ -150,25 +159,31 @@ def show_chosen(state: ConversationState, scope: Scope, faq_id: str) -> Conversa
 
 
 def feedback(state: ConversationState, scope: Scope, pressed: FeedbackButton) -> ConversationState:
-    """👍 / 👎 under an answer shown lately: stored once per answer, with the question it
-    answered; under an answer already rated, a thank-you; otherwise an expired button."""
+    """👍 / 👎 under an answer shown lately: stored with the question it answered, and
+    acknowledged over the chat, the vote ticked on the answer's keyboard; the other one
+    pressed later changes the vote (a 👎 taken back leaves the staff's list of gaps)."""
     _ = scope._
     if scope.ctx.faq is None or pressed.faq_id not in scope.ctx.faq:
         return menu.expired(state, scope)
-    if pressed.faq_id not in state.rateable_faq_ids:
-        if pressed.faq_id == state.rated_faq_id:
-            scope.say(_("You already rated this answer. Thank you!"))
-            return state
+    shown = pressed.faq_id in state.rateable_faq_ids  # shown again since rated: a new rating
+    earlier = None if shown else state.votes.get(pressed.faq_id)
+    if earlier is None and not shown:
         return menu.expired(state, scope)
+    if earlier is pressed.helpful:
+        scope.notify(_("You already rated this answer. Thank you!"))
+        return state
     question = state.last_question if state.last_faq_id == pressed.faq_id else ""
-    scope.record(FeedbackGiven(pressed.faq_id, pressed.helpful, question, scope.lang))
+    changed = earlier is not None
+    scope.record(FeedbackGiven(pressed.faq_id, pressed.helpful, question, scope.lang, changed=changed))
     if pressed.helpful:
-        scope.say(_("Thank you for your feedback."))
+        scope.notify(
+            _("Your rating is changed. Thank you!") if changed else _("Thank you for your feedback.")
+        )
     else:
         scope.record(QuestionUnanswered(question, scope.lang, "not_helpful", 0, (pressed.faq_id,)))
-        scope.say(
-            _("Thank you. I have passed your question on so the answer can be improved."),
-            [[_ask_person(scope)]],
-        )
+        scope.notify(_("Thank you. I have passed your question on so the answer can be improved."))
+    scope.restyle("", _answer_rows(state, scope, pressed.faq_id, voted=pressed.helpful))
+    votes = {f: v for f, v in state.votes.items() if f != pressed.faq_id}
+    votes = dict([*votes.items(), (pressed.faq_id, pressed.helpful)][-RATEABLE:])
     rateable = tuple(f for f in state.rateable_faq_ids if f != pressed.faq_id)
-    return state.model_copy(update={"rated_faq_id": pressed.faq_id, "rateable_faq_ids": rateable})
+    return state.model_copy(update={"votes": votes, "rateable_faq_ids": rateable})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.basics.buttons import ButtonData
+from bot.basics.buttons import ButtonData, in_place
 from bot.core.events import ConsentGiven
 from bot.core.scope import Scope
 from bot.core.state import ConversationState
@@ -25,6 +25,7 @@ class ConsentButton(ButtonData, prefix="cs"):
 
 def ask(state: ConversationState, scope: Scope, survey_id: str, wave: int) -> ConversationState:
     _ = scope._
+    # TRANSLATORS: /human is a command: keep it as it is.
     text = _(
         "Before the first survey: may the DT4E team store your answers? They are kept with your "
         "participant reference and read only by the DT4E programme team, to follow how the "
@@ -32,8 +33,8 @@ def ask(state: ConversationState, scope: Scope, survey_id: str, wave: int) -> Co
     )
     buttons = [
         [
-            ConsentButton(True, survey_id, wave).button(_("Yes, I agree")),
-            ConsentButton(False, survey_id, wave).button(_("No")),
+            in_place(ConsentButton(True, survey_id, wave).button(_("Yes, I agree"))),
+            in_place(ConsentButton(False, survey_id, wave).button(_("No"))),
         ]
     ]
     scope.say(text, buttons)
@@ -49,6 +50,7 @@ def answer(state: ConversationState, scope: Scope, pressed: ConsentButton) -> Co
     if pressed.agreed:
         return state
     scope.say(
+        # TRANSLATORS: /privacy is a command: keep it as it is.
         scope._(
             "Understood: your answers will not be stored, and no more surveys will be sent to you. "
             "You can change your mind at any time with /privacy."

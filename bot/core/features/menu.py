@@ -35,6 +35,7 @@ def _may_use(state: ConversationState, scope: Scope, command: commands.ChatComma
 def run(state: ConversationState, scope: Scope, command: commands.ChatCommand | None) -> ConversationState:
     """Run a typed or pressed command; unknown and not allowed look the same (nothing revealed)."""
     if command is None or not _may_use(state, scope, command):
+        # TRANSLATORS: /help is a command: keep it as it is.
         scope.say(scope._("I do not know that command. Send /help to see what I can do."))
         return state
     return command.handler(state, scope)
@@ -96,6 +97,8 @@ def invite_question(state: ConversationState, scope: Scope) -> ConversationState
 
 
 def expired(state: ConversationState, scope: Scope) -> ConversationState:
-    """A button whose data no longer means anything (an old release's, a tampered one)."""
+    """A button whose data no longer means anything (an old release's, a tampered one): its
+    keyboard goes, and the menu comes again."""
+    scope.restyle()
     scope.say(scope._("This button has expired. Here is the menu again."))
     return show_menu(state, scope)

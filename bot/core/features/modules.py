@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.basics.buttons import Button, ButtonData
+from bot.basics.buttons import Button, ButtonData, in_place
 from bot.core.context import Context
 from bot.core.features import menu, steps, typed_words
 from bot.core.features.answers import contact_text
@@ -76,6 +76,7 @@ def status(state: ConversationState, dialog: Dialog, scope: Scope) -> str:
     position = Position(dialog.id, progress.node_id)
     done = ""
     if progress.completed:
+        # TRANSLATORS: a finished module in the list; {score} is the quiz score, a fraction such as 2/3.
         done = _("done, quiz {score}").format(score=progress.score) if progress.score != "yes" else _("done")
     if progress.node_id and not is_stale(dialog, position):
         step = _("step {step} of {total}").format(
@@ -100,7 +101,7 @@ def list_modules(state: ConversationState, scope: Scope) -> ConversationState:
         scope.say(_("There are no modules yet."))
         return state
     buttons = [
-        [ModuleButton(d.id).button(f"{d.title.get(scope.lang)} · {status(state, d, scope)}")]
+        [in_place(ModuleButton(d.id).button(f"{d.title.get(scope.lang)} · {status(state, d, scope)}"))]
         for d in (*own, *talents)
     ]
     intro = (
@@ -123,6 +124,12 @@ def show_step(
 ) -> None:
     """The step at ``position``; ``answers`` (this run's categories) decide which checklist
     items it shows, and ``{contact}`` becomes the deployment's contact channel."""
+    scope.say(*_step(dialog, position, scope, answers))
+
+
+def _step(
+    dialog: Dialog, position: Position, scope: Scope, answers: Mapping[str, str] | None = None
+) -> tuple[str, list[list[Button]]]:
     _ = scope._
     view = screen(dialog, position, scope.lang, answers=answers)
     header = f"{dialog.title.get(scope.lang)} · " + _("step {step} of {total}").format(
@@ -134,12 +141,10 @@ def show_step(
         text += f"\n\n{view.link}"
     if view.kind == "info":
         label = _("Finish ✓") if view.is_last else _("Next ▶")
-        rows = [[StepButton(dialog.id, position.node_id, NEXT).button(label)]]
-    else:
-        rows = [[Button(label, data)] for label, data in view.choices]
-        if hint := steps.typing_hint(view.kind, scope):
-            text += "\n\n" + hint
-    scope.say(text, rows)
+        return text, [[StepButton(dialog.id, position.node_id, NEXT).button(label)]]
+    if hint := steps.typing_hint(view.kind, scope):
+        text += "\n\n" + hint
+    return text, [[Button(label, data)] for label, data in view.choices]
 
 
 def open_module(
@@ -156,12 +161,13 @@ def open_module(
     position = Position(dialog_id, progress.node_id)
     if progress.completed and not progress.node_id and not again:
         scope.say(
+            # TRANSLATORS: {title} is the module's title, {status} "done" or "done, quiz 2/3" (translated).
             _("You have finished “{title}” ({status}). Go through it again from the start?").format(
                 title=dialog.title.get(scope.lang), status=status(state, dialog, scope)
             ),
             [
-                [RestartButton(dialog_id).button(_("Start again"))],
-                [menu.button(scope, "modules", _("All modules"))],
+                [in_place(RestartButton(dialog_id).button(_("Start again")))],
+                [in_place(menu.button(scope, "modules", _("All modules")))],
             ],
         )
         return state
@@ -177,15 +183,32 @@ def answer_button(state: ConversationState, scope: Scope, step: StepButton) -> C
     """A dialog button: counted only if it belongs to the step the user is on now."""
     current = in_progress(state, scope.ctx)
     if current is None or current[1] != Position(step.dialog_id, step.node_id):
+        scope.restyle()  # its keyboard goes: it no longer looks alive
         scope.say(scope._("That button is from an earlier step, so I did not count it."))
         if current is not None:
             show_step(*current, scope, _progress(state, current[0].id).categories)
             return state
         return list_modules(state, scope)
     dialog, position = current
-    return _apply(
-        state, dialog, position, _advance(state, dialog, position, Answer(step.value, True), scope), scope
-    )
+    outcome = _advance(state, dialog, position, Answer(step.value, True), scope)
+    if outcome.problem is None:
+        _settle(dialog, position, scope, step.pack(), _progress(state, dialog.id).categories, outcome)
+    return _apply(state, dialog, position, outcome, scope)
+
+
+def _settle(
+    dialog: Dialog, position: Position, scope: Scope, data: str, answers: Mapping[str, str], outcome: Outcome
+) -> None:
+    """Next turns the pressed step into the next one; Finish or an answer (ticked) disarm it."""
+    if dialog.node(position.node_id).ask is None:
+        if outcome.position is not None:
+            scope.in_place()
+        else:
+            scope.restyle()
+        return
+    text, rows = _step(dialog, position, scope, answers)
+    chosen = next((b.label for row in rows for b in row if b.data == data), "")
+    scope.restyle(f"{text}\n\n✓ {chosen}" if chosen else "")
 
 
 def answer_text(state: ConversationState, scope: Scope, text: str) -> ConversationState | None:
@@ -258,9 +281,11 @@ def _apply(
     completed = next((r.value for r in outcome.results if r.key == "completed"), "yes")
     progress = ModuleProgress(completed=True, score=completed)
     # The module's last step says it is finished: here, the quiz score and where to go next.
+    # TRANSLATORS: {score} is the quiz score, a fraction such as 2/3 (right answers / questions).
     text = _("Quiz: {score} correct.").format(score=completed) if completed != "yes" else _("What next?")
     rows = [[menu.button(scope, "modules", _("All modules")), menu.button(scope, "main", _("Main menu"))]]
     if (following := _next_module(scope.ctx, dialog)) is not None:
+        # TRANSLATORS: a button; {title} is the title of the next module.
         label = _("Next module: {title}").format(title=following.title.get(scope.lang))
         rows.insert(0, [ModuleButton(following.id).button(label)])
     scope.say(text, rows)
@@ -286,9 +311,10 @@ def offer_to_continue(state: ConversationState, scope: Scope) -> ConversationSta
         return state
     _ = scope._
     scope.say(
+        # TRANSLATORS: {title} is the module's title, {step} the number of the step (1, 2 ...).
         _("Continue the module “{title}” at step {step}?").format(
             title=dialog.title.get(scope.lang), step=dialog.step_of(position.node_id)
         ),
-        [[ModuleButton(dialog.id).button(_("Continue ▶"))]],
+        [[in_place(ModuleButton(dialog.id).button(_("Continue ▶")))]],
     )
     return state.model_copy(update={"continue_offered": offered})

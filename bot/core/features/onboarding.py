@@ -158,6 +158,7 @@ def _ask_role(state: ConversationState, scope: Scope, *, lead: str = "") -> Conv
 def set_language(state: ConversationState, scope: Scope, lang: Lang) -> ConversationState:
     """A chosen language; at ``/start`` (or while no role is known) the role question follows."""
     then_role = state.awaiting is Awaiting.START_LANGUAGE or state.role is None
+    scope.restyle()  # the question pressed keeps its text, not its buttons
     state = state.model_copy(update={"language": lang, "awaiting": None})
     scope.switch(lang)
     text = scope._("Language set to English.")
@@ -172,6 +173,7 @@ def set_language(state: ConversationState, scope: Scope, lang: Lang) -> Conversa
 def role_pressed(state: ConversationState, scope: Scope, role: Role) -> ConversationState:
     """A role button: the answer to the role question. Pressed on an older message once the
     question was answered, it switches nothing: the bot says so and asks again."""
+    scope.restyle()
     if state.awaiting is Awaiting.ROLE or state.role is None or state.role is role:
         return set_role(state, scope, role)
     return _ask_role(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.basics.buttons import Button, ButtonData
+from bot.basics.buttons import Button, ButtonData, in_place
 from bot.basics.lang import Lang
 from bot.core.context import Context
 from bot.core.events import (
@@ -66,15 +66,18 @@ def prompt(ctx: Context, dialog: Dialog, wave: int, lang: Lang, *, reminder: boo
     _ = ctx.i18n.for_lang(lang)
     title = dialog.title.get(lang)
     if reminder:
+        # TRANSLATORS: {title} is the survey's title.
         text = _(
             "A reminder from the DT4E team: “{title}” is still open for you. It takes about two minutes, "
             "and you can stop and come back at any time."
         ).format(title=title)
     else:
+        # TRANSLATORS: {title} is the survey's title.
         text = _("The DT4E team would like to hear from you: “{title}”. It takes about two minutes.").format(
             title=title
         )
-    return reply(lang, text, [[SurveyButton(dialog.id, wave).button(_("Start ▶"))]])
+    # TRANSLATORS: a button; "▶" points forward in reading order, so in Arabic it is written "◀".
+    return reply(lang, text, [[in_place(SurveyButton(dialog.id, wave).button(_("Start ▶")))]])
 
 
 def announcement(ctx: Context, texts: dict[str, str], lang: Lang) -> ReplyCreated | None:
@@ -149,11 +152,14 @@ def _show(dialog: Dialog, run: SurveyRun, scope: Scope) -> None:
         now=scope.inbound.at,
         labels=labels,
     )
+    # TRANSLATORS: {step} is the number of the step shown, {total} how many steps the survey or module has.
     header = f"{dialog.title.get(scope.lang)} · " + _("step {step} of {total}").format(
         step=view.step, total=view.total
     )
     text = f"{header}\n\n{view.text}"
     if view.kind == "info":
+        # TRANSLATORS: buttons: "Finish ✓" (last step; keep the tick) or "Next ▶": "▶" points forward in
+        # reading order, so in Arabic it is written "◀".
         label = _("Finish ✓") if view.is_last else _("Next ▶")
         rows = [[StepButton(dialog.id, run.node_id, "next").button(label)]]
     else:
@@ -161,6 +167,7 @@ def _show(dialog: Dialog, run: SurveyRun, scope: Scope) -> None:
         if view.picker is None and (hint := steps.typing_hint(view.kind, scope)):
             text += "\n\n" + hint
     if run.history:
+        # TRANSLATORS: a button; "◀" points back in reading order, so in Arabic it is written "▶".
         rows.append([SurveyBackButton(dialog.id, run.wave).button(_("◀ Back"))])
     scope.say(text, rows)
 
@@ -175,11 +182,13 @@ def answer_button(state: ConversationState, scope: Scope, step: StepButton) -> C
     ):
         return start(state, scope, stale.survey_id, stale.wave)  # it changed, or consent is needed
     if current is None or (current[0].id, current[1].node_id) != (step.dialog_id, step.node_id):
+        scope.restyle()  # its keyboard goes: it no longer looks alive
         scope.say(scope._("That button is from an earlier step, so I did not count it."))
         if current is not None:
             _show(*current, scope)
         return state
     dialog, run = current
+    scope.in_place()  # a survey is one message: each answer turns it into what comes next
     return _apply(state, dialog, run, _advance(dialog, run, Answer(step.value, True), scope), scope)
 
 
@@ -205,9 +214,11 @@ def back(state: ConversationState, scope: Scope, pressed: SurveyBackButton) -> C
     """One step back, to change an answer: the new answer replaces it (a change, not a second one)."""
     current = _active(state, scope.ctx)
     if current is None or (current[0].id, current[1].wave) != (pressed.survey_id, pressed.wave):
+        scope.restyle()
         scope.say(scope._("That button is from an earlier step, so I did not count it."))
         return state
     dialog, run = current
+    scope.in_place()
     history = tuple(node_id for node_id in run.history if node_id in dialog)  # the survey may have changed
     if not history:
         _show(dialog, run, scope)
@@ -285,7 +296,9 @@ def offer_to_continue(state: ConversationState, scope: Scope) -> bool:
     dialog, run = current
     _ = scope._
     scope.say(
+        # TRANSLATORS: {title} is the survey's title.
         _("Continue the survey “{title}”?").format(title=dialog.title.get(scope.lang)),
-        [[SurveyButton(dialog.id, run.wave).button(_("Continue ▶"))]],
+        # TRANSLATORS: a button; "▶" points forward in reading order, so in Arabic it is written "◀".
+        [[in_place(SurveyButton(dialog.id, run.wave).button(_("Continue ▶")))]],
     )
     return True
