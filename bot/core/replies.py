@@ -75,6 +75,7 @@ def answer_text(ctx: Context, faq_id: str, lang: Lang) -> str:
     assert ctx.faq is not None
     _ = ctx.i18n.for_lang(lang)
     answer = ctx.faq.answer(faq_id, lang, contact_text(ctx, lang))
+    # TRANSLATORS: {source} is the title of the document the answer comes from.
     return answer + "\n\n" + _("Source: {source}").format(source=ctx.faq.source(faq_id, lang))
 
 

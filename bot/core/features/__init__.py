@@ -88,6 +88,7 @@ COMMANDS: tuple[ChatCommand, ...] = (
     ChatCommand(
         "stop",
         privacy.stop,
+        # TRANSLATORS: /start is a command: keep it as it is.
         help=N_("no more surveys or announcements (/start to receive them again)"),
         menu_entry=N_("no more surveys or announcements"),
     ),
@@ -121,6 +122,7 @@ COMMANDS: tuple[ChatCommand, ...] = (
     ChatCommand(
         "gaps",
         learning.gaps,
+        # TRANSLATORS: "/gaps 7" is a command with its number of days: keep it as it is.
         help=N_("what I could not answer lately, grouped (/gaps 7: the last 7 days)"),
         menu_entry=N_("what I could not answer"),
         audience=Audience.STAFF,

@@ -77,6 +77,8 @@ def ask_a_person(state: ConversationState, scope: Scope) -> ConversationState:
     _ = scope._
     if scope.ctx.staff_chat is None:
         scope.say(
+            # TRANSLATORS: {contact} is how to reach the team, as set up (DT4E_CONTACT), or if not set up,
+            # the phrase "the organisation that gave you the link to this bot (...)".
             _("To ask a person from the programme team, please use: {contact}").format(
                 contact=contact_text(scope.ctx, scope.lang)
             )
@@ -95,7 +97,11 @@ def ask_a_person(state: ConversationState, scope: Scope) -> ConversationState:
     t, who = _staff(scope), _who(scope, state)
     roles = {"talent": N_("candidate"), "employer": N_("employer")}
     lines = [
+        # TRANSLATORS: to the staff chat; {who} is "Participant <reference>" or "A guest (not a participant)",
+        # {number} the person's case number (1, 2, ...); keep the 🙋.
         t(N_("🙋 {who} asks to talk to a person (case {number}).")).format(who=who, number=number),
+        # TRANSLATORS: to the staff chat; {language} is a language code (ar, en or fr), {role} "candidate",
+        # "employer" or "not chosen" (translated).
         t(N_("Language: {language}. Role: {role}.")).format(
             language=scope.lang.value, role=t(roles.get(role, N_("not chosen")))
         ),
@@ -106,7 +112,9 @@ def ask_a_person(state: ConversationState, scope: Scope) -> ConversationState:
     lines.append(t(N_("Reply to this message to answer; your reply reaches them as from the DT4E team.")))
     buttons = [
         [
+            # TRANSLATORS: a button in the staff chat, to take the case; keep the ✋.
             CaseButton(user.channel, user.id, number, CaseAction.TAKE).button(t(N_("✋ Take"))),
+            # TRANSLATORS: a button in the staff chat, to close the case; keep the ✅.
             CaseButton(user.channel, user.id, number, CaseAction.CLOSE).button(t(N_("✅ Close"))),
         ]
     ]
@@ -126,6 +134,8 @@ def relay_to_staff(state: ConversationState, scope: Scope, text: str) -> Convers
     assert state.case is not None
     t = _staff(scope)
     number = state.case.number
+    # TRANSLATORS: to the staff chat, above what the person wrote; {number} is the case number;
+    # {who} is "Participant <reference>" or "A guest (not a participant)"; keep the 💬.
     header = t(N_("💬 {who}, case {number}:")).format(who=_who(scope, state), number=number)
     _post(scope, f"{header}\n{text}", thread(scope.inbound.user, number))
     scope.say(scope._("Sent to the DT4E team."))
@@ -140,6 +150,8 @@ def end(state: ConversationState, scope: Scope, pressed: EndCaseButton) -> Conve
         return state
     scope.record(CaseClosed(pressed.number))
     t = _staff(scope)
+    # TRANSLATORS: to the staff chat; {who} is "Participant <reference>" or "A guest (not a participant)",
+    # {number} the case number.
     _post(scope, t(N_("{who} ended case {number}.")).format(who=_who(scope, state), number=pressed.number))
     scope.say(_("The conversation with the team has ended. You are talking to the assistant again."))
     return state.model_copy(update={"case": None})
@@ -153,6 +165,8 @@ def from_staff(state: ConversationState, scope: Scope, update: CaseUpdate) -> Co
     case = state.case
     who, name = _who(scope, state), update.staff_name
     if case is None or case.number != update.number:
+        # TRANSLATORS: to the staff chat; {number} is the case number,
+        # {who} is "Participant <reference>" or "A guest (not a participant)".
         closed = t(N_("Case {number} of {who} is closed: nothing was passed on."))
         _post(scope, closed.format(number=update.number, who=who))
         return state
@@ -161,13 +175,17 @@ def from_staff(state: ConversationState, scope: Scope, update: CaseUpdate) -> Co
         text = clean_text(update.text)
         if not text:
             return state
+        # TRANSLATORS: above what a staff member wrote to the person; keep the 💬.
         scope.say(_("💬 The DT4E team:") + "\n" + text)
         return _taken(state, scope, case, name) if not case.taken_by else state
     if button.action is CaseAction.CLOSE:
         scope.record(CaseClosed(case.number, name))
+        # TRANSLATORS: staff chat, keep the ✅; {name} is the first name of the staff member who closed it,
+        # {number} the case number, {who} "Participant <reference>" or "A guest (not a participant)".
         closed = t(N_("✅ {name} closed case {number} of {who}."))
         _post(scope, closed.format(name=name, number=case.number, who=who))
         scope.say(
+            # TRANSLATORS: /human is a command: keep it as it is.
             _(
                 "The DT4E team has closed this conversation. You are talking to the assistant again; "
                 "send /human to reach the team another time."
@@ -175,9 +193,13 @@ def from_staff(state: ConversationState, scope: Scope, update: CaseUpdate) -> Co
         )
         return state.model_copy(update={"case": None})
     if case.taken_by:
+        # TRANSLATORS: to the staff chat; {name} is the first name of the staff member who took it,
+        # {number} the case number, {who} "Participant <reference>" or "A guest (not a participant)".
         taken = t(N_("Case {number} of {who} is already taken by {name}."))
         _post(scope, taken.format(number=case.number, who=who, name=case.taken_by))
         return state
+    # TRANSLATORS: to the staff chat; {name} is the first name of the staff member who took it,
+    # {number} the case number, {who} "Participant <reference>" or "A guest (not a participant)"; keep the ✋.
     took = t(N_("✋ {name} took case {number} of {who}."))
     _post(scope, took.format(name=name, number=case.number, who=who))
     scope.say(_("A member of the DT4E team is looking at your request and will answer here."))
@@ -203,6 +225,7 @@ def _who(scope: Scope, state: ConversationState) -> str:
     Telegram name or number."""
     t = _staff(scope)
     if state.participant:
+        # TRANSLATORS: to the staff chat; {reference} is the participant's reference (such as T-0001).
         return t(N_("Participant {reference}")).format(reference=state.participant)
     return t(N_("A guest (not a participant)"))
 

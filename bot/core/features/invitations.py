@@ -44,6 +44,7 @@ def opened(state: ConversationState, scope: Scope, outcome: Invitation) -> Conve
             state = state.model_copy(update={"staff": True})
             scope.staff = True
             scope.say(
+                # TRANSLATORS: /help is a command: keep it as it is.
                 _(
                     "Welcome! You are now registered as DT4E programme staff. "
                     "Send /help to see what you can do."

@@ -41,6 +41,7 @@ def pressed(state: ConversationState, scope: Scope, button: JobButton) -> Conver
     _ = scope._
     if button.action == CANCEL:
         scope.say(
+            # TRANSLATORS: {job} is the number of the broadcast job (as /status lists it).
             _("Cancel job {job}? Whoever has not received it yet will not.").format(job=button.job),
             [[JobButton(button.job, CANCEL_CONFIRMED).button(_("Yes, cancel it"))]],
         )
@@ -57,6 +58,7 @@ def _title(ctx: Context, job: PushSummary, lang: Lang) -> str:
     if job.kind == ANNOUNCEMENT:
         return _("Announcement")
     if job.kind == REMINDER:
+        # TRANSLATORS: a job that reminds people of a survey; {title} is the survey's title.
         return _("Reminder: {title}").format(title=title)
     return title
 
@@ -66,6 +68,7 @@ def _state(ctx: Context, job: PushSummary, lang: Lang, now: datetime) -> str:
     duration = job.duration(now)
     minutes = max(1, round(duration / 60)) if duration else None
     if job.state == DONE:
+        # TRANSLATORS: a job's state; {minutes} is how many minutes it took (a whole number, at least 1).
         return _("done in {minutes} min").format(minutes=minutes) if minutes else _("done")
     if job.state == CANCELLED:
         return _("cancelled")
@@ -73,18 +76,24 @@ def _state(ctx: Context, job: PushSummary, lang: Lang, now: datetime) -> str:
         return _("paused")
     if job.started_at is None:
         return _("waiting to start")
+    # TRANSLATORS: a job's state; {share} is how much of it is done, a whole number from 0 to 100:
+    # keep the % sign after it.
     return _("sending, {share}% done").format(share=round(100 * job.done / job.total) if job.total else 100)
 
 
 def status_reply(ctx: Context, lang: Lang, jobs: list[PushSummary], now: datetime) -> ReplyCreated:
     _ = ctx.i18n.for_lang(lang)
     if not jobs:
+        # TRANSLATORS: /survey is a command: keep it as it is.
         return reply(lang, _("Nothing has been sent yet. Send /survey to push a survey."))
     lines = [_("Latest jobs:")]
+    # TRANSLATORS: a job in /status: {job} its number, {title} a survey's title, "Announcement" or "Reminder:
+    # ...", {date} the day it was made (2026-03-01), {state} its state (e.g. "paused"); the rest are numbers.
     line = _(
         "{job}. {title} ({date}), {state}: {sent} sent, {pending} to send, {failed} failed, "
         "{unreachable} unreachable, {skipped} skipped"
     )
+    # TRANSLATORS: added after a survey job's line; {started} and {completed} are numbers of people.
     answered = _("; {started} started, {completed} completed")
     rows: list[list[Button]] = []
     for job in jobs:
@@ -106,13 +115,16 @@ def status_reply(ctx: Context, lang: Lang, jobs: list[PushSummary], now: datetim
         if job.state == RUNNING:
             rows.append(
                 [
+                    # TRANSLATORS: a button; {job} is the job's number.
                     JobButton(job.push_id, PAUSE).button(_("Pause {job}").format(job=job.push_id)),
+                    # TRANSLATORS: a button; {job} is the job's number.
                     JobButton(job.push_id, CANCEL).button(_("Cancel {job}").format(job=job.push_id)),
                 ]
             )
         elif job.state == PAUSED:
             rows.append(
                 [
+                    # TRANSLATORS: a button; {job} is the job's number.
                     JobButton(job.push_id, RESUME).button(_("Resume {job}").format(job=job.push_id)),
                     JobButton(job.push_id, CANCEL).button(_("Cancel {job}").format(job=job.push_id)),
                 ]
@@ -125,7 +137,9 @@ def steered_reply(
 ) -> ReplyCreated:
     _ = ctx.i18n.for_lang(lang)
     if before is None or job is None:
+        # TRANSLATORS: {job} is the job number that was asked for.
         return reply(lang, _("There is no job {job}.").format(job=request.job))
     if before in (DONE, CANCELLED):
+        # TRANSLATORS: {job} is the job's number.
         return reply(lang, _("Job {job} is already over; nothing changed.").format(job=request.job))
     return status_reply(ctx, lang, [job], now)

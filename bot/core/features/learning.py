@@ -56,10 +56,14 @@ def gaps_reply(ctx: Context, lang: Lang, days: int, asked: int, groups: Sequence
     """The largest groups of what the bot could not answer, with the entries closest to each,
     and for the first few, buttons to teach it (numbered as the groups)."""
     _ = ctx.i18n.for_lang(lang)
+    # TRANSLATORS: the period in the /gaps reply; in "the last {days} days", {days} is from 2 to 366.
     period = _("the last 24 hours") if days == 1 else _("the last {days} days").format(days=days)
     if not groups:
+        # TRANSLATORS: {period} is "the last 24 hours" or "the last N days" (translated).
         return reply(lang, _("Nothing went unanswered in {period}.").format(period=period))
     lines = [
+        # TRANSLATORS: {period} is "the last 24 hours" or "the last N days"; {asked} is the number of
+        # unanswered questions, {groups} the number of groups of similar ones.
         _("Unanswered in {period}: {asked} (in {groups} groups). The largest:").format(
             period=period, asked=asked, groups=len(groups)
         )
@@ -67,11 +71,15 @@ def gaps_reply(ctx: Context, lang: Lang, days: int, asked: int, groups: Sequence
     buttons: list[list[Button]] = []
     for number, gap in enumerate(groups[:GAPS_SHOWN], 1):
         languages = ", ".join(f"{code} {n}" for code, n in gap.languages.items())
+        # TRANSLATORS: shown between « » in place of a question that is not known;
+        # 👎 is the button that rates an answer.
         question = gap.example or _("(a 👎 on an answer; the question is not known)")
         lines.append(f"\n{number}. {gap.count} × «{question}» ({languages})")
         closest = [faq_id for faq_id in gap.closest if ctx.faq is not None and faq_id in ctx.faq]
         if closest and ctx.faq is not None:
             labels = "; ".join(ctx.faq.label(faq_id, lang) for faq_id in closest)
+            # TRANSLATORS: {labels} are the labels (first questions) of the closest FAQ entries,
+            # separated by "; ".
             lines.append(_("Closest answers: {labels}").format(labels=labels))
         example = gap.example_id
         if number <= TAUGHT_SHOWN and example and ctx.faq is not None:
@@ -83,11 +91,14 @@ def gaps_reply(ctx: Context, lang: Lang, days: int, asked: int, groups: Sequence
     if buttons:
         lines.append(
             "\n"
+            # TRANSLATORS: ➕ and 🚫 are on the buttons above: keep them;
+            # "dt4e-bot faq attach" is a server command: keep it as it is.
             + _(
                 "➕ teaches me the question as a way of asking that answer; 🚫 as a question I should "
                 "say I cannot answer. Other answers: dt4e-bot faq attach (on the server)."
             )
         )
+    # TRANSLATORS: "dt4e-bot faq gaps" is a server command: keep it as it is.
     lines.append("\n" + _("All of them, as a list: dt4e-bot faq gaps (on the server)."))
     return reply(lang, "\n".join(lines), buttons)
 
@@ -98,10 +109,14 @@ def taught_reply(ctx: Context, lang: Lang, question: str, faq_id: str | None, er
     if not question:
         return reply(lang, _("That question is no longer kept (it was erased or is too old)."))
     if error:
+        # TRANSLATORS: {error} is why it was not added: a message in English from the content check.
         return reply(lang, _("Not added: {error}").format(error=error))
     if faq_id is None:
+        # TRANSLATORS: {question} is a question as someone typed it: keep it between « ».
         text = _("Added «{question}» to the questions I say I cannot answer. I use it from now on.")
         return reply(lang, text.format(question=question))
     label = ctx.faq.label(faq_id, lang) if ctx.faq is not None and faq_id in ctx.faq else faq_id
+    # TRANSLATORS: {question} is a question as someone typed it: keep it between « »; {label} is the label
+    # (first question) of an FAQ entry.
     text = _("Added «{question}» as a way of asking “{label}”. I use it from now on.")
     return reply(lang, text.format(question=question, label=label))

@@ -31,6 +31,8 @@ is shown it again at their next welcome. Stored with the language it was shown i
 
 def notice(scope: Scope) -> str:
     """What is stored, why, for how long, who sees it and how to erase it."""
+    # TRANSLATORS: {days} is how many days these are kept (set by the bot's operator); 👍 / 👎 are the buttons
+    # that rate an answer; /privacy, /delete_my_data and /stop are commands: keep them as they are.
     return scope._(
         "What I keep about you: your language and role; your participant reference, if you opened "
         "a personal link; questions I could not answer and your 👍 / 👎, for {days} days, so the "
@@ -96,6 +98,7 @@ def stop(state: ConversationState, scope: Scope) -> ConversationState:
     if not state.pushes_stopped:
         scope.record(PushesStopped(True))
     scope.say(
+        # TRANSLATORS: /start is a command: keep it as it is.
         _(
             "Done: I will send you no more surveys, reminders or announcements. I still answer "
             "when you write to me. To receive them again, send /start."
@@ -108,6 +111,7 @@ def ask_to_erase(state: ConversationState, scope: Scope) -> ConversationState:
     """``/delete_my_data``: what goes, and a button to confirm (a typed command alone never erases)."""
     _ = scope._
     scope.say(
+        # TRANSLATORS: 👍 / 👎 are the buttons that rate an answer: keep them.
         _(
             "This erases everything I keep about you: your language and role, our conversation, "
             "your survey answers, your 👍 / 👎 and the questions I could not answer. If you joined "

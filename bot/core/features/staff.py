@@ -110,6 +110,8 @@ def survey_chosen(state: ConversationState, scope: Scope, pressed: PushSurveyBut
         [PushConfirmButton(pressed.survey_id, 0, False).button(_("Cancel"))],
     ]
     scope.say(
+        # TRANSLATORS: keep "talent cohort 2026-A country BE" and "T-0001 T-0002" as they are:
+        # the bot reads an audience in English or French words only.
         _(
             "Who should get it? Choose, or type an audience, for example: talent cohort 2026-A "
             "country BE, or the references T-0001 T-0002."
@@ -187,6 +189,8 @@ def alert(scope: Scope, reference: str, survey_title: str, wave: int, key: str) 
         return
     lang = scope.ctx.default_language
     _ = scope.ctx.i18n.for_lang(lang)
+    # TRANSLATORS: to the staff chat; {reference} is the participant's reference, {survey} the survey's title,
+    # {wave} the wave's number, {key} the question's identifier in the survey file.
     text = _(
         "Survey alert: participant {reference} gave an answer to follow up in “{survey}” (wave "
         "{wave}), question {key}."
@@ -206,8 +210,11 @@ def preview_reply(ctx: Context, lang: Lang, request: AudienceRequest, count: Aud
     _ = ctx.i18n.for_lang(lang)
     title = _title(ctx, request.survey_id, lang)
     if count.total == 0:
+        # TRANSLATORS: {audience} is the audience, written like "talent cohort 2026-A country BE".
         return reply(lang, _("No participant matches “{audience}”. Nothing was sent.").format(
             audience=request.audience.describe()))  # fmt: skip
+    # TRANSLATORS: {title} is the survey's title, {audience} the audience (like "talent cohort 2026-A"),
+    # {total} how many participants match, {reachable} how many of them can get it now.
     text = _(
         "“{title}”. Participants matching ({audience}): {total}. Can get it now: {reachable} "
         "(connected to the bot, and not declined surveys). Send it?"
@@ -223,11 +230,14 @@ def preview_reply(ctx: Context, lang: Lang, request: AudienceRequest, count: Aud
 
 def no_survey_reply(ctx: Context, lang: Lang, survey_id: str) -> ReplyCreated:
     _ = ctx.i18n.for_lang(lang)
+    # TRANSLATORS: {survey} is the survey's identifier (not its title).
     return reply(lang, _("There is no survey {survey} any more.").format(survey=survey_id))
 
 
 def pushed_reply(ctx: Context, lang: Lang, request: PushRequest, push_id: int, total: int) -> ReplyCreated:
     _ = ctx.i18n.for_lang(lang)
+    # TRANSLATORS: {push} is the job's number, {title} the survey's title, {total} how many get it;
+    # /status is a command: keep it as it is.
     text = _(
         "Push {push}: “{title}”, participants: {total}. The prompts are being sent; /status follows them."
     )
@@ -239,6 +249,8 @@ def results_reply(ctx: Context, lang: Lang, report: ResultsReport) -> ReplyCreat
     title = _title(ctx, report.survey_id, lang)
     rate = f"{100 * report.completed / report.recipients:.0f}%" if report.recipients else "-"
     lines = [
+        # TRANSLATORS: {title} is the survey's title; {completed}, {started} and {sent} are numbers of people;
+        # {rate} is a percentage like "40%" (or "-").
         _(
             "“{title}”: {completed} completed and {started} started, of {sent} sent ({rate} completed)."
         ).format(
@@ -250,6 +262,7 @@ def results_reply(ctx: Context, lang: Lang, report: ResultsReport) -> ReplyCreat
         )
     ]
     if report.nps is not None:
+        # TRANSLATORS: {nps} is a whole number from -100 to 100.
         lines.append(_("Net promoter score: {nps}").format(nps=report.nps))
     for question in report.questions:
         shown = ", ".join(f"{value}: {n}" for value, n in question.counts.items())

@@ -13,6 +13,7 @@ def problem_text(problem: Problem, scope: Scope) -> str:
         Problem.NOT_A_CHOICE: _("Please choose one of the options."),
         Problem.NOT_A_NUMBER: _("Please type a number."),
         Problem.OUT_OF_RANGE: _("Please type a number in the range shown."),
+        # TRANSLATORS: the bot reads dates day first: keep the example 31/12/2026 in day/month/year order.
         Problem.NOT_A_DATE: _("Please type a date, for example 31/12/2026."),
         Problem.EMPTY: _("Please type an answer."),
         Problem.STALE: _(
@@ -28,6 +29,7 @@ def typing_hint(kind: str, scope: Scope) -> str:
     if kind == "number":
         return _("Type a number.")
     if kind == "date":
+        # TRANSLATORS: the bot reads dates day first: keep the example 31/12/2026 in day/month/year order.
         return _("Type a date, for example 31/12/2026.")
     if kind == "text":
         return _("Type your answer.")
