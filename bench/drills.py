@@ -219,10 +219,13 @@ class Msg:
 
     text: str
     labels: tuple[str, ...]
+    edit: bool = False
+    """A message of the bot changed into this (``text`` empty: only its buttons changed)."""
 
     @staticmethod
-    def of(sent: SentMessage) -> Msg:
-        return Msg(sent.text or "", tuple(label for row in sent.buttons for label, _ in row))
+    def of(sent: SentMessage, *, edit: bool = False, text: bool = True) -> Msg:
+        labels = tuple(label for row in sent.buttons for label, _ in row)
+        return Msg((sent.text or "") if text else "", labels, edit)
 
 
 @dataclass(frozen=True)
@@ -364,7 +367,7 @@ def messages_of(replies: Sequence[ReplyCreated]) -> list[Msg]:
     """The replies as the Telegram channel sends them (split, the keyboard on the last part), as
     the fake server keeps them (trimmed)."""
     return [
-        Msg(out.text.strip(), tuple(b.label for row in out.buttons for b in row))
+        Msg(out.text.strip(), tuple(b.label for row in out.buttons for b in row), bool(out.edits))
         for reply in replies
         for out in render(reply)
         if out.attachment is None
@@ -409,9 +412,11 @@ async def record(plans: dict[str, tuple[str, list[Action], str | None, str | Non
                         )
                     source, button = found
                     kind, value = "tap", button.label
-                    replies = await service.handle(
-                        ButtonPressed(user=user, at=now, data=button.data, language_hint=hint)
+                    # Any id will do: what matters is that the message can be changed.
+                    pressed = ButtonPressed(
+                        user=user, at=now, data=button.data, language_hint=hint, message=source + 1
                     )
+                    replies = await service.handle(pressed)
                 elif action == "link":
                     assert role is not None
                     reference = f"R-{chat}"
@@ -514,6 +519,8 @@ class DrillTelegram(FakeTelegram):
         self.outage: Literal["5xx", "hang", "drop"] | None = None
         self._over = asyncio.Event()
         self.delivered_at: dict[tuple[int, int], float] = {}
+        self.shown: dict[int, list[tuple[SentMessage, Msg]]] = {}
+        """What each chat saw, in order: a message sent, or a message changed (as it became)."""
         self.outage_calls: collections.Counter[str] = collections.Counter()
 
     async def _execute(self, request: web.Request, call: RecordedCall) -> Any:
@@ -539,16 +546,30 @@ class DrillTelegram(FakeTelegram):
 
     async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
         message = await super()._send_message(params)
-        self.delivered_at[(int(message["chat"]["id"]), int(message["message_id"]))] = time.monotonic()
+        chat, message_id = int(message["chat"]["id"]), int(message["message_id"])
+        self.delivered_at[(chat, message_id)] = time.monotonic()
+        sent = self._messages[(chat, message_id)]
+        self.shown.setdefault(chat, []).append((sent, Msg.of(sent)))
+        return message
+
+    async def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._edited(await super()._edit_message_text(params), text=True)
+
+    async def _edit_message_reply_markup(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._edited(await super()._edit_message_reply_markup(params), text=False)
+
+    def _edited(self, message: dict[str, Any], *, text: bool) -> dict[str, Any]:
+        sent = self._messages[(int(message["chat"]["id"]), int(message["message_id"]))]
+        self.shown.setdefault(sent.chat_id, []).append((sent, Msg.of(sent, edit=True, text=text)))
         return message
 
     async def __aenter__(self) -> DrillTelegram:
         await super().__aenter__()
         return self
 
-    def messages(self, chat: int) -> list[SentMessage]:
-        """What the bot sent to ``chat`` (not copied: read only)."""
-        return self._sent.get(chat, [])
+    def messages(self, chat: int) -> list[tuple[SentMessage, Msg]]:
+        """What ``chat`` saw, in order (see ``shown``; not copied: read only)."""
+        return self.shown.get(chat, [])
 
     def unconfirmed(self) -> int:
         """Updates queued and not yet confirmed by the bot (fetched or not)."""
@@ -852,12 +873,11 @@ class Person:
     def observe(self, now: float) -> None:
         messages = self.tg.messages(self.chat)
         while self.consumed < len(messages):
-            sent = messages[self.consumed]
+            sent, got = messages[self.consumed]
             self.consumed += 1
             if self.off_script:
                 self.after_probe += 1
                 continue
-            got = Msg.of(sent)
             limit = self.ends[self.next - 1] if self.next else 0
             if self.matched < limit and got == self.flat[self.matched]:
                 self.aligned.append(sent)

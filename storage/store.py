@@ -643,24 +643,34 @@ class SqlStore:
                 .values(claimed_until=None, parts_sent=parts_sent)
             )
 
-    async def undelivered(self, channel: str, now: datetime) -> list[Undelivered]:
+    async def undelivered(self, channel: str, now: datetime, *, held: bool = False) -> list[Undelivered]:
         """Outbox entries of ``channel`` still unsent and claimed by nobody at ``now`` (the turn
-        that wrote an entry holds it for :data:`OUTBOX_CLAIM`), oldest first."""
+        that wrote an entry holds it for :data:`OUTBOX_CLAIM`), oldest first; with ``held``,
+        the unsent entries held now as well, marked so (their chats' later ones wait)."""
+        free = _unsent_and_free(now)
         query = (
             sa.select(
                 col(OutboxEntry.id),
                 col(User.external_id),
                 col(OutboxEntry.replies),
                 col(OutboxEntry.parts_sent),
+                sa.not_(free),
             )
             .join(User, col(User.id) == col(OutboxEntry.user_id))
-            .where(col(User.channel) == channel, _unsent_and_free(now))
+            .where(col(User.channel) == channel)
+            .where(col(OutboxEntry.sent_at).is_(None) if held else free)
             .order_by(col(OutboxEntry.id))
         )
         async with self.session(background=True) as session:
             rows = (await session.execute(query)).all()
         return [
-            Undelivered(row[0], UserRef(channel, row[1]), tuple(reply_from_json(r) for r in row[2]), row[3])
+            Undelivered(
+                row[0],
+                UserRef(channel, row[1]),
+                tuple(reply_from_json(r) for r in row[2]),
+                row[3],
+                bool(row[4]),
+            )
             for row in rows
         ]
 

@@ -105,8 +105,8 @@ class ConversationService:
     async def delivered(self, outbox_ids: Sequence[int], at: datetime) -> None:
         await self.store.mark_sent(outbox_ids, at)
 
-    async def undelivered(self, channel: str, now: datetime) -> list[Undelivered]:
-        return await self.store.undelivered(channel, now)
+    async def undelivered(self, channel: str, now: datetime, *, held: bool = False) -> list[Undelivered]:
+        return await self.store.undelivered(channel, now, held=held)
 
     async def prune(
         self, *, sent_before: datetime, processed_before: datetime, questions_before: datetime

@@ -38,6 +38,9 @@ class Undelivered:
     replies: tuple[ReplyCreated, ...]
     parts_sent: int = 0
     """Telegram messages of these replies already delivered: a resend starts after them."""
+    held: bool = False
+    """Claimed by a turn or a sweep now (this process's, another instance's, or a process that
+    died holding it): not to be sent, and its chat's later entries wait for it."""
 
 
 class Transaction(Protocol):
@@ -101,8 +104,8 @@ class Store(Protocol):
 
     async def release(self, outbox_id: int, parts_sent: int) -> None: ...
 
-    async def undelivered(self, channel: str, now: datetime) -> list[Undelivered]:
-        """Unsent entries nobody holds at ``now``."""
+    async def undelivered(self, channel: str, now: datetime, *, held: bool = False) -> list[Undelivered]:
+        """Unsent entries nobody holds at ``now`` (with ``held``, those held too, marked so)."""
         ...
 
     async def prune_outbox(self, sent_before: datetime) -> int: ...

@@ -214,3 +214,26 @@ async def test_a_chat_behind_gets_its_later_replies_after_the_earlier_ones(
         tg.send_text(USER, "/menu")
         await tg.wait_for_sent(USER, 5)  # back to live sending
     assert await unsent(db) == 0
+
+
+async def test_a_reply_a_dead_process_still_holds_goes_out_before_the_chat_s_next_ones(
+    channel: str, tg: FakeTelegram, service: ConversationService, db: AsyncEngine
+) -> None:
+    """A process wrote a turn and died before sending it: its hold on the reply lasts a minute
+    more. Started again, the bot answers the person's next message only after that reply, not
+    before it (a chat's replies keep the order of its messages)."""
+    tg.add_user(USER)
+    user = UserRef("telegram", str(USER))
+    await service.handle_durably(inbound(user, datetime.now(UTC), text="/help", hint="en"))  # then killed
+    async with running(channel, service, tg) as bot:
+        tg.send_text(USER, "/menu", language_code="en")
+        await handled(bot, 1)
+        assert tg.sent(USER) == [], "/menu waits behind the reply the dead process holds"
+        later = datetime.now(UTC) + timedelta(minutes=2)
+        bot.bridge.clock = lambda: later  # the dead process's hold has expired
+        await bot.bridge.resend_undelivered()
+        texts = [m.text or "" for m in tg.sent(USER)]
+    assert len(texts) == 2, texts
+    assert texts[0].startswith("I answer questions"), "/help's answer first"
+    assert texts[1] == "What would you like to do?"
+    assert await unsent(db) == 0

@@ -465,7 +465,7 @@ class LongReplies:
     async def delivered(self, outbox_ids: Sequence[int], at: datetime) -> None:
         raise AssertionError("nothing is in an outbox here")
 
-    async def undelivered(self, channel: str, now: datetime) -> list[Undelivered]:
+    async def undelivered(self, channel: str, now: datetime, *, held: bool = False) -> list[Undelivered]:
         return []
 
     async def prune(

@@ -147,6 +147,7 @@ class TelegramBridge:
             raise DeliveryFailed(f"cannot reach the Bot API at {where}", exc.failure) from exc
         await menus.publish_commands(self)
         await menus.publish_descriptions(self)
+        await self.outbox.prepare()
         self._background = [
             asyncio.create_task(self.outbox.sweep(), name="outbox sweeper"),
             asyncio.create_task(self.outbox.mark_often(), name="outbox marks"),

@@ -40,6 +40,9 @@ a crash left behind goes out at most this long after its hold expires."""
 MARK_EVERY = 0.2
 """Seconds between two writes of the replies delivered (one statement for all of them)."""
 
+PREPARE_WITHIN = 10.0
+"""Seconds the start waits to read the outbox (a database slow to answer delays no update)."""
+
 NOT_MODIFIED = "message is not modified"
 """Telegram's refusal of an edit that changes nothing: the message already is as wanted."""
 
@@ -55,7 +58,7 @@ class OutboxService(Protocol):
 
     async def delivered(self, outbox_ids: Sequence[int], at: datetime) -> None: ...
 
-    async def undelivered(self, channel: str, now: datetime) -> list[Undelivered]: ...
+    async def undelivered(self, channel: str, now: datetime, *, held: bool = False) -> list[Undelivered]: ...
 
     async def claim(self, outbox_id: int, at: datetime) -> bool: ...
 
@@ -84,6 +87,8 @@ class Outbox:
     def __init__(self, bridge: TelegramBridge) -> None:
         self.bridge = bridge
         self._sent: list[int] = []
+        self._unmarked: set[int] = set()
+        """Entries delivered whose mark is not written yet (in ``_sent``, or being written)."""
         self.behind: set[str] = set()
         """Chats with replies handed back to the sweep: their later replies wait their turn there
         too, so that a chat's replies keep the order of its updates."""
@@ -182,6 +187,7 @@ class Outbox:
     def delivered(self, outbox_id: int) -> None:
         """Done with this entry; written down at the next :meth:`mark`."""
         self._sent.append(outbox_id)
+        self._unmarked.add(outbox_id)
 
     async def give_back(self, outbox_id: int, parts_sent: int) -> None:
         try:
@@ -195,11 +201,13 @@ class Outbox:
         entries were done with."""
         bridge = self.bridge
         done = 0
-        pending = await bridge.service.undelivered(CHANNEL, bridge.clock())
-        stuck: set[str] = set()  # chats whose earlier entry failed this round: the rest waits
+        pending = await bridge.service.undelivered(CHANNEL, bridge.clock(), held=True)
+        stuck: set[str] = set()  # chats whose earlier entry is held or failed: the rest waits
         for entry in pending:
             chat = entry.user.id
-            if chat in stuck or not await bridge.service.claim(entry.outbox_id, bridge.clock()):
+            if entry.outbox_id in self._unmarked:
+                continue  # delivered here, its mark not yet written
+            if chat in stuck or entry.held or not await bridge.service.claim(entry.outbox_id, bridge.clock()):
                 stuck.add(chat)
                 continue
             async with bridge.chats.hold(chat):
@@ -211,9 +219,21 @@ class Outbox:
                 stuck.add(chat)
                 await self.give_back(entry.outbox_id, sent.parts)
         self.behind &= stuck  # a chat whose replies all went out is back to live sending
-        if pending:
-            log.info("outbox: sent %d of %d earlier replies", done, len(pending))
+        if free := sum(not entry.held for entry in pending):
+            log.info("outbox: sent %d of %d earlier replies", done, free)
         return done
+
+    async def prepare(self) -> None:
+        """At start, before any update: a chat with replies still unsent (a crash left them,
+        perhaps held by the dead process for a while yet) is behind, so that its new replies
+        go out after those. If the database cannot say now, the sweep finds them later."""
+        try:
+            reading = self.bridge.service.undelivered(CHANNEL, self.bridge.clock(), held=True)
+            pending = await asyncio.wait_for(reading, PREPARE_WITHIN)
+        except Exception as exc:
+            log.warning("could not read the outbox at start (%s); the sweep reads it later", exc)
+            return
+        self.behind |= {entry.user.id for entry in pending}
 
     async def sweep(self) -> None:
         """Every :data:`SWEEP_EVERY` (the first at once): resend, and hourly forget what is old."""
@@ -278,6 +298,7 @@ class Outbox:
                 log.warning("could not mark %d replies delivered for now: %s", len(ids), exc)
                 self._unmarked_since = loop.time()  # and again at most every 10 s
             return
+        self._unmarked.difference_update(ids)
         if self._unmarked_since is not None:
             log.info("replies marked delivered again")
             self._unmarked_since = None
