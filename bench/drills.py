@@ -913,7 +913,11 @@ class Person:
                 self.aligned.append(sent)
                 self.matched = later + 1
             else:
-                self.unexpected.append(f"{got.text[:80]!r} {list(got.labels)}")
+                wanted = self.flat[self.matched] if self.matched < len(self.flat) else None
+                expected = f"{wanted.text[:60]!r} edit={wanted.edit}" if wanted else "nothing"
+                self.unexpected.append(
+                    f"{got.text[:80]!r} {list(got.labels)} edit={got.edit}; expected {expected}"
+                )
         for step in range(self.next):
             if self.acked_at[step] is None and self.matched >= self.ends[step]:
                 self.acked_at[step] = now

@@ -11,7 +11,6 @@ import asyncio
 import contextvars
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -68,6 +67,7 @@ from storage.models import (
     metadata,
 )
 from storage.participants import redeem
+from storage.threads import DaemonThreads
 
 
 def reply_to_json(reply: ReplyCreated) -> dict[str, Any]:
@@ -536,13 +536,13 @@ class SqlStore:
         # aiosqlite makes every statement several trips between the event loop and its thread,
         # which cost ten times the statements themselves.
         self._twin = sqlite_twin(engine)
-        self._threads: ThreadPoolExecutor | None = None
+        self._threads: DaemonThreads | None = None
         if self._twin is not None:
             self._twin_sessions = sessionmaker(self._twin, expire_on_commit=False)
             self._twin_reads = sessionmaker(
                 self._twin.execution_options(**{READ_ONLY: True}), expire_on_commit=False
             )
-            self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dt4e-sqlite")
+            self._threads = DaemonThreads(2, "dt4e-sqlite")
 
     @asynccontextmanager
     async def session(self, *, background: bool = False, urgent: bool = False) -> AsyncIterator[AsyncSession]:
@@ -732,8 +732,10 @@ class SqlStore:
         return sum(counts)
 
     async def close(self) -> None:
+        """What is still waiting for SQLite's lock (a stop during an outage) is left behind:
+        it committed nothing, and the process does not wait for it (see :mod:`storage.threads`)."""
         if self._threads is not None:
-            self._threads.shutdown(wait=True)
+            self._threads.shutdown(wait=False)
         if self._twin is not None:
             self._twin.dispose()
         await self.engine.dispose()
