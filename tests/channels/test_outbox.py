@@ -18,6 +18,7 @@ from bot.core.context import Context
 from bot.core.inbound import UserRef
 from bot.service import ConversationService
 from bot.service.pacing import Pacer
+from bot.service.ports import Undelivered
 from storage.store import SqlStore
 from tests.channels.harness import button, handled, running
 from tests.fake_telegram import FakeTelegram
@@ -216,14 +217,31 @@ async def test_a_chat_behind_gets_its_later_replies_after_the_earlier_ones(
     assert await unsent(db) == 0
 
 
+@pytest.mark.parametrize("readable", [True, False], ids=["outbox-read-at-start", "database-busy-at-start"])
 async def test_a_reply_a_dead_process_still_holds_goes_out_before_the_chat_s_next_ones(
-    channel: str, tg: FakeTelegram, service: ConversationService, db: AsyncEngine
+    channel: str,
+    tg: FakeTelegram,
+    service: ConversationService,
+    db: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
+    readable: bool,
 ) -> None:
     """A process wrote a turn and died before sending it: its hold on the reply lasts a minute
     more. Started again, the bot answers the person's next message only after that reply, not
-    before it (a chat's replies keep the order of its messages)."""
+    before it (a chat's replies keep the order of its messages), also when the outbox could
+    not be read at the start."""
     tg.add_user(USER)
     user = UserRef("telegram", str(USER))
+    if not readable:
+        real, calls = service.undelivered, []
+
+        async def busy_at_first(channel: str, now: datetime, *, held: bool = False) -> list[Undelivered]:
+            calls.append(now)
+            if len(calls) <= 2:  # the start, then the /menu turn
+                raise DatabaseUnavailable("the database cannot be used now: database is locked")
+            return await real(channel, now, held=held)
+
+        monkeypatch.setattr(service, "undelivered", busy_at_first)
     await service.handle_durably(inbound(user, datetime.now(UTC), text="/help", hint="en"))  # then killed
     async with running(channel, service, tg) as bot:
         tg.send_text(USER, "/menu", language_code="en")

@@ -88,6 +88,9 @@ class Outbox:
         self.bridge = bridge
         self._sent: list[int] = []
         self._unmarked: set[int] = set()
+        self.prepared = False
+        """Whether the outbox was read since the start (see :meth:`prepare`)."""
+        self._preparing = asyncio.Lock()
         """Entries delivered whose mark is not written yet (in ``_sent``, or being written)."""
         self.behind: set[str] = set()
         """Chats with replies handed back to the sweep: their later replies wait their turn there
@@ -99,7 +102,10 @@ class Outbox:
         (with how many of its messages went out) for the sweep, and so are the entries after;
         in a chat that is behind, they all go to the sweep, after the earlier ones."""
         entries = handled.entries()
-        if user.id in self.behind and all(outbox_id is not None for outbox_id, _ in entries):
+        if not self.prepared:
+            await self.prepare()
+        behind = not self.prepared or user.id in self.behind
+        if behind and all(outbox_id is not None for outbox_id, _ in entries):
             for outbox_id, _ in entries:
                 await self.give_back(outbox_id or 0, 0)
             return
@@ -202,6 +208,8 @@ class Outbox:
         bridge = self.bridge
         done = 0
         pending = await bridge.service.undelivered(CHANNEL, bridge.clock(), held=True)
+        if not self.prepared:
+            self._prepared(pending)
         stuck: set[str] = set()  # chats whose earlier entry is held or failed: the rest waits
         for entry in pending:
             chat = entry.user.id
@@ -226,14 +234,22 @@ class Outbox:
     async def prepare(self) -> None:
         """At start, before any update: a chat with replies still unsent (a crash left them,
         perhaps held by the dead process for a while yet) is behind, so that its new replies
-        go out after those. If the database cannot say now, the sweep finds them later."""
-        try:
-            reading = self.bridge.service.undelivered(CHANNEL, self.bridge.clock(), held=True)
-            pending = await asyncio.wait_for(reading, PREPARE_WITHIN)
-        except Exception as exc:
-            log.warning("could not read the outbox at start (%s); the sweep reads it later", exc)
-            return
+        go out after those. Until the outbox could be read (the database down at start),
+        every chat is behind: its replies go to the sweep, which reads it first."""
+        async with self._preparing:
+            if self.prepared:
+                return
+            try:
+                reading = self.bridge.service.undelivered(CHANNEL, self.bridge.clock(), held=True)
+                pending = await asyncio.wait_for(reading, PREPARE_WITHIN)
+            except Exception as exc:
+                log.warning("could not read the outbox (%s); replies wait for the sweep", exc)
+                return
+            self._prepared(pending)
+
+    def _prepared(self, pending: Sequence[Undelivered]) -> None:
         self.behind |= {entry.user.id for entry in pending}
+        self.prepared = True
 
     async def sweep(self) -> None:
         """Every :data:`SWEEP_EVERY` (the first at once): resend, and hourly forget what is old."""
