@@ -14,7 +14,11 @@ import time
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.basics.buttons import Button
+from bot.basics.lang import Lang
 from bot.channels.telegram.translate import EDITABLE_FOR
+from bot.core.events import ReplyCreated
+from bot.core.inbound import UserRef
 from bot.service import ConversationService
 from tests.channels.harness import handled, press, running
 from tests.fake_telegram import FakeTelegram, SentMessage
@@ -190,3 +194,21 @@ async def test_a_message_too_old_or_refused_is_answered_with_a_new_one(
     assert len(sent) == count + 2
     assert "step 3 of 10" in (sent[-1].text or "")
     assert [f.description for f in tg.faults] == ["Bad Request: message can't be edited"]
+
+
+async def test_an_edit_sent_again_changes_nothing_and_sends_nothing(
+    channel: str, service: ConversationService
+) -> None:
+    """A step's edit delivered, then sent again (its mark lost to a stop): Telegram answers
+    "message is not modified" (python-telegram-bot capitalises it), which is done, not a
+    refusal to answer with a new message."""
+    async with FakeTelegram() as tg, running(channel, service, tg) as bot:
+        await at_step_1(tg, bot)
+        step1 = tg.sent(USER)[-1]
+        count = len(tg.sent(USER))
+        rows = tuple(tuple(Button(label, data or "") for label, data in row) for row in step1.buttons)
+        again = ReplyCreated(text=step1.text or "", lang=Lang.EN, buttons=rows, edits=step1.message_id)
+        sent = await bot.bridge.outbox.send_replies(UserRef("telegram", str(USER)), USER, [again])
+    assert sent.done
+    assert len(tg.sent(USER)) == count, "no new message"
+    assert [f.method for f in tg.faults] == ["editMessageText"]

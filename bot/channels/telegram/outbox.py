@@ -44,7 +44,8 @@ PREPARE_WITHIN = 10.0
 """Seconds the start waits to read the outbox (a database slow to answer delays no update)."""
 
 NOT_MODIFIED = "message is not modified"
-"""Telegram's refusal of an edit that changes nothing: the message already is as wanted."""
+"""Telegram's refusal of an edit that changes nothing: the message already is as wanted (in
+any case: python-telegram-bot capitalises the description)."""
 
 PRUNE_EVERY = timedelta(hours=1)
 OUTBOX_KEPT = timedelta(days=1)
@@ -172,7 +173,7 @@ class Outbox:
             except DeliveryFailed as exc:
                 if exc.failure.kind is not Failure.REJECTED:
                     raise
-                if NOT_MODIFIED in exc.failure.description:
+                if NOT_MODIFIED in exc.failure.description.lower():  # PTB capitalises it
                     return message.edits
                 if not message.text:
                     log.info("%s; its keyboard stays", exc)
