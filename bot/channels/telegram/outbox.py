@@ -44,8 +44,7 @@ PREPARE_WITHIN = 10.0
 """Seconds the start waits to read the outbox (a database slow to answer delays no update)."""
 
 NOT_MODIFIED = "message is not modified"
-"""Telegram's refusal of an edit that changes nothing: the message already is as wanted (in
-any case: python-telegram-bot capitalises the description)."""
+"""Telegram's refusal of an edit that changes nothing: done (python-telegram-bot capitalises it)."""
 
 PRUNE_EVERY = timedelta(hours=1)
 OUTBOX_KEPT = timedelta(days=1)
