@@ -40,8 +40,8 @@ a crash left behind goes out at most this long after its hold expires."""
 MARK_EVERY = 0.2
 """Seconds between two writes of the replies delivered (one statement for all of them)."""
 
-PREPARE_WITHIN = 10.0
-"""Seconds the start waits to read the outbox (a database slow to answer delays no update)."""
+PREPARE_WITHIN = 2.0
+"""Seconds the start waits to read the outbox: longer, every chat waits for the sweep instead."""
 
 NOT_MODIFIED = "message is not modified"
 """Telegram's refusal of an edit that changes nothing: done (python-telegram-bot capitalises it)."""
