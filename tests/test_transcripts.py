@@ -18,7 +18,7 @@ from bot.core.inbound import UserRef
 from bot.service import ConversationService
 from storage.engine import create_engine, upgrade
 from storage.store import SqlStore
-from tests.channels.harness import handled, running
+from tests.channels.harness import answered, handled, running
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.transcript import (
     TRANSCRIPTS as TRANSCRIPT_DIR,
@@ -152,15 +152,6 @@ class TelegramDriver:
                         return message.message_id, data
         labels = [text for m in sent if m.message_id in shown for row in m.buttons for text, _ in row]
         raise AssertionError(f"no button {label!r} on screen: {labels}")
-
-
-async def answered(tg: FakeTelegram, count: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-    """Wait until ``count`` button presses were answered."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while len(tg.callback_answers) < count:
-        assert loop.time() < deadline, f"{len(tg.callback_answers)} presses answered, expected {count}"
-        await asyncio.sleep(0.005)
 
 
 MARKS = {">": "", "*": "edit", "~": "notice"}

@@ -33,7 +33,7 @@ from bot.core.audience import Audience
 from bot.core.bidi import strip_bidi_controls
 from bot.core.events import ReplyCreated
 from bot.core.features.surveys import prompt, survey
-from bot.core.inbound import ButtonPressed, UserRef
+from bot.core.inbound import UserRef
 from bot.core.state import Role
 from bot.service import ConversationService
 from bot.service.invitations import token_hash
@@ -264,16 +264,7 @@ class CoreDriver:
         ]
         assert earlier, f"{where}: no earlier message with a button {label!r}"
         message, button = max(earlier, key=lambda found: found[0])
-        pressed = ButtonPressed(
-            user=channel.user,
-            at=channel.clock(),
-            data=button.data,
-            language_hint=channel.language_hint,
-            message=message,
-        )
-        replies = await self.service.handle(pressed)
-        channel.show(replies)
-        return replies
+        return await channel.turn(channel.pressed(button, message))
 
 
 async def record(transcript: Transcript) -> list[list[Seen]]:

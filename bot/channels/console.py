@@ -42,69 +42,64 @@ class ConsoleChannel:
         self.user = UserRef(CHANNEL, user)
         self.language_hint = language_hint
         self.clock = clock
-        self.buttons: list[Button] = []
-        """The buttons on screen: those of the last replies."""
-        self._under: list[int] = []  # the message each of them is under
+        self.shown: list[tuple[Button, int]] = []
+        """The buttons on screen (those of the last replies), each with the message it is under."""
         self._messages = 0
         self.keyboards: dict[int, list[Button]] = {}
         """Every message's buttons as they are now, by message number (for pressing a button
         of an earlier message, as one can on Telegram by scrolling up)."""
 
     @property
-    def shown(self) -> list[tuple[Button, int]]:
-        """The buttons on screen, each with the message it is under."""
-        return list(zip(self.buttons, self._under, strict=True))
+    def buttons(self) -> list[Button]:
+        return [button for button, _ in self.shown]
 
     def inbound(self, line: str) -> Inbound:
         """A typed line: a button if it is a shown button's number or label, else text."""
         entered = line.strip()
-        choice = None
-        if entered.isdigit() and 1 <= int(entered) <= len(self.buttons):
-            choice = self.shown[int(entered) - 1]
-        else:
-            for button, message in self.shown:
-                if entered.casefold() == strip_bidi_controls(button.label).casefold():
-                    choice = (button, message)
-                    break
-        if choice is not None:
-            return ButtonPressed(
-                user=self.user,
-                at=self.clock(),
-                data=choice[0].data,
-                language_hint=self.language_hint,
-                message=choice[1],
-            )
+        if entered.isdigit() and 1 <= int(entered) <= len(self.shown):
+            return self.pressed(*self.shown[int(entered) - 1])
+        for button, message in self.shown:
+            if entered.casefold() == strip_bidi_controls(button.label).casefold():
+                return self.pressed(button, message)
         return typed(line, user=self.user, at=self.clock(), language_hint=self.language_hint)
+
+    def pressed(self, button: Button, message: int) -> ButtonPressed:
+        """A press on ``button`` of the message numbered ``message``."""
+        return ButtonPressed(
+            user=self.user,
+            at=self.clock(),
+            data=button.data,
+            language_hint=self.language_hint,
+            message=message,
+        )
 
     async def send(self, line: str) -> list[ReplyCreated]:
         """A line as the console reads it: a shown button's number or label presses it."""
-        replies = await self.service.handle(self.inbound(line))
-        self.show(replies)
-        return replies
+        return await self.turn(self.inbound(line))
 
     async def type(self, line: str) -> list[ReplyCreated]:
         """A line as typed text, even when it is a button's label (as on Telegram)."""
-        replies = await self.service.handle(
-            typed(line, user=self.user, at=self.clock(), language_hint=self.language_hint)
-        )
+        return await self.turn(typed(line, user=self.user, at=self.clock(), language_hint=self.language_hint))
+
+    async def turn(self, inbound: Inbound) -> list[ReplyCreated]:
+        replies = await self.service.handle(inbound)
         self.show(replies)
         return replies
 
     def show(self, replies: list[ReplyCreated]) -> None:
         """Replies on screen (a turn's, or pushed): each new message numbered, the buttons of
-        the last ones the ones to press."""
+        the last ones the ones to press (a turn with only a notice leaves them)."""
         shown: list[tuple[Button, int]] = []
-        for reply in replies:
-            if reply.notice:
-                continue
+        messages = [reply for reply in replies if not reply.notice]
+        for reply in messages:
             message = reply.edits
             if not message:
                 self._messages += 1
                 message = self._messages
             self.keyboards[message] = [b for row in reply.buttons for b in row]
-            shown += [(b, message) for row in reply.buttons for b in row]
-        if shown or any(not r.notice for r in replies):
-            self.buttons, self._under = [b for b, _ in shown], [m for _, m in shown]
+            shown += [(b, message) for b in self.keyboards[message]]
+        if messages:
+            self.shown = shown
 
     def render(self, replies: list[ReplyCreated]) -> str:
         lines: list[str] = []

@@ -18,7 +18,7 @@ from bot.channels.telegram.delivery import RetryPolicy
 from bot.channels.telegram.webhook import Mode, Polling
 from tests.fake_telegram import FakeTelegram, SentMessage
 
-__all__ = ["CHANNELS", "FAST", "POLL", "button", "free_port", "handled", "press", "running"]
+__all__ = ["CHANNELS", "FAST", "POLL", "answered", "button", "free_port", "handled", "press", "running"]
 
 FAST = RetryPolicy(attempts=4, first_backoff=0.05, max_backoff=0.2, flood_retries=3)
 POLL = Polling(timeout=1)
@@ -61,6 +61,15 @@ async def handled(channel: TelegramChannel, count: int, timeout: float = 10.0) -
     deadline = loop.time() + timeout
     while channel.bridge.handled < count:
         assert loop.time() < deadline, f"{channel.bridge.handled} updates handled, expected {count}"
+        await asyncio.sleep(0.005)
+
+
+async def answered(tg: FakeTelegram, count: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    """Wait until ``count`` button presses were answered."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while len(tg.callback_answers) < count:
+        assert loop.time() < deadline, f"{len(tg.callback_answers)} presses answered, expected {count}"
         await asyncio.sleep(0.005)
 
 

@@ -8,19 +8,17 @@ edit (48 hours), or one it refuses to edit, is answered with a new message."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.app import TelegramChannel
 from bot.basics.buttons import Button
 from bot.basics.lang import Lang
 from bot.channels.telegram.translate import EDITABLE_FOR
 from bot.core.events import ReplyCreated
 from bot.core.inbound import UserRef
 from bot.service import ConversationService
-from tests.channels.harness import handled, press, running
+from tests.channels.harness import answered, handled, press, running
 from tests.fake_telegram import FakeTelegram, SentMessage
 
 USER = 42
@@ -31,27 +29,20 @@ def labels(message: SentMessage) -> list[str]:
     return [label for row in message.buttons for label, _ in row]
 
 
-async def answered(tg: FakeTelegram, count: int) -> None:
-    deadline = time.monotonic() + 10
-    while len(tg.callback_answers) < count:
-        assert time.monotonic() < deadline, f"{len(tg.callback_answers)} presses answered, not {count}"
-        await asyncio.sleep(0.01)
-
-
-async def as_a_talent(tg: FakeTelegram, channel: object) -> int:
+async def as_a_talent(tg: FakeTelegram, channel: TelegramChannel) -> int:
     """/start, English, a talent: the number of updates handled so far."""
     tg.send_text(USER, "/start", language_code="en")
-    await handled(channel, 1)  # type: ignore[arg-type]
+    await handled(channel, 1)
     press(tg, USER, "English")
-    await handled(channel, 2)  # type: ignore[arg-type]
+    await handled(channel, 2)
     press(tg, USER, "I am a candidate (talent)")
-    await handled(channel, 3)  # type: ignore[arg-type]
+    await handled(channel, 3)
     return 3
 
 
-async def the_module_list(tg: FakeTelegram, bot: object, updates: int) -> tuple[SentMessage, int]:
+async def the_module_list(tg: FakeTelegram, bot: TelegramChannel, updates: int) -> tuple[SentMessage, int]:
     tg.send_text(USER, "/modules")
-    await handled(bot, updates + 1)  # type: ignore[arg-type]
+    await handled(bot, updates + 1)
     listed = tg.sent(USER)[-1]
     assert any(label.startswith(MODULE) for label in labels(listed)), labels(listed)
     return listed, updates + 1
@@ -62,12 +53,12 @@ def tap(tg: FakeTelegram, message: SentMessage, starts: str) -> None:
     tg.press_button(USER, message.message_id, data)
 
 
-async def at_step_1(tg: FakeTelegram, bot: object) -> tuple[SentMessage, int]:
+async def at_step_1(tg: FakeTelegram, bot: TelegramChannel) -> tuple[SentMessage, int]:
     """A talent chose the module from the list: the list as it was, and the updates handled."""
     updates = await as_a_talent(tg, bot)
     listed, updates = await the_module_list(tg, bot, updates)
     tap(tg, listed, MODULE)
-    await handled(bot, updates + 1)  # type: ignore[arg-type]
+    await handled(bot, updates + 1)
     return listed, updates + 1
 
 
