@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.basics.errors import ConfigurationError
 from bot.basics.i18n import Catalogues
+from bot.channels.telegram.marks import Journal
 from bot.channels.telegram.render import BUTTON_DATA_BYTES
 from bot.channels.telegram.translate import CHANNEL as TELEGRAM
 from bot.core.context import Context
@@ -164,10 +165,14 @@ def create_channel(
     policy: RetryPolicy | None = None,
     shutdown_timeout: float = 10.0,
     max_in_flight: int | None = None,
+    journal: Journal | None = None,
 ) -> TelegramChannel:
     """The channel called ``name`` (one of :data:`CHANNELS`); only its framework is imported.
-    ``max_in_flight``: turns computed at once (the bridge's default when ``None``)."""
+    ``max_in_flight``: turns computed at once (the bridge's default when ``None``);
+    ``journal``: the folder where replies delivered are written down until they are marked."""
     options: dict[str, Any] = {"policy": policy, "shutdown_timeout": shutdown_timeout}
+    if journal is not None:
+        options["journal"] = journal
     if max_in_flight is not None:
         options["max_in_flight"] = max_in_flight
     if name == "aiogram":
@@ -193,6 +198,7 @@ async def run_telegram(settings: Settings, channel: str, mode: Mode) -> int:
             token=token,
             api_base=settings.telegram_api_base,
             max_in_flight=settings.max_in_flight,
+            journal=Journal(settings.journal_dir, settings.database_url),
         )
         await bot.run(mode, stop)
     return 0

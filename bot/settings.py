@@ -134,6 +134,11 @@ class Settings(BaseSettings):
         le=1000,
         description="typed messages from one person within 10 seconds that are answered (0: no limit)",
     )
+    journal_dir: Path = Field(
+        default=Path("data/journal"),
+        description="folder where each running bot writes down the replies Telegram accepted, until the "
+        "database has them (a restart then sends none twice)",
+    )
     keep_questions_days: int = Field(
         default=180,
         ge=1,

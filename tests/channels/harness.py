@@ -11,10 +11,12 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from bot.app import CHANNELS, TelegramChannel, create_channel
 from bot.channels.telegram.bridge import Conversations
 from bot.channels.telegram.delivery import RetryPolicy
+from bot.channels.telegram.marks import Journal
 from bot.channels.telegram.webhook import Mode, Polling
 from tests.fake_telegram import FakeTelegram, SentMessage
 
@@ -34,6 +36,7 @@ async def running(
     policy: RetryPolicy = FAST,
     shutdown_timeout: float = 10.0,
     max_in_flight: int | None = None,
+    journal: Path | None = None,
 ) -> AsyncIterator[TelegramChannel]:
     channel = create_channel(
         name,
@@ -43,6 +46,7 @@ async def running(
         policy=policy,
         shutdown_timeout=shutdown_timeout,
         max_in_flight=max_in_flight,
+        journal=None if journal is None else Journal(journal),
     )
     stop = asyncio.Event()
     task = asyncio.create_task(channel.run(mode, stop))

@@ -45,6 +45,7 @@ from aiohttp import web
 from bot.channels.telegram import translate, webhook
 from bot.channels.telegram.bridge import MAX_IN_FLIGHT, Conversations, TelegramBridge
 from bot.channels.telegram.delivery import ApiFailure, Failure, RetryPolicy, is_chat_not_found
+from bot.channels.telegram.marks import Journal
 from bot.channels.telegram.polling import Poller, Raw
 from bot.channels.telegram.render import CAPTION_LIMIT, Outgoing
 from bot.channels.telegram.translate import Incoming
@@ -169,12 +170,15 @@ class AiogramChannel:
         policy: RetryPolicy | None = None,
         shutdown_timeout: float = 10.0,
         max_in_flight: int = MAX_IN_FLIGHT,
+        journal: Journal | None = None,
     ) -> None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base), timeout=REQUEST_TIMEOUT)
         self.api_base = api_base
         self.bot = Bot(token, session=session)
         self.api = AiogramApi(self.bot)
-        self.bridge = TelegramBridge(service, self.api, policy=policy, max_in_flight=max_in_flight)
+        self.bridge = TelegramBridge(
+            service, self.api, policy=policy, max_in_flight=max_in_flight, journal=journal
+        )
         self.shutdown_timeout = shutdown_timeout
         self._poller: Poller | None = None
 

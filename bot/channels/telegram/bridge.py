@@ -26,6 +26,7 @@ from bot.basics.errors import ConfigurationError, DatabaseUnavailable
 from bot.channels.telegram import menus
 from bot.channels.telegram.broadcasts import Broadcaster
 from bot.channels.telegram.delivery import BotApi, DeliveryFailed, RetryPolicy, Sleep, deliver
+from bot.channels.telegram.marks import Journal
 from bot.channels.telegram.outbox import Outbox, OutboxService
 from bot.channels.telegram.translate import CHANNEL, Incoming
 from bot.core.context import Context
@@ -91,6 +92,7 @@ class TelegramBridge:
         clock: Callable[[], datetime] = _now,
         sleep: Sleep = asyncio.sleep,
         max_in_flight: int = MAX_IN_FLIGHT,
+        journal: Journal | None = None,
     ) -> None:
         self.service = service
         self.api = api
@@ -107,7 +109,7 @@ class TelegramBridge:
         self._tasks: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
-        self.outbox = Outbox(self)
+        self.outbox = Outbox(self, journal)
         self._background: list[asyncio.Task[None]] = []
         setup = service.broadcasting
         self.pacer = Pacer(setup.rate if setup is not None else 25.0)
@@ -150,7 +152,7 @@ class TelegramBridge:
         await self.outbox.prepare()
         self._background = [
             asyncio.create_task(self.outbox.sweep(), name="outbox sweeper"),
-            asyncio.create_task(self.outbox.mark_often(), name="outbox marks"),
+            asyncio.create_task(self.outbox.marks.often(), name="outbox marks"),
         ]
         if self.broadcaster is not None:
             self._background.append(asyncio.create_task(self.broadcaster.run(), name="broadcasts"))
@@ -291,7 +293,7 @@ class TelegramBridge:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._background = []
-        await self.outbox.flush(left())
+        await self.outbox.marks.flush(left())
         if self.broadcaster is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.broadcaster.close(), max(left(), 1.0))

@@ -5,14 +5,14 @@ what nobody holds any more and forgets what is old.
 
 Every outbox entry is held by the turn that wrote it for ``storage.store.OUTBOX_CLAIM`` (a
 minute); the sweep takes only entries whose hold has expired, and resends them from the first
-message not yet delivered. A crash after a send and before its mark may send that one again;
+message not yet delivered. What was delivered is written down at once in a local journal
+(:mod:`bot.channels.telegram.marks`), so that a crash before its mark does not send it again;
 nothing is ever left unsent.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -21,6 +21,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from bot.channels.telegram.delivery import DeliveryFailed, Failure
+from bot.channels.telegram.marks import Journal, Marks
 from bot.channels.telegram.render import Outgoing, render
 from bot.channels.telegram.translate import CHANNEL
 from bot.core.events import ReplyCreated
@@ -36,9 +37,6 @@ log = logging.getLogger(__name__)
 SWEEP_EVERY = timedelta(seconds=15)
 """How often the outbox is swept for replies nobody holds any more (one indexed query): a reply
 a crash left behind goes out at most this long after its hold expires."""
-
-MARK_EVERY = 0.2
-"""Seconds between two writes of the replies delivered (one statement for all of them)."""
 
 PREPARE_WITHIN = 2.0
 """Seconds the start waits to read the outbox: longer, every chat waits for the sweep instead."""
@@ -84,18 +82,15 @@ class Sent:
 
 
 class Outbox:
-    def __init__(self, bridge: TelegramBridge) -> None:
+    def __init__(self, bridge: TelegramBridge, journal: Journal | None = None) -> None:
         self.bridge = bridge
-        self._sent: list[int] = []
-        self._unmarked: set[int] = set()
+        self.marks = Marks(lambda ids, at: bridge.service.delivered(ids, at), bridge.clock, journal)
         self.prepared = False
         """Whether the outbox was read since the start (see :meth:`prepare`)."""
         self._preparing = asyncio.Lock()
-        """Entries delivered whose mark is not written yet (in ``_sent``, or being written)."""
         self.behind: set[str] = set()
         """Chats with replies handed back to the sweep: their later replies wait their turn there
         too, so that a chat's replies keep the order of its updates."""
-        self._unmarked_since: float | None = None
 
     async def send_turn(self, user: UserRef, chat_id: int, handled: Handled) -> None:
         """Send a turn's replies entry by entry; what could not be sent for now is handed back
@@ -110,11 +105,11 @@ class Outbox:
                 await self.give_back(outbox_id or 0, 0)
             return
         for number, (outbox_id, replies) in enumerate(entries):
-            sent = await self.send_replies(user, chat_id, replies)
+            sent = await self.send_replies(user, chat_id, replies, entry=outbox_id)
             if outbox_id is None:
                 continue
             if sent.done:
-                self.delivered(outbox_id)
+                self.marks.delivered(outbox_id)
                 continue
             self.behind.add(user.id)
             await self.give_back(outbox_id, sent.parts)
@@ -130,15 +125,18 @@ class Outbox:
         replies: Sequence[ReplyCreated],
         *,
         skip: int = 0,
+        entry: int | None = None,
     ) -> Sent:
-        """Deliver the replies' messages in order, after the first ``skip`` (sent before).
+        """Deliver the replies' messages in order, after the first ``skip`` (sent before); each
+        but the last is noted as sent for the outbox ``entry`` (the caller notes the whole).
 
         Done when every message was sent, refused for good (given up once, with a
         logged error) or the user cannot be reached at all; not done when a message failed for
         now (a flood wait too long, the Bot API down): it and those after it are to be sent
         later. Also how many messages are behind us (sent or given up)."""
         count = 0
-        for reply, message in ((r, m) for r in replies for m in render(r)):
+        messages = [(r, m) for r in replies for m in render(r)]
+        for reply, message in messages:
             count += 1
             if count <= skip:
                 continue
@@ -155,6 +153,8 @@ class Outbox:
                     return Sent(True, count - 1)
                 log.warning("%s; left in the outbox, sent again by the sweep", exc)
                 return Sent(False, count - 1)
+            if entry is not None and count < len(messages):
+                self.marks.sent(entry, count)
             if reply.thread:
                 await self._posted(user, sent, reply.thread)
         return Sent(True, count)
@@ -190,14 +190,10 @@ class Outbox:
         except Exception as exc:
             log.error("could not record the staff-chat post %s of a case (%s)", message_id, exc)
 
-    def delivered(self, outbox_id: int) -> None:
-        """Done with this entry; written down at the next :meth:`mark`."""
-        self._sent.append(outbox_id)
-        self._unmarked.add(outbox_id)
-
     async def give_back(self, outbox_id: int, parts_sent: int) -> None:
         try:
             await self.bridge.service.release(outbox_id, parts_sent)
+            self.marks.released(outbox_id)
         except Exception as exc:  # the hold expires by itself; the sweep then sends them
             log.warning("outbox entry %s: could not hand it back now (%s)", outbox_id, exc)
 
@@ -207,22 +203,27 @@ class Outbox:
         entries were done with."""
         bridge = self.bridge
         done = 0
+        self.marks.open()
         pending = await bridge.service.undelivered(CHANNEL, bridge.clock(), held=True)
         if not self.prepared:
             self._prepared(pending)
+        self.marks.unsent_are({entry.outbox_id for entry in pending})
         stuck: set[str] = set()  # chats whose earlier entry is held or failed: the rest waits
         for entry in pending:
             chat = entry.user.id
-            if entry.outbox_id in self._unmarked:
-                continue  # delivered here, its mark not yet written
+            if entry.outbox_id in self.marks:
+                continue  # delivered, its mark not yet written
             if chat in stuck or entry.held or not await bridge.service.claim(entry.outbox_id, bridge.clock()):
                 stuck.add(chat)
                 continue
+            skip = self.marks.parts(entry.outbox_id, entry.parts_sent)
             async with bridge.chats.hold(chat):
-                sent = await self.send_replies(entry.user, int(chat), entry.replies, skip=entry.parts_sent)
+                sent = await self.send_replies(
+                    entry.user, int(chat), entry.replies, skip=skip, entry=entry.outbox_id
+                )
             if sent.done:
                 done += 1
-                self.delivered(entry.outbox_id)
+                self.marks.delivered(entry.outbox_id)
             else:
                 stuck.add(chat)
                 await self.give_back(entry.outbox_id, sent.parts)
@@ -239,6 +240,7 @@ class Outbox:
         async with self._preparing:
             if self.prepared:
                 return
+            self.marks.open()
             try:
                 reading = self.bridge.service.undelivered(CHANNEL, self.bridge.clock(), held=True)
                 pending = await asyncio.wait_for(reading, PREPARE_WITHIN)
@@ -248,7 +250,7 @@ class Outbox:
             self._prepared(pending)
 
     def _prepared(self, pending: Sequence[Undelivered]) -> None:
-        self.behind |= {entry.user.id for entry in pending}
+        self.behind |= {entry.user.id for entry in pending if entry.outbox_id not in self.marks}
         self.prepared = True
 
     async def sweep(self) -> None:
@@ -277,44 +279,3 @@ class Outbox:
             except Exception:
                 log.exception("outbox sweep failed; trying again later")
             await asyncio.sleep(SWEEP_EVERY.total_seconds())
-
-    async def flush(self, within: float) -> None:
-        """At a stop: write the marks left, trying for ``within`` seconds (the database may
-        come back in time); those still unwritten may be sent again by the next start."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while self._sent and loop.time() < deadline:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.mark(), max(0.0, deadline - loop.time()))
-            if self._sent:
-                await asyncio.sleep(max(0.0, min(0.5, deadline - loop.time())))
-        if self._sent:
-            log.warning("%d replies delivered could not be marked: they may be sent again", len(self._sent))
-
-    async def mark_often(self) -> None:
-        while True:
-            await asyncio.sleep(MARK_EVERY)
-            await self.mark()
-
-    async def mark(self) -> None:
-        """Write down the replies delivered since the last time, in one statement. Until it is
-        written, their hold keeps the sweep away."""
-        if not self._sent:
-            return
-        ids, self._sent = self._sent, []
-        loop = asyncio.get_running_loop()
-        try:
-            await self.bridge.service.delivered(ids, self.bridge.clock())
-        except asyncio.CancelledError:
-            self._sent[:0] = ids
-            raise
-        except Exception as exc:
-            self._sent[:0] = ids  # the next round tries again
-            if self._unmarked_since is None or loop.time() - self._unmarked_since >= 10:
-                log.warning("could not mark %d replies delivered for now: %s", len(ids), exc)
-                self._unmarked_since = loop.time()  # and again at most every 10 s
-            return
-        self._unmarked.difference_update(ids)
-        if self._unmarked_since is not None:
-            log.info("replies marked delivered again")
-            self._unmarked_since = None

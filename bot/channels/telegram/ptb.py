@@ -41,6 +41,7 @@ from telegram.warnings import PTBUserWarning
 from bot.channels.telegram import translate, webhook
 from bot.channels.telegram.bridge import MAX_IN_FLIGHT, Conversations, TelegramBridge
 from bot.channels.telegram.delivery import ApiFailure, Failure, RetryPolicy, is_chat_not_found
+from bot.channels.telegram.marks import Journal
 from bot.channels.telegram.polling import Poller, Raw
 from bot.channels.telegram.render import CAPTION_LIMIT, Outgoing
 from bot.channels.telegram.translate import Incoming
@@ -184,6 +185,7 @@ class PtbChannel:
         policy: RetryPolicy | None = None,
         shutdown_timeout: float = 10.0,
         max_in_flight: int = MAX_IN_FLIGHT,
+        journal: Journal | None = None,
     ) -> None:
         self.api_base = api_base
         self.app = (
@@ -196,7 +198,9 @@ class PtbChannel:
             .build()
         )
         self.api = PtbApi(self.app)
-        self.bridge = TelegramBridge(service, self.api, policy=policy, max_in_flight=max_in_flight)
+        self.bridge = TelegramBridge(
+            service, self.api, policy=policy, max_in_flight=max_in_flight, journal=journal
+        )
         self.shutdown_timeout = shutdown_timeout
         self._poller: Poller | None = None
         self.app.add_error_handler(self._on_error)
