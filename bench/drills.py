@@ -127,8 +127,9 @@ BOT_USERNAME = "dt4e_test_bot"  # the fake server's
 SEND_RATE = 40
 """Messages a second for the whole bot (DT4E_SEND_RATE): the crowd's announcement takes a minute or two."""
 AMBIGUOUS_BEFORE_KILL = 1.0
-"""Seconds before a SIGKILL in which a delivered message may not be recorded yet (the bot marks
-its deliveries every 0.2 s): sent again after the restart, it is a duplicate nobody can avoid."""
+"""Seconds before a SIGKILL in which a delivered message may not be recorded yet (Telegram took
+it, its answer was still on the way, or the journal line not yet written): sent again after the
+restart, it is a duplicate nobody can avoid."""
 SIGTERM_LIMIT = 15.0
 """Seconds the bot may take to exit on SIGTERM, during an outage too (the README says 10)."""
 READY_TIMEOUT = 150.0
