@@ -67,3 +67,13 @@ def test_catalogues_translate_at_run_time() -> None:
     assert catalogues.gettext(Lang.FR, "Help") == "Aide"
     assert catalogues.gettext(Lang.AR, "Help") == "مساعدة"
     assert catalogues.gettext(Lang.EN, "Help") == "Help"
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_every_translation_passes_babel_s_checks(lang: str) -> None:
+    """What `pybabel compile` checks (placeholders of the same kinds in msgid and msgstr): a
+    "%" read as a printf placeholder in one and not the other fails the compilation."""
+    with (LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as file:
+        catalog = read_po(file, locale=lang)
+    problems = [(message.id, [str(error) for error in errors]) for message, errors in catalog.check()]
+    assert problems == []

@@ -78,7 +78,7 @@ def _state(ctx: Context, job: PushSummary, lang: Lang, now: datetime) -> str:
         return _("waiting to start")
     # TRANSLATORS: a job's state; {share} is how much of it is done, a whole number from 0 to 100:
     # keep the % sign after it.
-    return _("sending, {share}% done").format(share=round(100 * job.done / job.total) if job.total else 100)
+    return _("sending: {share}%").format(share=round(100 * job.done / job.total) if job.total else 100)
 
 
 def status_reply(ctx: Context, lang: Lang, jobs: list[PushSummary], now: datetime) -> ReplyCreated:
