@@ -131,3 +131,14 @@ async def test_run_loads_only_the_framework_of_its_channel(tmp_path: Path, chann
     mine = FRAMEWORK_OF[channel]
     assert mine in packages
     assert sorted(packages & set(FRAMEWORK_OF.values()) - {mine}) == []
+
+
+def test_a_start_on_a_database_already_upgraded_does_not_load_alembic(tmp_path: Path) -> None:
+    """Alembic (with Mako and Pygments, about 12 MB a process) runs only when the schema must
+    change; a start on a database at the newest migration reads its version and goes on."""
+    created, packages = imports(tmp_path, "chat", stdin="/start\n")
+    assert created.returncode == 0, created.stderr
+    assert "alembic" in packages, "the first start creates the schema with Alembic"
+    again, packages = imports(tmp_path, "chat", stdin="/start\n")
+    assert again.returncode == 0, again.stderr
+    assert sorted(packages & {"alembic", "mako", "pygments"}) == []

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from storage.engine import create_engine, upgrade
+from storage.engine import HEAD, alembic_config, create_engine, upgrade
 
 
 def mode(path: Path) -> int:
@@ -82,3 +82,10 @@ async def test_a_database_under_home_is_opened_there(tmp_path: Path, monkeypatch
         await engine.dispose()
     assert oct(mode(tmp_path / "home" / "dt4e" / "bot.db")) == "0o600"
     assert not (tmp_path / "~").exists(), "SQLite opened the path it was given, not the one in HOME"
+
+
+def test_head_is_the_newest_migration() -> None:
+    """A start skips Alembic when the database is at ``HEAD``: a new migration must move it."""
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD
