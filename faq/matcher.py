@@ -239,7 +239,7 @@ class Matcher:
         self._corrections: dict[tuple[str, Lang | None], str] = {}
         self.char_weight = CHAR_WEIGHT
         self._chars = CharIndex(normalized_by)
-        self._by_near_length: dict[tuple[int, Lang | None], list[str]] = {}
+        self._by_near_length: dict[tuple[int, Lang | None, str], list[str]] = {}
 
     # Features ------------------------------------------------------------------------------
 
@@ -275,14 +275,16 @@ class Matcher:
         vocabulary = lang if lang in (Lang.EN, Lang.FR) else None
         return " ".join(self._correct(word, vocabulary) for word in normalized.split())
 
-    def _near_lengths(self, length: int, lang: Lang | None) -> list[str]:
-        """The known words long enough and short enough to be within the correction cutoff:
-        fuzz.ratio >= c needs len(a) / len(b) >= c / (200 - c)."""
-        if (known := self._by_near_length.get((length, lang))) is None:
+    def _near_lengths(self, length: int, lang: Lang | None, first: str) -> list[str]:
+        """The known words (of ``lang``, starting with ``first``) long enough and short enough
+        to be within the correction cutoff: fuzz.ratio >= c needs len(a) / len(b) >= c / (200 - c)."""
+        if (known := self._by_near_length.get((length, lang, first))) is None:
             ratio = CORRECTION_CUTOFF / (200 - CORRECTION_CUTOFF)
             lengths = range(math.ceil(length * ratio), math.floor(length / ratio) + 1)
-            known = [k for n in lengths for k in self._known_by_length[lang].get(n, ())]
-            self._by_near_length[(length, lang)] = known
+            known = [
+                k for n in lengths for k in self._known_by_length[lang].get(n, ()) if k.startswith(first)
+            ]
+            self._by_near_length[(length, lang, first)] = known
         return known
 
     def _correct(self, word: str, lang: Lang | None = None) -> str:
@@ -290,19 +292,16 @@ class Matcher:
             return word
         if (word, lang) in self._corrections:
             return self._corrections[(word, lang)]
-        near = self._near_lengths(len(word), lang)
-        if lang is not None:
-            # A typo rarely changes the first letter; a word that differs there is another word
-            # ("wage" and "age", « carte » and « parte », « prévoir » and « revoir »).
-            near = [k for k in near if k[0] == word[0]]
+        # In English and French, a typo rarely changes the first letter; a word that differs
+        # there is another word ("wage" and "age", « carte » and « parte », « prévoir » and « revoir »).
+        first = word[0] if lang is not None else ""
+        near = self._near_lengths(len(word), lang, first)
         found = process.extractOne(word, near, scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF)
         corrected = found[0] if found is not None else word
         if found is None and len(word) >= SWAP_MIN_LENGTH:
             # One wrong or two swapped letters ("suvii", "القوت") cost a short word more than
             # the ratio allows; one such edit from a known word of the same length still counts.
-            same_length = [
-                k for k in self._known_by_length[lang].get(len(word), []) if lang is None or k[0] == word[0]
-            ]
+            same_length = [k for k in self._known_by_length[lang].get(len(word), []) if k.startswith(first)]
             edited = process.extractOne(word, same_length, scorer=OSA.distance, score_cutoff=1)
             corrected = edited[0] if edited is not None else word
         if len(self._corrections) < CORRECTION_CACHE:
