@@ -11,6 +11,9 @@ How a question is scored against an entry:
 - A question word the knowledge base has never seen is corrected to the closest word it knows
   (rapidfuzz), if one is close enough: typos and unusual inflections still count. From five
   letters, one wrong letter or two swapped neighbours (optimal string alignment) is close enough.
+  A word the answers use is a real word and is kept; in an English or French question, only a
+  word of that language's questions with the same first letter is a correction (so "valable"
+  does not become "available", nor "wage" "age").
 - ``coverage``: the share of the question's weight found in the entry's question variants (or,
   at half weight, in its answer), each word weighing its inverse document frequency over
   entries, so a word that names one entry ("Leiden", "Fragomen") counts far more than one
