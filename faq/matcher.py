@@ -11,9 +11,6 @@ How a question is scored against an entry:
 - A question word the knowledge base has never seen is corrected to the closest word it knows
   (rapidfuzz), if one is close enough: typos and unusual inflections still count. From five
   letters, one wrong letter or two swapped neighbours (optimal string alignment) is close enough.
-  A word the answers use is a real word and is kept; in an English or French question, only a
-  word of that language's questions with the same first letter is a correction (so "valable"
-  does not become "available", nor "wage" "age").
 - ``coverage``: the share of the question's weight found in the entry's question variants (or,
   at half weight, in its answer), each word weighing its inverse document frequency over
   entries, so a word that names one entry ("Leiden", "Fragomen") counts far more than one
@@ -155,7 +152,6 @@ class Matcher:
         self._variants: list[_Variant] = []
         known: set[str] = set()
         by_lang: dict[Lang, set[str]] = defaultdict(set)  # the words of each language's questions
-        known_in: dict[Lang, set[str]] = defaultdict(set)  # the same, without filler words
         asked_by: list[tuple[str, Questions]] = [(entry.id, entry.questions) for entry in knowledge]
         if knowledge.not_ours is not None:
             asked_by.append((NOT_OURS, knowledge.not_ours))
@@ -165,9 +161,7 @@ class Matcher:
                 for question in questions:
                     normalized = normalize(question)
                     normalized_by[faq_id].append(normalized)
-                    content = [w for w in normalized.split() if w not in STOPWORDS]
-                    known.update(content)
-                    known_in[Lang.AR if lang == "arabizi" else Lang(lang)].update(content)
+                    known.update(w for w in normalized.split() if w not in STOPWORDS)
                     by_lang[Lang.AR if lang == "arabizi" else Lang(lang)].update(normalized.split())
                     groups = self._features(normalized)
                     self._variants.append(_Variant(faq_id, frozenset(_flat(groups))))
@@ -178,12 +172,9 @@ class Matcher:
             self._doc[variant.faq_id].update(variant.features)
         # The answers' words count too, at a lower weight: they hold the facts people ask about.
         self._answer_doc: dict[str, set[str]] = defaultdict(set)
-        answer_words: set[str] = set()
         for entry in knowledge:
             for lang in Lang:
-                answer = normalize(entry.answer.get(lang).replace("{contact}", ""))
-                answer_words.update(answer.split())
-                groups = self._features(answer)
+                groups = self._features(normalize(entry.answer.get(lang).replace("{contact}", "")))
                 self._answer_doc[entry.id].update(f for f in _flat(groups) if f not in self._doc[entry.id])
         entries = max(len(self._ids), 1)
         df: dict[str, int] = defaultdict(int)
@@ -227,22 +218,14 @@ class Matcher:
             if not any(word in other for o, other in by_lang.items() if o is not lang)
         }
         self._known_word_set = frozenset(known)
-        # Words of the answers are real words, not typos: "valable", "department", "رابط" are
-        # kept as written rather than corrected to the nearest question word ("available").
-        self._real_words = self._known_word_set | answer_words
-        # Known words by language and length: an English or French question's unknown word is
-        # corrected to a word of its own language's questions (Arabic questions: to any).
-        self._known_by_length: dict[Lang | None, dict[int, list[str]]] = {}
-        vocabularies = ((None, known), (Lang.EN, known_in[Lang.EN]), (Lang.FR, known_in[Lang.FR]))
-        for in_lang, in_words in vocabularies:
-            by_length: dict[int, list[str]] = defaultdict(list)
-            for word in sorted(in_words):
-                by_length[len(word)].append(word)
-            self._known_by_length[in_lang] = by_length
-        self._corrections: dict[tuple[str, Lang | None], str] = {}
+        # Known words by length: a word within CORRECTION_CUTOFF of another has a similar length.
+        self._known_by_length: dict[int, list[str]] = defaultdict(list)
+        for word in sorted(known):
+            self._known_by_length[len(word)].append(word)
+        self._corrections: dict[str, str] = {}
         self.char_weight = CHAR_WEIGHT
         self._chars = CharIndex(normalized_by)
-        self._by_near_length: dict[tuple[int, Lang | None, str], list[str]] = {}
+        self._by_near_length: dict[int, list[str]] = {}
 
     # Features ------------------------------------------------------------------------------
 
@@ -272,43 +255,37 @@ class Matcher:
                     )
         return list(dict.fromkeys(out))
 
-    def _corrected(self, normalized: str, lang: Lang | None = None) -> str:
-        """Replace words the knowledge base never saw by the closest word it knows, in the
-        question's language ``lang`` when it is English or French."""
-        vocabulary = lang if lang in (Lang.EN, Lang.FR) else None
-        return " ".join(self._correct(word, vocabulary) for word in normalized.split())
+    def _corrected(self, normalized: str) -> str:
+        """Replace words the knowledge base never saw by the closest word it knows."""
+        return " ".join(self._correct(word) for word in normalized.split())
 
-    def _near_lengths(self, length: int, lang: Lang | None, first: str) -> list[str]:
-        """The known words (of ``lang``, starting with ``first``) long enough and short enough
-        to be within the correction cutoff: fuzz.ratio >= c needs len(a) / len(b) >= c / (200 - c)."""
-        if (known := self._by_near_length.get((length, lang, first))) is None:
+    def _near_lengths(self, length: int) -> list[str]:
+        """The known words long enough and short enough to be within the correction cutoff:
+        fuzz.ratio >= c needs len(a) / len(b) >= c / (200 - c)."""
+        if (known := self._by_near_length.get(length)) is None:
             ratio = CORRECTION_CUTOFF / (200 - CORRECTION_CUTOFF)
             lengths = range(math.ceil(length * ratio), math.floor(length / ratio) + 1)
-            known = [
-                k for n in lengths for k in self._known_by_length[lang].get(n, ()) if k.startswith(first)
-            ]
-            self._by_near_length[(length, lang, first)] = known
+            known = [k for n in lengths for k in self._known_by_length.get(n, ())]
+            self._by_near_length[length] = known
         return known
 
-    def _correct(self, word: str, lang: Lang | None = None) -> str:
-        if word in STOPWORDS or word in self._real_words or len(word) < 4 or word.isdigit():
+    def _correct(self, word: str) -> str:
+        if word in STOPWORDS or word in self._known_word_set or len(word) < 4 or word.isdigit():
             return word
-        if (word, lang) in self._corrections:
-            return self._corrections[(word, lang)]
-        # In English and French, a typo rarely changes the first letter; a word that differs
-        # there is another word ("wage" and "age", « carte » and « parte », « prévoir » and « revoir »).
-        first = word[0] if lang is not None else ""
-        near = self._near_lengths(len(word), lang, first)
-        found = process.extractOne(word, near, scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF)
+        if word in self._corrections:
+            return self._corrections[word]
+        found = process.extractOne(
+            word, self._near_lengths(len(word)), scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF
+        )
         corrected = found[0] if found is not None else word
         if found is None and len(word) >= SWAP_MIN_LENGTH:
             # One wrong or two swapped letters ("suvii", "القوت") cost a short word more than
             # the ratio allows; one such edit from a known word of the same length still counts.
-            same_length = [k for k in self._known_by_length[lang].get(len(word), []) if k.startswith(first)]
+            same_length = self._known_by_length.get(len(word), [])
             edited = process.extractOne(word, same_length, scorer=OSA.distance, score_cutoff=1)
             corrected = edited[0] if edited is not None else word
         if len(self._corrections) < CORRECTION_CACHE:
-            self._corrections[(word, lang)] = corrected
+            self._corrections[word] = corrected
         return corrected
 
     # Scoring -------------------------------------------------------------------------------
@@ -368,9 +345,9 @@ class Matcher:
             scores[faq_id] = W_POSTERIOR * posterior + W_COVERAGE * coverage
         return scores
 
-    def readings(self, question: str, lang: Lang | None = None) -> Iterable[list[Group]]:
+    def readings(self, question: str) -> Iterable[list[Group]]:
         """The feature lists a question is scored as: as written, and for Arabizi, in Arabic."""
-        normalized = self._corrected(normalize(question), lang)
+        normalized = self._corrected(normalize(question))
         yield self._features(normalized)
         if _is_arabizi(normalized):
             yield self._features(self._corrected(arabizi_to_arabic(normalized)))
@@ -382,15 +359,15 @@ class Matcher:
             if latin:
                 yield self._features(self._corrected(arabizi_to_arabic(normalized, keep=latin)))
 
-    def _best_reading(self, text: str, unknown: float = 1.0, lang: Lang | None = None) -> dict[str, float]:
-        """Scores by entry, each from the reading of ``text`` (in ``lang``) that suits the entry
-        best; ``unknown`` scales the weight of words the knowledge base has never seen."""
+    def _best_reading(self, text: str, unknown: float = 1.0) -> dict[str, float]:
+        """Scores by entry, each from the reading of ``text`` that suits the entry best;
+        ``unknown`` scales the weight of words the knowledge base has never seen."""
         scores: dict[str, float] = {}
-        for reading in self.readings(text, lang):
+        for reading in self.readings(text):
             for faq_id, score in self._score(reading, unknown).items():
                 scores[faq_id] = max(score, scores.get(faq_id, 0.0))
         if self.char_weight and scores:
-            normalized = self._corrected(normalize(text)[:MAX_CHARS_FOR_GRAMS], lang)
+            normalized = self._corrected(normalize(text)[:MAX_CHARS_FOR_GRAMS])
             chars = self._chars.scores(normalized, scores.keys())
             if _is_arabizi(normalized):
                 for arabic in (
@@ -402,32 +379,6 @@ class Matcher:
             w = self.char_weight
             scores = {e: (1 - w) * s + w * chars.get(e, 0.0) for e, s in scores.items()}
         return scores
-
-    def scores(
-        self,
-        question: str,
-        *,
-        preferred: Lang | None = None,
-        hint: Lang | None = None,
-        audience: str | None = None,
-    ) -> tuple[dict[str, float], Lang]:
-        """Every shortlisted entry's score, 0-1 (the not-ours questions under ``NOT_OURS``), and
-        the reply language: what :meth:`match` decides on."""
-        normalized = normalize(question)
-        votes: dict[Lang, int] = defaultdict(int)
-        for word in normalized.split():
-            if word in self._language_of_word and not word.isdigit():
-                votes[self._language_of_word[word]] += 1
-        lang = detect_language(question, normalized, preferred=preferred, hint=hint, votes=votes)
-        scores = self._best_reading(question, lang=lang)
-        asked = focus(question)
-        if asked is not None:
-            scores = _with_focus(scores, self._best_reading(asked, self.focus_unknown, lang))
-        if audience in ("talent", "employer"):
-            for faq_id in scores:
-                if self._audience[faq_id] not in (audience, "both"):
-                    scores[faq_id] *= self.other_audience
-        return scores, lang
 
     def match(
         self,
@@ -442,10 +393,23 @@ class Matcher:
         small_talk = self._small_talk.intent(question, preferred) if self._small_talk else None
         if small_talk is not None:
             return Match(None, 0, small_talk[1], (), social=small_talk[0])
-        scores, lang = self.scores(question, preferred=preferred, hint=hint, audience=audience)
+        scores = self._best_reading(question)
+        asked = focus(question)
+        if asked is not None:
+            scores = _with_focus(scores, self._best_reading(asked, self.focus_unknown))
+        if audience in ("talent", "employer"):
+            for faq_id in scores:
+                if self._audience[faq_id] not in (audience, "both"):
+                    scores[faq_id] *= self.other_audience
         not_ours = scores.pop(NOT_OURS, 0.0)
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:3]
         candidates = tuple(Candidate(faq_id, round(100 * s)) for faq_id, s in ranked)
+        normalized = normalize(question)
+        votes: dict[Lang, int] = defaultdict(int)
+        for word in normalized.split():
+            if word in self._language_of_word and not word.isdigit():
+                votes[self._language_of_word[word]] += 1
+        lang = detect_language(question, normalized, preferred=preferred, hint=hint, votes=votes)
         if not candidates:
             return Match(None, 0, lang, ())
         best = candidates[0]

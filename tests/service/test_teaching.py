@@ -64,7 +64,7 @@ async def test_a_question_marked_not_ours_goes_to_not_ours(
     store: SqlStore, context: Context, content: Path
 ) -> None:
     desk = Desk(store, replace(context, faq=FaqAssistant.load(content)))
-    question = "wie lange dauert ein Touristenvisum für Deutschland"
+    question = "wie lange dauert das Visum für Belgien"
     await desk.send(GUEST, text=question)
     [gaps] = await desk.send(STAFF, text="/gaps")
     [taught] = await desk.send(STAFF, press=button(gaps, "1 🚫 Not for this bot"))
