@@ -7,9 +7,10 @@ rapidfuzz WRatio; three minutes on a busy machine). It prints the tables, writes
 
 Sets (one ``{"q", "lang", "id", "kind"?, "role"?}`` per line, see :class:`faq.evaluate.Labelled`):
 
-- ``eval/unseen4.jsonl``: written from the seeds by helpers who never saw the content, first
-  measured after the tuning of 2026-12-02, never used for it: **the headline**;
-  ``eval/unseen3.jsonl`` (written the same way, measured before and after each of that day's
+- ``eval/unseen6.jsonl``: written from the seeds by helpers who never saw the content on
+  2026-12-03, measured before and after that day's round (reverted), never used for tuning:
+  **the headline**; ``eval/unseen5.jsonl`` and ``eval/unseen4.jsonl`` (written the same way on
+  2026-12-02); ``eval/unseen3.jsonl`` (written the same way, measured before and after each of that day's
   two tuning rounds), ``eval/unseen2.jsonl`` and ``eval/unseen.jsonl`` (older, measured more
   often). Only aggregate figures are ever printed or written for them, never a question or a
   per-question result;
@@ -18,7 +19,7 @@ Sets (one ``{"q", "lang", "id", "kind"?, "role"?}`` per line, see :class:`faq.ev
   tuned on (2026-12-02);
 - ``eval/held_back.jsonl``, ``eval/paraphrases.jsonl``, ``../shared/eval/dev.jsonl`` (when it is
   there) and ``eval/out_of_scope.jsonl``;
-- ``unseen4, 1 typo`` and ``tuning, 1 typo``: the same questions with one typo each, as thumbs make
+- ``unseen6, 1 typo`` and ``tuning, 1 typo``: the same questions with one typo each, as thumbs make
   them (a letter dropped, two neighbours swapped or a letter doubled, in a word of five letters
   or more).
 
@@ -110,7 +111,7 @@ BENCHMARKS = ROOT / "BENCHMARKS.md"
 SYNTHETIC_SIZE = 5000
 SYNTHETIC_QUESTIONS = 300  # asked at the synthetic base, for latency
 SYNTHETIC_QUESTIONS_WRATIO = 25  # WRatio takes 0.4 s to 2 s a question there
-HEADLINE, TUNING = "unseen4", "tuning"
+HEADLINE, TUNING = "unseen6", "tuning"
 
 OURS, OURS_NO_ROLE = "dt4e matcher", "dt4e matcher, no role"
 TFIDF, BM25, WRATIO = "char TF-IDF + LR", "BM25 (bm25s)", "rapidfuzz WRatio"
@@ -145,7 +146,9 @@ class EvalSet:
 
 
 SET_FILES: tuple[tuple[str, Path, str, bool], ...] = (
-    (HEADLINE, ROOT / "eval" / "unseen4.jsonl", "never read, first measured after the tuning", True),
+    (HEADLINE, ROOT / "eval" / "unseen6.jsonl", "never read; written on 2026-12-03 before a round", True),
+    ("unseen5", ROOT / "eval" / "unseen5.jsonl", "never read; written after the tuning of 2026-12-02", True),
+    ("unseen4", ROOT / "eval" / "unseen4.jsonl", "never read, first measured after the tuning", True),
     ("unseen3", ROOT / "eval" / "unseen3.jsonl", "never read; measured around each tuning round", True),
     ("unseen2", ROOT / "eval" / "unseen2.jsonl", "never read; measured once before this tuning", True),
     ("unseen", ROOT / "eval" / "unseen.jsonl", "never read, but measured after each tuning step", True),
