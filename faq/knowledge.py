@@ -54,6 +54,7 @@ MAX_ANSWER_CHARS = 1000
 MIN_QUESTIONS = 3
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_FRENCH_HIGH_MARK = re.compile(r"(?<=[^\s?!:;\u202f])[ \u00a0]?([?!:;])(?=\s|$)")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -115,8 +116,11 @@ class Entry(StrictModel):
         return value
 
     def label(self, lang: Lang) -> str:
-        """The button label: the first question variant in that language, kept short."""
+        """The button label: the first question variant in that language, kept short (in French
+        with a narrow no-break space before ? ! : ;, which variants, typed as people type, lack)."""
         question = str(getattr(self.questions, lang.value)[0])
+        if lang is Lang.FR:
+            question = _FRENCH_HIGH_MARK.sub("\u202f\\1", question)
         return question if len(question) <= 48 else question[:47].rstrip() + "…"
 
 

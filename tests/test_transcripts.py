@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.channels.console import as_typed
 from bot.core.context import Context
 from bot.core.inbound import UserRef
 from bot.service import ConversationService
@@ -148,7 +149,7 @@ class TelegramDriver:
         for message in (m for m in sent if m.message_id in shown):
             for row in message.buttons:
                 for text, data in row:
-                    if text == label and data is not None:
+                    if as_typed(text) == as_typed(label) and data is not None:
                         return message.message_id, data
         labels = [text for m in sent if m.message_id in shown for row in m.buttons for text, _ in row]
         raise AssertionError(f"no button {label!r} on screen: {labels}")

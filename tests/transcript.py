@@ -28,7 +28,7 @@ import yaml
 
 from bot.app import build_context
 from bot.basics.lang import Lang
-from bot.channels.console import ConsoleChannel
+from bot.channels.console import ConsoleChannel, as_typed
 from bot.core.audience import Audience
 from bot.core.bidi import strip_bidi_controls
 from bot.core.events import ReplyCreated
@@ -242,7 +242,7 @@ class CoreDriver:
         for number, step in enumerate(transcript.steps, 1):
             if step.action == "tap":
                 labels = [b.label for b in channel.buttons]
-                assert step.value in labels, (
+                assert as_typed(step.value) in map(as_typed, labels), (
                     f"{transcript.name}: step {number}: no button {step.value!r}: {labels}"
                 )
                 replies = await channel.send(step.value)

@@ -24,6 +24,14 @@ from bot.service import ConversationService
 
 CHANNEL = "console"
 
+_TYPED_SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
+
+
+def as_typed(label: str) -> str:
+    """A label as a keyboard types it: no bidi controls, a plain space for French's narrow
+    no-break space (before ? ! : ;), case folded."""
+    return strip_bidi_controls(label).translate(_TYPED_SPACES).casefold()
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -59,7 +67,7 @@ class ConsoleChannel:
         if entered.isdigit() and 1 <= int(entered) <= len(self.shown):
             return self.pressed(*self.shown[int(entered) - 1])
         for button, message in self.shown:
-            if entered.casefold() == strip_bidi_controls(button.label).casefold():
+            if as_typed(entered) == as_typed(button.label):
                 return self.pressed(button, message)
         return typed(line, user=self.user, at=self.clock(), language_hint=self.language_hint)
 

@@ -5,7 +5,7 @@ phone never breaks the line before the mark nor leaves it glued to the word.
 
 The marks inside a URL (https://...), a time (10:30) or a placeholder ({score}) are not French
 prose and are left out. The FAQ question variants are not checked: they are matched against what
-people type, and are written the way people type them."""
+people type, and are written the way people type them; the label a variant gives a button is."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ def _faq() -> Iterator[tuple[str, str]]:
     knowledge = load_knowledge()
     for entry in knowledge:
         yield f"faq {entry.id} answer", entry.answer.get(Lang.FR)
+        yield f"faq {entry.id} button label", entry.label(Lang.FR)
     for source, titles in (knowledge.sources or {}).items():
         yield f"sources.yaml {source}", titles.get(Lang.FR)
 

@@ -100,7 +100,7 @@ def test_the_menus_buttons_are_labelled_in_the_users_language(context: Context) 
     [reply] = turn(context, ConversationState(language=Lang.FR, role=Role.EMPLOYER), "/menu").replies
     labels = [b.label for row in reply.buttons for b in row]
     assert "Vérifier mes obligations" in labels
-    assert "Quels sont les coûts pour l'employeur ?" in labels
+    assert "Quels sont les coûts pour l'employeur\u202f?" in labels  # French typography
     assert "Changer de rôle" in labels
 
 
