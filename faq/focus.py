@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import re
 
-from faq.text import normalize
+from faq.text import arabic_share, normalize
 
 # A message shorter than this many words is a question as it stands.
 MIN_WORDS = 12
-# An asking sentence this short leans on the sentence before it for its topic.
-SHORT_ASK = 4
+# An asking sentence this short leans on the sentence before it for its topic ("Could you
+# provide an overview?", « Pourriez-vous nous le préciser ? »). Arabic joins articles,
+# prepositions and pronouns to its words: four of them say as much.
+SHORT_ASK = 6
+SHORT_ASK_ARABIC = 4
 
 _SENTENCE_END = re.compile(r"(?<=[?؟!.])\s+|\n+|\.{3,}|…")
 _ASKS = re.compile(r"[?؟]\s*\W*$")
@@ -62,13 +65,15 @@ _CUES = tuple(
         "i need to know", "i want to know", "i would like to know", "i'd like to know",
         "we would like to know", "we would like to understand", "i would like to understand",
         "could you", "can you", "would you", "please tell me", "please explain", "i wonder",
-        "i was wondering", "let me know",
+        "i was wondering", "let me know", "asked whether", "asked if", "asks whether", "asks if",
+        "wants to know", "wanted to know", "wondering whether", "wondering if",
         # French
         "je voulais savoir", "je voudrais savoir", "je souhaiterais savoir", "je souhaite savoir",
         "souhaite connaitre", "souhaiterait connaitre", "souhaiterais connaitre", "voudrais connaitre",
         "aimerais savoir", "aimerions savoir", "aimerions connaitre", "pourriez-vous", "pouvez-vous",
         "pourriez vous", "pouvez vous", "ma question est", "ma question", "je me demande",
         "merci de m'indiquer", "merci de nous indiquer", "je vous serais reconnaissant",
+        "demande si", "demandent si", "demandons si", "savoir si",
         # Arabic
         "بدي اسال", "حابب اسال", "حابه اسال", "سؤالي", "اود ان اسال", "اريد ان اسال", "اريد ان اعرف",
         "بدي اعرف", "حابب اعرف", "ممكن تقولولي", "ممكن تخبروني", "يرجى اخباري", "هل يمكنكم",
@@ -115,7 +120,7 @@ def focus(message: str) -> str | None:
     parts = sentences(message)
     kept = [s for s in parts if not is_courtesy(s) and not _signature(parts, s)]
     asking = [s for s in kept if _ASKS.search(s)]
-    if len(asking) == 1 and len(normalize(asking[0]).split()) <= SHORT_ASK:
+    if len(asking) == 1 and _short(asking[0]):
         # "Could you please advise?", « Comment ça se passe ? »: the question is the sentence before.
         at = kept.index(asking[0])
         asking = kept[max(0, at - 1) : at + 1]
@@ -127,18 +132,28 @@ def focus(message: str) -> str | None:
     return chosen
 
 
+SIGNATURE_LINES = 3
+"""Lines after a sign-off that may be a signature (a name, a title, a company)."""
+
+
+def _short(sentence: str) -> bool:
+    limit = SHORT_ASK_ARABIC if arabic_share(sentence) > 0.5 else SHORT_ASK
+    return len(normalize(sentence).split()) <= limit
+
+
 def _signature(parts: list[str], sentence: str) -> bool:
-    """The last words after a sign-off ("Best regards," then "Talent Acquisition Lead"): a
-    name or a title, not the question."""
+    """The last lines after a sign-off ("Best regards," then "Tom De Smet", "People &
+    Culture"): a name, a title or a company, not the question."""
     at = parts.index(sentence)
-    return (
-        at == len(parts) - 1
-        and at > 0
-        and parts[at - 1].endswith(",")
-        and _only_courtesy(parts[at - 1])
-        and len(sentence.split()) <= 6
-        and not _ASKS.search(sentence)
-    )
+    for sign_off in range(max(0, len(parts) - 1 - SIGNATURE_LINES), at):
+        after = parts[sign_off + 1 :]
+        if (
+            parts[sign_off].endswith(",")
+            and _only_courtesy(parts[sign_off])
+            and all(len(line.split()) <= 6 and not _ASKS.search(line) for line in after)
+        ):
+            return True
+    return False
 
 
 # French conjugates its cues: « nous souhaiterions savoir », « je voudrais comprendre ».

@@ -92,3 +92,29 @@ def test_a_very_short_question_keeps_the_sentence_it_leans_on() -> None:
         "Comment ça se passe ? Merci d'avance"
     )
     assert focus(message) == "Ma femme et mes enfants restent ici pour le moment. Comment ça se passe ?"
+
+
+def test_a_request_that_points_back_keeps_the_sentence_it_points_to() -> None:
+    """ "Could you provide an overview?" says what is asked only with the sentence before it."""
+    letter = (
+        "Dear Madam or Sir,\n\nOur compliance team is reviewing suppliers and programmes. It needs "
+        "the list of the organisations the programme works with. Could you provide an overview?\n\n"
+        "Kind regards,\nAnna Peeters"
+    )
+    assert focus(letter) == (
+        "It needs the list of the organisations the programme works with. Could you provide an overview?"
+    )
+
+
+def test_an_indirect_question_is_read_from_whether() -> None:
+    letter = (
+        "Hello,\n\nWe are a bakery in Leuven and have chosen a pastry chef who lives in Zarqa. Our "
+        "director asked whether we have to find a place for her to live when she arrives. Rents "
+        "are high here.\n\nThanks in advance,\nEls Claes\nHR and Payroll"
+    )
+    assert focus(letter) == "asked whether we have to find a place for her to live when she arrives"
+
+
+def test_a_signature_of_several_lines_after_a_sign_off_is_no_part_of_the_question() -> None:
+    parts = sentences("We would like to know the costs.\n\nBest regards,\nJan Peeters\nHR Manager\nAcme NV")
+    assert focus("Dear team,\n\n" + "\n".join(parts)) == "we would like to know the costs"
