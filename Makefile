@@ -36,11 +36,14 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest -n auto
 
 ## bench: matcher accuracy and latency against baselines, the bot under load against bare echo
-##        bots (about 10 minutes), then a broadcast to 120,000 people (about 25 minutes);
-##        results in bench/results/, explained in BENCHMARKS.md
+##        bots (about 10 minutes), by webhook as 1 and 2 instances on PostgreSQL (about 10), with
+##        120,000 participants in the database (about 6), then a broadcast to 120,000 people
+##        (about 25 minutes); results in bench/results/, explained in BENCHMARKS.md
 bench: $(STAMP)
 	$(BIN)/python -m bench.matcher
 	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.webhook
+	$(BIN)/python -m bench.participants
 	$(BIN)/python -m bench.broadcast
 
 ## drills: fault drills against the real bot: 20 SIGKILLs, a database outage, a Bot API outage,

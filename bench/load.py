@@ -116,8 +116,10 @@ LOAD_FIRST: Final = 1_000_000
 CALIBRATION_FIRST: Final = 2_000_000
 FRESH_CALIBRATION_FIRST: Final = 2_100_000
 BURST_FIRST: Final = 3_000_000
-QUIET: Final = 0.5
-"""Seconds without a message after which a calibration turn is taken as complete."""
+QUIET: float = 0.5
+"""Seconds without a message after which a calibration turn is taken as complete (more on a busy
+machine, where a turn's messages come further apart: ``bench.webhook`` and ``bench.participants``
+set it to 1)."""
 TURN_TIMEOUT: Final = 60.0
 """Seconds a closed-loop user waits for a reply before asking again without it."""
 CLOCK_TICKS: Final = os.sysconf("SC_CLK_TCK")
@@ -542,6 +544,8 @@ class Options:
     databases: tuple[str, ...] = DATABASES
     postgres_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432"
     log_dir: str | None = None
+    participants: int = 0
+    """More participants in the database before the start (``tests.crowd``'s, chats from 500,000)."""
 
 
 @dataclass(frozen=True)
@@ -673,13 +677,15 @@ def keep_log(log: Path, to: Path) -> None:
     shutil.copy(log, to)
 
 
-async def prepare(url: str, users: int) -> None:
+async def prepare(url: str, users: int, participants: int = 0) -> None:
     """The schema, and the load users and the known calibration users as participants connected
     on Telegram (what invitation links opened over months leave behind; the broadcast
-    benchmark's crowd)."""
+    benchmark's crowd); ``participants`` more who do not write."""
     engine = create_engine(url)
     try:
         await upgrade(engine)
+        if participants:
+            await crowd.connect_crowd(engine, participants)
         await crowd.connect_crowd(engine, users, first=LOAD_FIRST, cohort="load")
         await crowd.connect_crowd(engine, len(crowd.LANGS), first=CALIBRATION_FIRST, cohort="calibration")
     finally:
@@ -701,7 +707,7 @@ async def measure(spec: BotSpec, options: Options, pg: Postgres | None) -> dict[
     try:
         if database_url is not None:
             began = time.monotonic()
-            await prepare(database_url, options.users)
+            await prepare(database_url, options.users, options.participants)
             result["prepare_s"] = round(time.monotonic() - began, 1)
         tg = LoadTelegram(token=TOKEN)
         async with tg:
@@ -1044,6 +1050,7 @@ def parse_options(argv: Sequence[str] | None = None) -> tuple[Options, Path]:
     add("--databases", type=_names, help="comma-separated: sqlite,postgresql (--quick: sqlite)")
     add("--postgres-url", help=f"the PostgreSQL server, no database name ({full.postgres_url})")
     add("--log-dir", help="keep each bot's log in this folder")
+    add("--participants", type=int, help="more participants in the database, who do not write (0)")
     add("--output", type=Path, default=RESULTS, help="where the JSON goes (bench/results/load.json)")
     args = parser.parse_args(argv)
     given = {
