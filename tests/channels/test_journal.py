@@ -195,3 +195,14 @@ def test_a_journal_of_another_database_is_left_alone(tmp_path: Path) -> None:
     same = Journal(tmp_path, "postgresql+asyncpg://bot:other@db/dt4e").header
     assert same == Journal(tmp_path, "postgresql+asyncpg://bot:secret@db/dt4e").header
     assert Journal(tmp_path, "sqlite+aiosqlite:///data/dt4e-bot.db").open() == ({1}, {})
+
+
+def test_a_journal_is_locked_before_another_start_can_see_it(tmp_path: Path) -> None:
+    """Created under another name and renamed once locked: a bot starting at the same moment
+    never takes over a file whose owner is still opening it; one left by a death in between
+    is cleared by the next start."""
+    (tmp_path / "died-opening.new").write_text("# database x\n")
+    journal = Journal(tmp_path)
+    journal.open()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [journal.path.name]
+    assert journal.path.read_text().startswith("# database ")

@@ -52,12 +52,14 @@ class Journal:
         """Create and lock this bot's file; take over the files nobody holds. Returns the
         entries they say are done, and how many messages of the others went out."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        opening = self.path.with_suffix(".new")  # locked before another start can see it
+        self._fd = os.open(opening, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         os.write(self._fd, self.header.encode("ascii"))
+        opening.rename(self.path)
         done: set[int] = set()
         parts: dict[int, int] = {}
-        for other in sorted(self.folder.glob("*.log")):
+        for other in sorted([*self.folder.glob("*.log"), *self.folder.glob("*.new")]):
             if other != self.path:
                 self._take_over(other, done, parts)
         return done, {entry: count for entry, count in parts.items() if entry not in done}
@@ -72,6 +74,9 @@ class Journal:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 return  # a running bot's
+            if other.suffix == ".new":  # its bot died before it was named: nothing in it
+                other.unlink(missing_ok=True)
+                return
             with os.fdopen(os.dup(fd), "rb") as file:
                 text = file.read().decode("ascii", "replace")
             if text.startswith("# database ") and not text.startswith(self.header):
