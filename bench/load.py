@@ -605,11 +605,9 @@ class Postgres:
         await self.admin.dispose()
 
 
-@contextlib.asynccontextmanager
-async def started(
-    spec: BotSpec, tg: FakeTelegram, work: Path, database_url: str | None, options: Options
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """The bot polling the fake server; SIGTERM on exit (a kill if it does not stop in 30 s)."""
+def bot_env(api_base: str, database_url: str | None, options: Options, **more: str) -> dict[str, str]:
+    """The environment of a bot under test: no DT4E_ setting of ours; for dt4e-bot (a database
+    URL), the fake server, the send rate, the log level and ``more`` settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DT4E_")}
     env["PYTHONPATH"] = str(ROOT)
     env["BENCH_LOG_LEVEL"] = os.environ.get("BENCH_LOG_LEVEL", "WARNING")
@@ -617,10 +615,21 @@ async def started(
         env |= {
             "DT4E_DATABASE_URL": database_url,
             "DT4E_TELEGRAM_TOKEN": TOKEN,
-            "DT4E_TELEGRAM_API_BASE": tg.base_url,
+            "DT4E_TELEGRAM_API_BASE": api_base,
             "DT4E_SEND_RATE": f"{options.send_rate:g}",
             "DT4E_LOG_LEVEL": env["BENCH_LOG_LEVEL"],
+            "DT4E_FLOOD_LIMIT": "0",  # a person's 20 messages in 10 s: --quick's few users pass it
+            **more,
         }
+    return env
+
+
+@contextlib.asynccontextmanager
+async def started(
+    spec: BotSpec, tg: FakeTelegram, work: Path, database_url: str | None, options: Options
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """The bot polling the fake server; SIGTERM on exit (a kill if it does not stop in 30 s)."""
+    env = bot_env(tg.base_url, database_url, options)
     log = (work / "bot.log").open("wb")
     bot = await asyncio.create_subprocess_exec(
         *spec.command(tg.base_url), env=env, cwd=work, stdout=log, stderr=subprocess.STDOUT

@@ -353,19 +353,7 @@ async def stop_all(processes: Sequence[Process]) -> None:
 
 
 def bot_env(tg: PostingTelegram, database_url: str | None, options: Options) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DT4E_")}
-    env["PYTHONPATH"] = str(ROOT)
-    env["BENCH_LOG_LEVEL"] = os.environ.get("BENCH_LOG_LEVEL", "WARNING")
-    if database_url is not None:
-        env |= {
-            "DT4E_DATABASE_URL": database_url,
-            "DT4E_TELEGRAM_TOKEN": TOKEN,
-            "DT4E_TELEGRAM_API_BASE": tg.base_url,
-            "DT4E_SEND_RATE": f"{options.send_rate:g}",
-            "DT4E_LOG_LEVEL": env["BENCH_LOG_LEVEL"],
-            "DT4E_WEBHOOK_SECRET": SECRET,
-        }
-    return env
+    return load.bot_env(tg.base_url, database_url, options, DT4E_WEBHOOK_SECRET=SECRET)
 
 
 @contextlib.asynccontextmanager
