@@ -206,3 +206,19 @@ def test_a_journal_is_locked_before_another_start_can_see_it(tmp_path: Path) -> 
     journal.open()
     assert sorted(p.name for p in tmp_path.iterdir()) == [journal.path.name]
     assert journal.path.read_text().startswith("# database ")
+
+
+def test_a_count_noted_while_the_outbox_is_read_is_kept() -> None:
+    """The sweep forgets the counts of entries the database no longer has unsent, but not one
+    noted after its read began (that entry's turn may have been committed after the read)."""
+
+    async def write(ids: Sequence[int], at: datetime) -> None:
+        pass
+
+    marks = Marks(write, lambda: datetime.now(UTC))
+    marks.sent(1, 1)
+    marks.sent(2, 1)
+    noted = marks.half_sent()
+    marks.sent(3, 2)  # while the read runs
+    marks.unsent_are({2}, among=noted)
+    assert (marks.parts(1, 0), marks.parts(2, 0), marks.parts(3, 0)) == (0, 1, 2)

@@ -192,9 +192,15 @@ class Marks:
         """The database has the entry's count of messages sent."""
         self._parts.pop(entry, None)
 
-    def unsent_are(self, entries: Collection[int]) -> None:
-        """The entries unsent in the database now: the counts of any other were finished."""
-        for entry in [e for e in self._parts if e not in entries]:
+    def half_sent(self) -> frozenset[int]:
+        """The entries with messages sent and more to come, as far as we know."""
+        return frozenset(self._parts)
+
+    def unsent_are(self, entries: Collection[int], *, among: Collection[int]) -> None:
+        """The entries unsent in the database, read after ``among`` were :meth:`half_sent`: the
+        others of those were finished (by another instance, say). One noted since the read
+        began may be missing from it, and is kept."""
+        for entry in [e for e in among if e in self._parts and e not in entries]:
             del self._parts[entry]
 
     def _note(self, done: Collection[int], parts: dict[int, int], *, anew: bool = False) -> None:

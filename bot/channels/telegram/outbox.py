@@ -204,10 +204,11 @@ class Outbox:
         bridge = self.bridge
         done = 0
         self.marks.open()
+        noted = self.marks.half_sent()
         pending = await bridge.service.undelivered(CHANNEL, bridge.clock(), held=True)
         if not self.prepared:
             self._prepared(pending)
-        self.marks.unsent_are({entry.outbox_id for entry in pending})
+        self.marks.unsent_are({entry.outbox_id for entry in pending}, among=noted)
         stuck: set[str] = set()  # chats whose earlier entry is held or failed: the rest waits
         for entry in pending:
             chat = entry.user.id
