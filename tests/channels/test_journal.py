@@ -222,3 +222,11 @@ def test_a_count_noted_while_the_outbox_is_read_is_kept() -> None:
     marks.sent(3, 2)  # while the read runs
     marks.unsent_are({2}, among=noted)
     assert (marks.parts(1, 0), marks.parts(2, 0), marks.parts(3, 0)) == (0, 1, 2)
+
+
+def test_two_dead_journals_are_taken_over_each_line_once(tmp_path: Path) -> None:
+    for name, line in (("a.log", "D 1\nP 3 1\n"), ("b.log", "D 2\nP 3 2\n")):
+        (tmp_path / name).write_text(Journal(tmp_path).header + line)
+    journal = Journal(tmp_path)
+    assert journal.open() == ({1, 2}, {3: 2})
+    assert sorted(lines(journal)) == ["D 1", "D 2", "P 3 1", "P 3 2"]

@@ -82,13 +82,18 @@ class Journal:
             if text.startswith("# database ") and not text.startswith(self.header):
                 log.warning("journal %s is of another database: left alone", other)
                 return
+            its_done: set[int] = set()
+            its_parts: dict[int, int] = {}
             for line in text.splitlines():
                 match line.split():
                     case ["D", entry] if entry.isdigit():
-                        done.add(int(entry))
+                        its_done.add(int(entry))
                     case ["P", entry, count] if entry.isdigit() and count.isdigit():
-                        parts[int(entry)] = max(parts.get(int(entry), 0), int(count))
-            self.write(done, parts)  # ours now, before the dead one goes
+                        its_parts[int(entry)] = max(its_parts.get(int(entry), 0), int(count))
+            self.write(its_done, its_parts)  # ours now, before the dead one goes
+            done |= its_done
+            for number, sent in its_parts.items():
+                parts[number] = max(parts.get(number, 0), sent)
             other.unlink(missing_ok=True)
         finally:
             os.close(fd)
