@@ -169,7 +169,7 @@ def create_channel(
 ) -> TelegramChannel:
     """The channel called ``name`` (one of :data:`CHANNELS`); only its framework is imported.
     ``max_in_flight``: turns computed at once (the bridge's default when ``None``);
-    ``journal``: the folder where replies delivered are written down until they are marked."""
+    ``journal``: where the replies delivered are written down until they are marked (none: not)."""
     options: dict[str, Any] = {"policy": policy, "shutdown_timeout": shutdown_timeout}
     if journal is not None:
         options["journal"] = journal
