@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -80,6 +80,9 @@ from bench.machine import git_state
 from storage.engine import create_engine, upgrade
 from tests import crowd
 from tests.fake_telegram import FakeTelegram, JsonDict
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 RESULTS = ROOT / "bench" / "results" / "load.json"
 FRAMEWORKS: Final = ("aiogram", "ptb")
@@ -857,6 +860,27 @@ def machine() -> dict[str, Any]:
     }
 
 
+@dataclass
+class Run:
+    """When a benchmark began, on what machine, and how long it took: the head of its results."""
+
+    module: str
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    clock: float = field(default_factory=time.monotonic)
+    about: dict[str, Any] = field(default_factory=machine)
+
+    def head(self, options: DataclassInstance) -> dict[str, Any]:
+        """At the end: when, how long, the command, the machine (load average after too), the options."""
+        self.about["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+        return {
+            "when": self.started_at.isoformat(timespec="seconds"),
+            "duration_s": round(time.monotonic() - self.clock, 1),
+            "command": shlex.join(["python", "-m", self.module, *sys.argv[1:]]),
+            "machine": self.about,
+            "options": dataclasses.asdict(options),
+        }
+
+
 Getter = Callable[[dict[str, Any]], object]
 
 
@@ -979,9 +1003,7 @@ def table(runs: dict[str, dict[str, Any]], rates: Sequence[float]) -> str:
 
 
 async def main(options: Options) -> dict[str, Any]:
-    started_at = datetime.now(UTC)
-    clock = time.monotonic()
-    about = machine()
+    timing = Run("bench.load")
     pg = None
     if "postgresql" in options.databases:
         pg = await Postgres.connect(options.postgres_url)
@@ -1000,13 +1022,8 @@ async def main(options: Options) -> dict[str, Any]:
     finally:
         if pg is not None:
             await pg.close()
-    about["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return {
-        "when": started_at.isoformat(timespec="seconds"),
-        "duration_s": round(time.monotonic() - clock, 1),
-        "command": shlex.join(["python", "-m", "bench.load", *sys.argv[1:]]),
-        "machine": about,
-        "options": dataclasses.asdict(options),
+        **timing.head(options),
         "postgresql": "skipped: did not answer" if "postgresql" in options.databases and pg is None else None,
         "runs": runs,
         "ratios": ratios(runs),

@@ -19,17 +19,12 @@ import argparse
 import asyncio
 import dataclasses
 import json
-import os
-import shlex
-import sys
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 import bench.load as load
 from bench.broadcast import ROOT
-from bench.load import DATABASES, BotSpec, Options, Postgres, machine, measure, ratio
+from bench.load import DATABASES, BotSpec, Options, Postgres, Run, measure, ratio
 
 RESULTS: Final = ROOT / "bench" / "results" / "participants.json"
 DEFAULT: Final = Options(
@@ -70,9 +65,7 @@ def summary(run: dict[str, Any]) -> dict[str, Any]:
 
 
 async def main(options: Options, databases: tuple[str, ...], participants: int) -> dict[str, Any]:
-    started_at = datetime.now(UTC)
-    clock = time.monotonic()
-    about = machine()
+    timing = Run("bench.participants")
     load.QUIET = 1.0  # calibration: a turn's messages may come further apart on a busy machine
     pg = await Postgres.connect(options.postgres_url) if "postgresql" in databases else None
     runs: dict[str, dict[str, Any]] = {}
@@ -98,7 +91,6 @@ async def main(options: Options, databases: tuple[str, ...], participants: int) 
     finally:
         if pg is not None:
             await pg.close()
-    about["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     summaries = {name: summary(run) for name, run in runs.items()}
     echo = summaries.get("echo", {})
     for name, found in summaries.items():
@@ -112,11 +104,7 @@ async def main(options: Options, databases: tuple[str, ...], participants: int) 
                 )
                 found["p99_100_vs_empty"] = ratio(found.get("open_100_p99_ms"), empty.get("open_100_p99_ms"))
     return {
-        "when": started_at.isoformat(timespec="seconds"),
-        "duration_s": round(time.monotonic() - clock, 1),
-        "command": shlex.join(["python", "-m", "bench.participants", *sys.argv[1:]]),
-        "machine": about,
-        "options": dataclasses.asdict(options),
+        **timing.head(options),
         "participants": participants,
         "summary": summaries,
         "runs": runs,

@@ -45,7 +45,6 @@ import dataclasses
 import itertools
 import json
 import os
-import shlex
 import shutil
 import signal
 import socket
@@ -57,7 +56,6 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -76,7 +74,6 @@ from bench.load import (
     User,
     cpu_seconds,
     log_summary,
-    machine,
     prepare,
 )
 from tests import crowd
@@ -802,9 +799,7 @@ def table(summaries: dict[str, dict[str, Any]], rates: Sequence[float]) -> str:
 
 
 async def main(options: WebhookOptions, bots: Sequence[str]) -> dict[str, Any]:
-    started_at = datetime.now(UTC)
-    clock = time.monotonic()
-    about = machine()
+    timing = load.Run("bench.webhook")
     load.QUIET = options.quiet  # calibration: a turn's messages may be spread on a busy machine
     pg = await Postgres.connect(options.load.postgres_url)
     runs: dict[str, dict[str, Any]] = {}
@@ -830,13 +825,8 @@ async def main(options: WebhookOptions, bots: Sequence[str]) -> dict[str, Any]:
     finally:
         if pg is not None:
             await pg.close()
-    about["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return {
-        "when": started_at.isoformat(timespec="seconds"),
-        "duration_s": round(time.monotonic() - clock, 1),
-        "command": shlex.join(["python", "-m", "bench.webhook", *sys.argv[1:]]),
-        "machine": about,
-        "options": dataclasses.asdict(options),
+        **timing.head(options),
         "summary": summary(runs, options.load.rates),
         "runs": runs,
     }
