@@ -222,6 +222,14 @@ class Matcher:
         self._known_by_length: dict[int, list[str]] = defaultdict(list)
         for word in sorted(known):
             self._known_by_length[len(word)].append(word)
+        # English and French filler words are targets too: a misspelt one ("wich", "exactely")
+        # is still filler, while left unknown it would weigh the most and sink a short question.
+        # Only for a letter missing or added (the ratio), not for one replaced: "plant" is no
+        # "plait". Arabizi fillers are left out: they would turn a French "macon" into "ma3on".
+        self._fillers_by_length: dict[int, list[str]] = defaultdict(list)
+        for word in sorted(STOPWORDS - ARABIZI_WORDS - known):
+            if len(word) >= 4 and word.isascii() and word.isalpha():
+                self._fillers_by_length[len(word)].append(word)
         self._corrections: dict[str, str] = {}
         self.char_weight = CHAR_WEIGHT
         self._chars = CharIndex(normalized_by)
@@ -260,12 +268,12 @@ class Matcher:
         return " ".join(self._correct(word) for word in normalized.split())
 
     def _near_lengths(self, length: int) -> list[str]:
-        """The known words long enough and short enough to be within the correction cutoff:
-        fuzz.ratio >= c needs len(a) / len(b) >= c / (200 - c)."""
+        """The known words (and fillers) long enough and short enough to be within the correction
+        cutoff: fuzz.ratio >= c needs len(a) / len(b) >= c / (200 - c)."""
         if (known := self._by_near_length.get(length)) is None:
             ratio = CORRECTION_CUTOFF / (200 - CORRECTION_CUTOFF)
             lengths = range(math.ceil(length * ratio), math.floor(length / ratio) + 1)
-            known = [k for n in lengths for k in self._known_by_length.get(n, ())]
+            known = [k for n in lengths for k in (*self._known_by_length[n], *self._fillers_by_length[n])]
             self._by_near_length[length] = known
         return known
 
