@@ -137,6 +137,7 @@ class Matcher:
         self._concept_of_feature: dict[str, str] = {}
         self._concept_of_word: dict[str, str] = {}
         self._phrases: dict[tuple[str, ...], str] = {}
+        words_of = _question_words(knowledge)
         for number, group in enumerate(knowledge.synonyms):
             concept = f"~{number}"
             for term in group:
@@ -145,7 +146,7 @@ class Matcher:
                     self._phrases[words] = concept
                 elif words:
                     self._concept_of_word[_bare(words[0])] = concept
-                    for feature in word_features(words[0]):
+                    for feature in _own_stems(words[0], words_of):
                         self._concept_of_feature[feature] = concept
         self._longest_phrase = max((len(p) for p in self._phrases), default=1)
 
@@ -433,6 +434,31 @@ class Matcher:
             )
             return Match(None, best.score, lang, candidates, close)
         return Match(None, best.score, lang, candidates)
+
+
+def _question_words(knowledge: KnowledgeBase) -> dict[str, set[str]]:
+    """The normalised words of the English and of the French question variants."""
+    words: dict[str, set[str]] = {"en": set(), "fr": set()}
+    for entry in knowledge:
+        for lang, questions in entry.questions.by_language():
+            if lang in words:
+                for question in questions:
+                    words[lang].update(normalize(question).split())
+    return words
+
+
+def _own_stems(word: str, words_of: dict[str, set[str]]) -> tuple[str, ...]:
+    """The forms of a synonym word that stand for its concept: a word only English questions
+    use keeps its English stem, one only French questions use its French stem. Both stems
+    would let the other language's stemmer pull unrelated words in: the French stem of
+    "worker" is "work", of "plane" "plan"."""
+    features = word_features(word)
+    if len(features) < 2 or is_arabic(word) or word.isdigit():
+        return features
+    english, french = word in words_of["en"], word in words_of["fr"]
+    if english != french:
+        return (features[0],) if english else (features[1],)
+    return features
 
 
 def _with_focus(whole: dict[str, float], asked: dict[str, float]) -> dict[str, float]:
