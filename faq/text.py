@@ -141,9 +141,10 @@ _AR_IMPERFECT = "يتنا"  # the prefixes of a present-tense verb: he, you/she,
 
 def verb_stem(stem: str) -> str:
     """A light stem without the prefixes of a present-tense verb, Levantine "b" included:
-    تنضم, انضم, بتنضم, بينضم all give نضم, so "join" meets "you join" and "we join". Kept
-    only when three letters remain, so short words are not cut to nothing."""
-    if stem[:1] == "ب" and len(stem) >= 5 and stem[1] in _AR_IMPERFECT:
+    تنضم, انضم, بتنضم, بينضم all give نضم, so "join" meets "you join" and "we join"; so does
+    the Levantine "I join", بنضم (the "b" before انضم, whose alef is not written). Kept only
+    when three letters remain, so short words are not cut to nothing."""
+    if stem[:1] == "ب" and len(stem) >= 4 and stem[1] in _AR_IMPERFECT:
         stem = stem[1:]
     if stem[:1] in _AR_IMPERFECT and len(stem) >= 4:
         stem = stem[1:]

@@ -45,7 +45,7 @@ def test_light10(word: str, stem: str) -> None:
     assert stem_arabic(word) == stem
 
 
-@pytest.mark.parametrize("word", ["انضم", "تنضم", "بتنضم", "بينضم", "ننضم"])
+@pytest.mark.parametrize("word", ["انضم", "تنضم", "بتنضم", "بينضم", "ننضم", "بنضم"])
 def test_present_tense_verbs_share_a_form(word: str) -> None:
     assert "نضم" in word_features(word)
 
