@@ -30,6 +30,7 @@ How a question is scored against an entry:
   vowels and the Levantine qaf; with its English and French words kept); the best reading wins.
 - A long message is scored as a whole and by its question (:mod:`faq.focus`); for each entry
   the better reading counts, so greetings and personal context do not drown a clear question.
+  The questions of ``not_ours.yaml`` are scored on the question alone.
 - When the asker's role is known, an entry written only for the other role (``audience``)
   scores ``OTHER_AUDIENCE`` of its score: a talent's "how do I apply?" is not the employer's.
 
@@ -405,7 +406,12 @@ class Matcher:
         scores = self._best_reading(question)
         asked = focus(question)
         if asked is not None:
-            scores = _with_focus(scores, self._best_reading(asked, self.focus_unknown))
+            asked_scores = self._best_reading(asked, self.focus_unknown)
+            scores = _with_focus(scores, asked_scores)
+            # Whether the bot may answer is the question's business, not the context's: a
+            # letter's company, city and staff words meet the not-ours questions' (tax,
+            # salaries, permits) whatever is asked.
+            scores[NOT_OURS] = asked_scores.get(NOT_OURS, 0.0)
         if audience in ("talent", "employer"):
             for faq_id in scores:
                 if self._audience[faq_id] not in (audience, "both"):
