@@ -360,14 +360,15 @@ class Matcher:
         normalized = self._corrected(normalize(question))
         yield self._features(normalized)
         if _is_arabizi(normalized):
-            yield self._features(self._corrected(arabizi_to_arabic(normalized)))
-            yield self._features(self._corrected(arabizi_to_arabic(normalized, long_vowels=True)))
+            plain = _without_fillers(normalized)
+            yield self._features(self._corrected(arabizi_to_arabic(plain)))
+            yield self._features(self._corrected(arabizi_to_arabic(plain, long_vowels=True)))
             # People mix English or French words in ("shu no3 el visa, single permit?").
             latin = frozenset(
                 w for w in normalized.split() if w in self._known_word_set and w not in ARABIZI_WORDS
             )
             if latin:
-                yield self._features(self._corrected(arabizi_to_arabic(normalized, keep=latin)))
+                yield self._features(self._corrected(arabizi_to_arabic(plain, keep=latin)))
 
     def _best_reading(self, text: str, unknown: float = 1.0) -> dict[str, float]:
         """Scores by entry, each from the reading of ``text`` that suits the entry best;
@@ -470,6 +471,16 @@ def _own_stems(word: str, words_of: dict[str, set[str]]) -> tuple[str, ...]:
 def _with_focus(whole: dict[str, float], asked: dict[str, float]) -> dict[str, float]:
     """Each entry's better score, of the whole message and of its question."""
     return {e: max(whole.get(e, 0.0), asked.get(e, 0.0)) for e in whole.keys() | asked.keys()}
+
+
+_ARTICLES = frozenset({"el", "il", "l", "al"})
+
+
+def _without_fillers(normalized: str) -> str:
+    """Arabizi without its filler words ("eza", "3a", "bel"), which would otherwise come out of
+    the transliteration as Arabic words that are no filler ("ازا", "عا", "بل"); the article
+    stays, to join its noun."""
+    return " ".join(w for w in normalized.split() if w in _ARTICLES or w not in STOPWORDS)
 
 
 def _flat(groups: Iterable[Group]) -> list[str]:
