@@ -91,6 +91,10 @@ STOPWORDS: frozenset[str] = frozenset(
     "expliquer explique expliquez decrire decris decrivez "
     "vraiment exactement simplement franchement honnetement deja actuellement quelqu quelque chose "
     "choses mots mot juste bien svp cordialement madame monsieur possible comprendre compris "
+    # the words of a letter's sign-off (« Veuillez agréer… », "Yours faithfully"): corrected,
+    # « agréer » became "career"
+    "veuillez agreer prie salutations distinguees distinguee respectueuses sinceres expression "
+    "considerations consideration regards sincerely faithfully "
     # Arabic (normalised forms)
     "في من الي علي عن مع هل ما ماذا لماذا كيف هو هي هم انا انت انتم نحن هذا هذه ذلك تلك "
     "التي الذي الذين او و ثم يا لو ان انه كان كانت يكون تكون اي ايه ايش شو شنو لي لك له لها "
