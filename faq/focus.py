@@ -112,6 +112,16 @@ def is_courtesy(sentence: str) -> bool:
     return unknown == 0 or (unknown <= 2 and len(words) - unknown >= 1 and len(words) <= 8)
 
 
+def body(message: str) -> str:
+    """The message without its greetings, thanks, sign-off and signature, when it is long
+    enough to have them; else the message as it is."""
+    if len(normalize(message).split()) < MIN_WORDS:
+        return message
+    parts = sentences(message)
+    kept = [s for s in parts if not is_courtesy(s) and not _signature(parts, s)]
+    return " ".join(kept) or message
+
+
 def focus(message: str) -> str | None:
     """The question inside a long message, or ``None`` when the message is short enough, or
     when nothing in it can be told apart from the rest."""

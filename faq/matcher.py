@@ -28,8 +28,9 @@ How a question is scored against an entry:
   ``100 * ((1 - CHAR_WEIGHT) * word score + CHAR_WEIGHT * chars)``.
 - Arabizi is read as written and transliterated into Arabic (short vowels unwritten; long
   vowels and the Levantine qaf; with its English and French words kept); the best reading wins.
-- A long message is scored as a whole and by its question (:mod:`faq.focus`); for each entry
-  the better reading counts, so greetings and personal context do not drown a clear question.
+- A long message is scored as a whole (less its greetings, sign-off and signature, whose
+  names and titles are no topic) and by its question (:mod:`faq.focus`); for each entry the
+  better reading counts, so greetings and personal context do not drown a clear question.
   The questions of ``not_ours.yaml`` are scored on the question alone.
 - When the asker's role is known, an entry written only for the other role (``audience``)
   scores ``OTHER_AUDIENCE`` of its score: a talent's "how do I apply?" is not the employer's.
@@ -55,7 +56,7 @@ from rapidfuzz.distance import OSA
 
 from bot.basics.lang import Lang
 from faq.chargrams import CharIndex
-from faq.focus import focus
+from faq.focus import body, focus
 from faq.knowledge import KnowledgeBase, Questions
 from faq.language import detect_language
 from faq.smalltalk import Social
@@ -404,7 +405,7 @@ class Matcher:
         small_talk = self._small_talk.intent(question, preferred) if self._small_talk else None
         if small_talk is not None:
             return Match(None, 0, small_talk[1], (), social=small_talk[0])
-        scores = self._best_reading(question)
+        scores = self._best_reading(body(question))
         asked = focus(question)
         if asked is not None:
             asked_scores = self._best_reading(asked, self.focus_unknown)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faq.focus import focus, is_courtesy, sentences
+from faq.focus import body, focus, is_courtesy, sentences
 from faq.knowledge import load_knowledge
 from faq.matcher import Matcher
 
@@ -13,6 +13,18 @@ from faq.matcher import Matcher
 def test_a_short_message_is_its_own_question() -> None:
     assert focus("which visa will I get?") is None
     assert focus("شو نوع الفيزا؟") is None
+
+
+def test_the_body_of_a_letter_is_without_its_greeting_sign_off_and_signature() -> None:
+    letter = (
+        "Dear DT4E team,\n\nWe run a bakery in Ghent with twelve staff. Which costs would we pay "
+        "if we hired through the programme?\n\nKind regards,\nAnn Peeters\nOwner"
+    )
+    assert body(letter) == (
+        "We run a bakery in Ghent with twelve staff. "
+        "Which costs would we pay if we hired through the programme?"
+    )
+    assert body("which visa will I get?") == "which visa will I get?"
 
 
 def test_the_sentence_with_the_question_mark_is_the_question() -> None:
