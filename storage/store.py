@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -53,6 +52,7 @@ from bot.core.state import ConversationState
 from bot.service.ports import StoredState, Transaction, Undelivered
 from storage import surveys
 from storage.engine import READ_ONLY, sqlite_twin
+from storage.group_commit import BACKGROUND, TURN, URGENT, GroupCommit, WriterQueue
 from storage.models import (
     CasePost,
     CaseRow,
@@ -441,12 +441,6 @@ class SqlTransaction:
                 assert_never(event)
 
 
-def _released(writer: WriterQueue, finished: asyncio.Future[Any]) -> None:
-    if not finished.cancelled():
-        finished.exception()  # retrieved: the turn that waited for it was cancelled
-    writer.release()
-
-
 def _unavailable(exc: DBAPIError | PoolTimeout | OSError) -> BaseException:
     """What a failed transaction raises: :class:`DatabaseUnavailable` (callers may retry) when
     the database cannot be used for now, otherwise the error itself."""
@@ -477,44 +471,6 @@ def _unsent_and_free(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
-URGENT, TURN, BACKGROUND = 0, 1, 2
-"""Who goes first for SQLite's one writer: marks of replies delivered (one quick statement that
-keeps the sweep from sending them again), then conversation turns, then background work."""
-
-
-class WriterQueue:
-    """SQLite's one writer, taken in turn: by priority (:data:`URGENT` first), in order within one."""
-
-    def __init__(self) -> None:
-        self._held = False
-        self._waiting: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque(), deque())
-
-    async def acquire(self, priority: int = TURN) -> None:
-        if not self._held and not any(self._waiting):
-            self._held = True
-            return
-        waiter = asyncio.get_running_loop().create_future()
-        queue = self._waiting[priority]
-        queue.append(waiter)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self.release()  # it was handed over just as it was cancelled: pass it on
-            elif waiter in queue:
-                queue.remove(waiter)
-            raise
-
-    def release(self) -> None:
-        for queue in self._waiting:
-            while queue:
-                waiter = queue.popleft()
-                if not waiter.done():
-                    waiter.set_result(None)  # still held: handed over
-                    return
-        self._held = False
-
-
 _holding: contextvars.ContextVar[bool] = contextvars.ContextVar("holding_sqlite_writer", default=False)
 
 
@@ -543,6 +499,10 @@ class SqlStore:
                 self._twin.execution_options(**{READ_ONLY: True}), expire_on_commit=False
             )
             self._threads = DaemonThreads(2, "dt4e-sqlite")
+        # ... and the writes waiting for that writer go in together (storage.group_commit).
+        self._groups: GroupCommit | None = None
+        if self._one_writer is not None and self._threads is not None:
+            self._groups = GroupCommit(self._one_writer, self._threads, self._twin_sessions, _unavailable)
 
     @asynccontextmanager
     async def session(self, *, background: bool = False, urgent: bool = False) -> AsyncIterator[AsyncSession]:
@@ -596,21 +556,9 @@ class SqlStore:
             except (DBAPIError, PoolTimeout, OSError) as exc:
                 raise _unavailable(exc) from exc
 
-        loop = asyncio.get_running_loop()
-        if read_only or self._one_writer is None or _holding.get():
-            return await loop.run_in_executor(self._threads, in_thread)
-        writer = self._one_writer
-        await writer.acquire(priority)
-        done = loop.run_in_executor(self._threads, in_thread)
-        try:
-            return await asyncio.shield(done)
-        finally:
-            # Cancelled while the thread still writes: the writer is free only once it is done
-            # (and what the thread raised then is nobody's to handle any more).
-            if done.done():
-                writer.release()
-            else:
-                done.add_done_callback(lambda finished: _released(writer, finished))
+        if read_only or self._groups is None or _holding.get():
+            return await asyncio.get_running_loop().run_in_executor(self._threads, in_thread)
+        return await self._groups.run(work, priority)
 
     async def mark_sent(self, outbox_ids: Sequence[int], at: datetime) -> None:
         """Mark entries delivered (or given up for good), many in one statement."""
