@@ -8,12 +8,14 @@ a trip to a worker thread and back, and the wait for the write-ahead log to reac
 "group commit" of database servers). A write that finds the writer free goes alone, at once:
 nothing waits for a group to fill.
 
-Each write stays whole on its own: it runs inside a savepoint, and one that raises (a turn
-that raced another, a statement refused) is rolled back alone and raises for its caller only;
-the others are committed. A fault of the database itself (locked, unreachable, disk full)
-fails the whole group, and every caller gets :class:`~bot.basics.errors.DatabaseUnavailable`
-and may try again, as it would alone. A write whose caller was cancelled before its group was
-taken is left out; once taken, it is written (as a lone write in its thread would be).
+Each write stays whole on its own: it runs in its own ORM session (nothing it read or
+loaded is seen by the next one) inside a savepoint, and one that raises (a turn that raced
+another, a statement refused) is rolled back alone and raises for its caller only; the others
+are committed. When a write's error ended the transaction itself (SQLite rolls back by itself
+on a full disk or an I/O error), or the commit fails, nothing of the group is written, and
+every caller gets :class:`~bot.basics.errors.DatabaseUnavailable` and may try again, as it
+would alone. A write whose caller was cancelled before its group was taken is left out; once
+taken, it is written (as a lone write in its thread would be).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -81,25 +84,35 @@ class WriterQueue:
 @dataclass(slots=True)
 class _Write(Generic[T]):
     work: Callable[[Session], T]
-    priority: int
     future: asyncio.Future[T]
 
 
+Outcome = tuple[Any, BaseException | None]
+"""What one write returned, or what it raised."""
+
+
+class _GroupLost(Exception):
+    """A write's failure ended the whole transaction (SQLite rolls back by itself on a full
+    disk, an I/O error, no memory): nothing of the group was written."""
+
+
 class GroupCommit:
-    """The writes of one SQLite store, in groups (see the module docstring)."""
+    """The turns' writes of one SQLite store, in groups (see the module docstring). Marks of
+    replies delivered do not come here: they go first, alone, at :data:`URGENT`."""
 
     def __init__(
         self,
         writer: WriterQueue,
         threads: Executor,
-        sessions: sessionmaker[Session],
+        engine: sa.Engine,
         failure: Failure,
         *,
         limit: int = GROUP_LIMIT,
     ) -> None:
         self._writer = writer
         self._threads = threads
-        self._sessions = sessions
+        self._engine = engine
+        self._alone = sessionmaker(engine, expire_on_commit=False)
         self._failure = failure
         self._limit = limit
         self._waiting: deque[_Write[Any]] = deque()
@@ -108,11 +121,11 @@ class GroupCommit:
         """Groups committed (or tried): with :attr:`writes`, how full they were."""
         self.writes = 0
 
-    async def run(self, work: Callable[[Session], T], priority: int = TURN) -> T:
+    async def run(self, work: Callable[[Session], T]) -> T:
         """``work``'s result once its group is committed; what it raised, or
         ``DatabaseUnavailable`` if the group could not be committed."""
         loop = asyncio.get_running_loop()
-        write: _Write[T] = _Write(work, priority, loop.create_future())
+        write: _Write[T] = _Write(work, loop.create_future())
         self._waiting.append(write)
         if self._leader is None:
             self._leader = loop.create_task(self._lead())
@@ -120,11 +133,10 @@ class GroupCommit:
 
     async def _lead(self) -> None:
         """Take the writer, write what waits, in groups, until nothing does."""
-        loop = asyncio.get_running_loop()
         group: list[_Write[Any]] = []
         try:
             while self._waiting:
-                await self._writer.acquire(min(w.priority for w in self._waiting))
+                await self._writer.acquire(TURN)
                 group = []
                 while self._waiting and len(group) < self._limit:
                     write = self._waiting.popleft()
@@ -133,17 +145,7 @@ class GroupCommit:
                 if not group:
                     self._writer.release()
                     continue
-                done = loop.run_in_executor(self._threads, self._commit, group)
-                try:
-                    outcomes = await asyncio.shield(done)
-                finally:
-                    # Cancelled while the thread still writes (the loop stops): the writer is
-                    # free only once it is done.
-                    if done.done():
-                        self._writer.release()
-                    else:
-                        done.add_done_callback(lambda _: self._writer.release())
-                for write, (value, error) in zip(group, outcomes, strict=True):
+                for write, (value, error) in zip(group, await self._written(group), strict=True):
                     if write.future.done():
                         continue
                     if error is None:
@@ -158,29 +160,70 @@ class GroupCommit:
             self._waiting.clear()
             self._leader = None
 
-    def _commit(self, group: list[_Write[Any]]) -> list[tuple[Any, BaseException | None]]:
-        """In a thread: the group in one transaction, each write in a savepoint (a write alone
-        needs none: its failure is the transaction's)."""
+    async def _written(self, group: list[_Write[Any]]) -> list[Outcome]:
+        """The group written in a thread, holding the writer until the thread is done."""
+        done = asyncio.get_running_loop().run_in_executor(self._threads, self._commit, group)
+        try:
+            return await asyncio.shield(done)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # unforeseen, outside the writes: each caller hears of it
+            return [(None, exc) for _ in group]
+        finally:
+            # Cancelled while the thread still writes (the loop stops): the writer is free
+            # only once it is done.
+            if done.done():
+                self._writer.release()
+            else:
+                done.add_done_callback(self._release_after)
+
+    def _release_after(self, done: asyncio.Future[Any]) -> None:
+        if not done.cancelled():
+            done.exception()  # retrieved: nobody waits for it any more
+        self._writer.release()
+
+    def _commit(self, group: list[_Write[Any]]) -> list[Outcome]:
+        """In a thread: the group in one transaction, each write in its own session inside a
+        savepoint of it (a write alone needs none: its failure is the transaction's)."""
         self.groups += 1
         self.writes += len(group)
-        outcomes: list[tuple[Any, BaseException | None]] = []
-        try:
-            with self._sessions() as session, session.begin():
-                if len(group) == 1:
+        if len(group) == 1:
+            try:
+                with self._alone() as session, session.begin():
                     return [(group[0].work(session), None)]
+            except Exception as exc:
+                return [(None, self._own(exc))]
+        outcomes: list[Outcome] = []
+        try:
+            with self._engine.connect() as connection, connection.begin():
+                raw = connection.connection.driver_connection
                 for write in group:
                     try:
-                        with session.begin_nested():
-                            outcomes.append((write.work(session), None))
-                    except DBAPIError as exc:
-                        failure = self._failure(exc)
-                        if isinstance(failure, DatabaseUnavailable):
-                            raise  # the database itself, not this write: the whole group
-                        outcomes.append((None, failure))  # this write's statement was refused
-                    except Exception as exc:  # this write's own fault (a turn that raced another)
-                        outcomes.append((None, exc))
-        except (DBAPIError, PoolTimeout, OSError) as exc:
-            return [(None, self._failure(exc)) for _ in group]
-        except Exception as exc:  # a lone write's own fault, or the commit's
-            return [(None, exc) for _ in group]
+                        with Session(
+                            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+                        ) as session:
+                            value = write.work(session)
+                            session.commit()  # RELEASE: kept, if the group is
+                        outcomes.append((value, None))
+                    except Exception as exc:  # rolled back to the savepoint (or not: see below)
+                        if not getattr(raw, "in_transaction", True):
+                            raise _GroupLost from exc
+                        outcomes.append((None, self._own(exc)))
+        except Exception as exc:
+            cause = exc.__cause__ if isinstance(exc, _GroupLost) and exc.__cause__ else exc
+            return [(None, self._own(cause, whole=True)) for _ in group]
         return outcomes
+
+    def _own(self, exc: BaseException, *, whole: bool = False) -> BaseException:
+        """What a caller is told: a database error as :data:`Failure` says (chained to it); the
+        write's own error as it is, unless the whole group failed with it (a fresh
+        ``DatabaseUnavailable`` each, so that callers may try again)."""
+        if isinstance(exc, DBAPIError | PoolTimeout | OSError):
+            told = self._failure(exc)
+        elif whole:
+            told = DatabaseUnavailable(f"the database could not take the writes: {type(exc).__name__}")
+        else:
+            return exc
+        if told is not exc:
+            told.__cause__ = exc
+        return told

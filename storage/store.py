@@ -441,6 +441,12 @@ class SqlTransaction:
                 assert_never(event)
 
 
+def _released(writer: WriterQueue, finished: asyncio.Future[Any]) -> None:
+    if not finished.cancelled():
+        finished.exception()  # retrieved: the turn that waited for it was cancelled
+    writer.release()
+
+
 def _unavailable(exc: DBAPIError | PoolTimeout | OSError) -> BaseException:
     """What a failed transaction raises: :class:`DatabaseUnavailable` (callers may retry) when
     the database cannot be used for now, otherwise the error itself."""
@@ -501,8 +507,8 @@ class SqlStore:
             self._threads = DaemonThreads(2, "dt4e-sqlite")
         # ... and the writes waiting for that writer go in together (storage.group_commit).
         self._groups: GroupCommit | None = None
-        if self._one_writer is not None and self._threads is not None:
-            self._groups = GroupCommit(self._one_writer, self._threads, self._twin_sessions, _unavailable)
+        if self._one_writer is not None and self._threads is not None and self._twin is not None:
+            self._groups = GroupCommit(self._one_writer, self._threads, self._twin, _unavailable)
 
     @asynccontextmanager
     async def session(self, *, background: bool = False, urgent: bool = False) -> AsyncIterator[AsyncSession]:
@@ -556,9 +562,24 @@ class SqlStore:
             except (DBAPIError, PoolTimeout, OSError) as exc:
                 raise _unavailable(exc) from exc
 
-        if read_only or self._groups is None or _holding.get():
-            return await asyncio.get_running_loop().run_in_executor(self._threads, in_thread)
-        return await self._groups.run(work, priority)
+        loop = asyncio.get_running_loop()
+        if read_only or self._one_writer is None or _holding.get():
+            return await loop.run_in_executor(self._threads, in_thread)
+        if priority == TURN and self._groups is not None:
+            return await self._groups.run(work)
+        # A mark (URGENT) goes before the turns waiting, alone, as background work goes after.
+        writer = self._one_writer
+        await writer.acquire(priority)
+        done = loop.run_in_executor(self._threads, in_thread)
+        try:
+            return await asyncio.shield(done)
+        finally:
+            # Cancelled while the thread still writes: the writer is free only once it is done
+            # (and what the thread raised then is nobody's to handle any more).
+            if done.done():
+                writer.release()
+            else:
+                done.add_done_callback(lambda finished: _released(writer, finished))
 
     async def mark_sent(self, outbox_ids: Sequence[int], at: datetime) -> None:
         """Mark entries delivered (or given up for good), many in one statement."""

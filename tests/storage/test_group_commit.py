@@ -13,13 +13,16 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from bot.basics.errors import ConcurrentUpdate, DatabaseUnavailable
 from bot.core.inbound import UserRef
 from bot.core.state import ConversationState
 from bot.service.ports import StoredState, Transaction
 from storage.engine import create_engine, upgrade
-from storage.store import SqlStore
+from storage.models import User
+from storage.store import URGENT, SqlStore
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -58,7 +61,9 @@ async def while_the_writer_is_held(store: SqlStore, *writes: Callable[[Transacti
     tasks = [asyncio.create_task(store.run(write)) for write in writes]
     await asyncio.sleep(0.05)  # all of them in line
     writer.release()
-    return list(await asyncio.gather(*tasks, return_exceptions=True))
+    outcomes = list(await asyncio.gather(*tasks, return_exceptions=True))
+    assert not writer._held  # handed back once, whatever happened
+    return outcomes
 
 
 async def test_writes_that_wait_for_the_writer_are_committed_together(sqlite_store: SqlStore) -> None:
@@ -95,14 +100,103 @@ async def test_a_write_that_fails_is_rolled_back_alone(sqlite_store: SqlStore) -
 async def test_a_refused_statement_fails_its_write_only(sqlite_store: SqlStore) -> None:
     ann, bob = people(2)
 
-    def refused(tx: Transaction) -> None:
-        save(bob)(tx)
-        save(bob)(tx)  # a second first save of the same conversation: the unique key refuses it
+    def refused(session: Session) -> None:
+        session.execute(sa.text("INSERT INTO no_such_table VALUES (1)"))
 
-    outcomes = await while_the_writer_is_held(sqlite_store, save(ann), refused)
+    writer = sqlite_store._one_writer
+    assert writer is not None
+    await writer.acquire()
+    kept = asyncio.create_task(sqlite_store.run(save(ann)))
+    failed = asyncio.create_task(sqlite_store._run(refused))
+    also_kept = asyncio.create_task(sqlite_store.run(save(bob)))
+    await asyncio.sleep(0.05)
+    writer.release()
+    outcomes = await asyncio.gather(kept, failed, also_kept, return_exceptions=True)
     assert outcomes[0] is None
-    assert isinstance(outcomes[1], ConcurrentUpdate | sa.exc.IntegrityError)
-    assert await saved(sqlite_store) == {ann.id}
+    assert isinstance(outcomes[1], DatabaseUnavailable)
+    assert outcomes[2] is None
+    assert await saved(sqlite_store) == {ann.id, bob.id}
+
+
+async def test_a_write_whose_error_ends_the_transaction_fails_the_whole_group(sqlite_store: SqlStore) -> None:
+    """SQLite rolls a transaction back by itself on a full disk or an I/O error: the writes
+    before in the group are gone too, and their callers must not be told otherwise."""
+    ann, bob = people(2)
+
+    def disk_error(session: Session) -> None:
+        session.connection().exec_driver_sql("ROLLBACK")  # what SQLite does on SQLITE_IOERR
+        raise sqlite3.OperationalError("disk I/O error")
+
+    writer = sqlite_store._one_writer
+    assert writer is not None
+    await writer.acquire()
+    tasks = [
+        asyncio.create_task(sqlite_store.run(save(ann))),
+        asyncio.create_task(sqlite_store._run(disk_error)),
+        asyncio.create_task(sqlite_store.run(save(bob))),
+    ]
+    await asyncio.sleep(0.05)
+    writer.release()
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    assert all(isinstance(outcome, DatabaseUnavailable) for outcome in outcomes)
+    assert await saved(sqlite_store) == set()
+
+
+async def test_a_write_sees_nothing_of_a_write_rolled_back_before_it(sqlite_store: SqlStore) -> None:
+    """Each write has its own session: what a write that failed had loaded is not handed to the
+    next one from a shared identity map."""
+    (ann,) = people(1)
+    await sqlite_store.run(save(ann))
+    user_id = await sqlite_store.run(lambda tx: tx.load_state(ann).seen.id, read_only=True)  # type: ignore[union-attr]
+
+    def changed_then_failed(session: Session) -> None:
+        session.execute(sa.update(User).where(col(User.id) == user_id).values(language="fr"))
+        assert session.get(User, user_id).language == "fr"  # type: ignore[union-attr]
+        raise ConcurrentUpdate("raced")
+
+    def language(session: Session) -> str | None:
+        found = session.get(User, user_id)
+        assert found is not None
+        return found.language
+
+    writer = sqlite_store._one_writer
+    assert writer is not None
+    await writer.acquire()
+    failed = asyncio.create_task(sqlite_store._run(changed_then_failed))
+    after = asyncio.create_task(sqlite_store._run(language))
+    await asyncio.sleep(0.05)
+    writer.release()
+    outcomes = await asyncio.gather(failed, after, return_exceptions=True)
+    assert isinstance(outcomes[0], ConcurrentUpdate)
+    assert outcomes[1] is None
+
+
+async def test_a_mark_goes_before_the_turns_waiting(sqlite_store: SqlStore) -> None:
+    """Marks of replies delivered keep their place at the head of the line: a mark that waits
+    behind turns and is then lost to a kill lets the sweep send the reply again."""
+    order: list[str] = []
+    writer = sqlite_store._one_writer
+    assert writer is not None
+    await writer.acquire()
+    turns = [
+        asyncio.create_task(sqlite_store.run(lambda _, n=n: order.append(f"turn {n}"))) for n in range(3)
+    ]
+    await asyncio.sleep(0.05)
+    mark = asyncio.create_task(sqlite_store._run(lambda _: order.append("mark"), priority=URGENT))
+    await asyncio.sleep(0.05)
+    writer.release()
+    await asyncio.gather(*turns, mark)
+    assert order[0] == "mark"
+    assert sorted(order[1:]) == ["turn 0", "turn 1", "turn 2"]
+
+
+async def test_a_group_holds_at_most_its_limit(sqlite_store: SqlStore) -> None:
+    groups = sqlite_store._groups
+    assert groups is not None
+    outcomes = await while_the_writer_is_held(sqlite_store, *(save(user) for user in people(40)))
+    assert outcomes == [None] * 40
+    assert (groups.groups, groups.writes) == (3, 40)  # 16, 16 and 8
+    assert len(await saved(sqlite_store)) == 40
 
 
 async def test_a_fault_of_the_database_fails_the_whole_group(
