@@ -94,6 +94,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.broadcast import ROOT, TOKEN, percentile
+from bench.machine import git_state
+from bench.report import latest_run, update_section
 from bot.app import build_context
 from bot.basics.buttons import Button
 from bot.basics.lang import Lang
@@ -1795,7 +1797,11 @@ async def main(args: argparse.Namespace) -> int:
     outcome: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["python -m bench.drills", *sys.argv[1:]]),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            **dict(zip(("git_commit", "git_dirty"), git_state(), strict=True)),
+        },
         "options": dataclasses.asdict(options) | {"lanes": "serial" if args.serial else "side by side"},
         "duration_s": round(time.monotonic() - began, 1),
         "passed": not any(verdicts.values()),
@@ -1811,6 +1817,12 @@ async def main(args: argparse.Namespace) -> int:
     print(f"\n{verdict} in {outcome['duration_s']:.0f} s; results in {RESULTS}")
     for name, bad in failed.items():
         print(f"  {name}: {', '.join(bad)}")
+    every = (args.database, args.channel, args.drill) == ("both", "both", "all")
+    if every and not quick and len(databases) == len(DATABASES):  # the whole set: in BENCHMARKS.md
+        reasons = "".join(f"\n  {name}: {', '.join(bad)}" for name, bad in failed.items())
+        summary = f"{format_table(rows)}\n\n{verdict}{reasons}"
+        update_section("Fault drills", "bench.drills", latest_run(outcome, summary))
+        print("updated: the Fault drills section of BENCHMARKS.md")
     return 0 if outcome["passed"] else 1
 
 
@@ -1826,6 +1838,13 @@ SHOWN = (
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
+    print()
+    print(format_table(rows))
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """The counts of every drill, then what could not run and what the bot logged."""
+    out: list[str] = []
     head = ["drill", "database", "channel", *[title for _, title in SHOWN]]
     table = [head]
     for row in rows:
@@ -1835,9 +1854,8 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             cells.append("-" if value is None else ("no" if value is False else str(value)))
         table.append(cells)
     widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-    print()
     for cells in table:
-        print(
+        out.append(
             "  ".join(
                 c.rjust(w) if i > 2 else c.ljust(w)
                 for i, (c, w) in enumerate(zip(cells, widths, strict=True))
@@ -1845,12 +1863,13 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         )
     for row in rows:
         if "error" in row:
-            print(f"\n{row['drill']} on {row['database']}: could not run: {row['error'][:500]}")
+            out.append(f"\n{row['drill']} on {row['database']}: could not run: {row['error'][:500]}")
         findings = row.get("log")
         if findings and (findings["errors"] or findings["tracebacks"]):
-            print(f"\n{row['drill']} on {row['database']} ({row['channel']}): the bot logged")
+            out.append(f"\n{row['drill']} on {row['database']} ({row['channel']}): the bot logged")
             for message, count in [*findings["errors"].items(), *findings["tracebacks"].items()]:
-                print(f"  {count:5d} × {message}")
+                out.append(f"  {count:5d} × {message}")
+    return "\n".join(out)
 
 
 def arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:

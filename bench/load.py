@@ -77,6 +77,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench.broadcast import ROOT, TOKEN, percentile, rss_mb
 from bench.machine import git_state
+from bench.report import latest_run, update_section
 from storage.engine import create_engine, upgrade
 from tests import crowd
 from tests.fake_telegram import FakeTelegram, JsonDict
@@ -1054,7 +1055,7 @@ def _names(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-def parse_options(argv: Sequence[str] | None = None) -> tuple[Options, Path]:
+def parse_options(argv: Sequence[str] | None = None) -> tuple[Options, Path, bool]:
     full = Options()
     parser = argparse.ArgumentParser(
         description="Load benchmark: dt4e-bot against a bare echo bot, per framework and database.",
@@ -1091,13 +1092,17 @@ def parse_options(argv: Sequence[str] | None = None) -> tuple[Options, Path]:
         parser.error(f"--databases: unknown {sorted(unknown)}")
     if options.users < 1 or options.burst < 0 or not options.rates or min(options.rates) <= 0:
         parser.error("--users: at least 1; --burst: 0 or more; --rates: positive")
-    return options, args.output
+    return options, args.output, not args.quick and args.output == RESULTS
 
 
 if __name__ == "__main__":
-    chosen, output = parse_options()
+    chosen, output, full_run = parse_options()
     outcome = asyncio.run(main(chosen))
-    print(table(outcome["runs"], chosen.rates))
+    figures = table(outcome["runs"], chosen.rates)
+    print(figures)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(outcome, indent=2, ensure_ascii=False) + "\n")
     print(f"\n{outcome['duration_s']:.0f} s in all; results in {output}")
+    if full_run:  # not a smoke run, nor one written elsewhere: its figures in BENCHMARKS.md
+        update_section("Load", "bench.load", latest_run(outcome, figures))
+        print("updated: the Load section of BENCHMARKS.md")

@@ -25,6 +25,7 @@ from typing import Any, Final
 import bench.load as load
 from bench.broadcast import ROOT
 from bench.load import DATABASES, BotSpec, Options, Postgres, Run, measure, ratio
+from bench.report import latest_run, update_section
 
 RESULTS: Final = ROOT / "bench" / "results" / "participants.json"
 DEFAULT: Final = Options(
@@ -182,7 +183,11 @@ def parse(argv: list[str] | None = None) -> tuple[Options, tuple[str, ...], int,
 if __name__ == "__main__":
     chosen, dbs, count, output = parse()
     outcome = asyncio.run(main(chosen, dbs, count))
-    print(table(outcome["summary"]))
+    figures = table(outcome["summary"])
+    print(figures)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(outcome, indent=2, ensure_ascii=False) + "\n")
     print(f"\n{outcome['duration_s']:.0f} s in all; results in {output}")
+    if output == RESULTS:  # not a run written elsewhere: its figures in BENCHMARKS.md
+        update_section("120,000 participants", "bench.participants", latest_run(outcome, figures))
+        print("updated: the participants section of BENCHMARKS.md")

@@ -76,6 +76,7 @@ from bench.load import (
     log_summary,
     prepare,
 )
+from bench.report import latest_run, update_section
 from tests import crowd
 from tests.fake_telegram import WEBHOOK_TIMEOUT_SECONDS, JsonDict, _Queued
 
@@ -835,7 +836,7 @@ async def main(options: WebhookOptions, bots: Sequence[str]) -> dict[str, Any]:
 QUICK: Final = dict(users=50, warmup=2.0, window=4.0, rates=(25.0, 100.0), rate_seconds=2.0, burst=200)
 
 
-def parse_options(argv: Sequence[str] | None = None) -> tuple[WebhookOptions, list[str], Path]:
+def parse_options(argv: Sequence[str] | None = None) -> tuple[WebhookOptions, list[str], Path, bool]:
     parser = argparse.ArgumentParser(
         description="Webhook benchmark: dt4e-bot by webhook, 1 and 2 instances on PostgreSQL.",
         epilog="Results: bench/results/webhook.json; see the module docstring for what is measured.",
@@ -871,7 +872,7 @@ def parse_options(argv: Sequence[str] | None = None) -> tuple[WebhookOptions, li
     options = WebhookOptions(
         opts, args.connections, chatty, args.in_a_row, linger, args.quiet, args.keep_database
     )
-    return options, bots, args.output
+    return options, bots, args.output, not args.quick and args.output == RESULTS
 
 
 def _helper() -> bool:
@@ -886,9 +887,13 @@ def _helper() -> bool:
 
 
 if __name__ == "__main__" and not _helper():
-    chosen, names, output = parse_options()
+    chosen, names, output, full_run = parse_options()
     outcome = asyncio.run(main(chosen, names))
-    print(table(outcome["summary"], chosen.load.rates))
+    figures = table(outcome["summary"], chosen.load.rates)
+    print(figures)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(outcome, indent=2, ensure_ascii=False) + "\n")
     print(f"\n{outcome['duration_s']:.0f} s in all; results in {output}")
+    if full_run:  # not a smoke run, nor one written elsewhere: its figures in BENCHMARKS.md
+        update_section("Webhook", "bench.webhook", latest_run(outcome, figures))
+        print("updated: the Webhook section of BENCHMARKS.md")
