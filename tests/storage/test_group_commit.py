@@ -21,8 +21,9 @@ from bot.core.inbound import UserRef
 from bot.core.state import ConversationState
 from bot.service.ports import StoredState, Transaction
 from storage.engine import create_engine, upgrade
+from storage.group_commit import URGENT
 from storage.models import User
-from storage.store import URGENT, SqlStore
+from storage.store import SqlStore
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -147,7 +148,9 @@ async def test_a_write_sees_nothing_of_a_write_rolled_back_before_it(sqlite_stor
     next one from a shared identity map."""
     (ann,) = people(1)
     await sqlite_store.run(save(ann))
-    user_id = await sqlite_store.run(lambda tx: tx.load_state(ann).seen.id, read_only=True)  # type: ignore[union-attr]
+    async with sqlite_store.engine.connect() as conn:
+        found = await conn.execute(sa.select(col(User.id)).where(col(User.external_id) == ann.id))
+        user_id = found.scalar_one()
 
     def changed_then_failed(session: Session) -> None:
         session.execute(sa.update(User).where(col(User.id) == user_id).values(language="fr"))
@@ -178,9 +181,11 @@ async def test_a_mark_goes_before_the_turns_waiting(sqlite_store: SqlStore) -> N
     writer = sqlite_store._one_writer
     assert writer is not None
     await writer.acquire()
-    turns = [
-        asyncio.create_task(sqlite_store.run(lambda _, n=n: order.append(f"turn {n}"))) for n in range(3)
-    ]
+
+    def turn(n: int) -> Callable[[Transaction], None]:
+        return lambda _: order.append(f"turn {n}")
+
+    turns = [asyncio.create_task(sqlite_store.run(turn(n))) for n in range(3)]
     await asyncio.sleep(0.05)
     mark = asyncio.create_task(sqlite_store._run(lambda _: order.append("mark"), priority=URGENT))
     await asyncio.sleep(0.05)

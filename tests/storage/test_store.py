@@ -235,7 +235,7 @@ async def test_delivered_replies_are_pruned_and_unsent_ones_kept(engine: AsyncEn
 async def test_sqlites_writer_goes_to_marks_then_turns_then_background_work() -> None:
     import asyncio
 
-    from storage.store import BACKGROUND, TURN, URGENT, WriterQueue
+    from storage.group_commit import BACKGROUND, TURN, URGENT, WriterQueue
 
     writer = WriterQueue()
     await writer.acquire()
