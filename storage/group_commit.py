@@ -91,11 +91,6 @@ Outcome = tuple[Any, BaseException | None]
 """What one write returned, or what it raised."""
 
 
-class _GroupLost(Exception):
-    """A write's failure ended the whole transaction (SQLite rolls back by itself on a full
-    disk, an I/O error, no memory): nothing of the group was written."""
-
-
 class GroupCommit:
     """The turns' writes of one SQLite store, in groups (see the module docstring). Marks of
     replies delivered do not come here: they go first, alone, at :data:`URGENT`."""
@@ -194,8 +189,9 @@ class GroupCommit:
             except Exception as exc:
                 return [(None, self._own(exc))]
         outcomes: list[Outcome] = []
+        lost: BaseException | None = None
         try:
-            with self._engine.connect() as connection, connection.begin():
+            with self._engine.connect() as connection, connection.begin() as transaction:
                 raw = connection.connection.driver_connection
                 for write in group:
                     try:
@@ -205,13 +201,17 @@ class GroupCommit:
                             value = write.work(session)
                             session.commit()  # RELEASE: kept, if the group is
                         outcomes.append((value, None))
-                    except Exception as exc:  # rolled back to the savepoint (or not: see below)
+                    except Exception as exc:  # rolled back to the savepoint, unless ...
                         if not getattr(raw, "in_transaction", True):
-                            raise _GroupLost from exc
+                            # ... SQLite ended the transaction itself: nothing of the group is written
+                            lost = exc
+                            transaction.rollback()
+                            break
                         outcomes.append((None, self._own(exc)))
-        except Exception as exc:
-            cause = exc.__cause__ if isinstance(exc, _GroupLost) and exc.__cause__ else exc
-            return [(None, self._own(cause, whole=True)) for _ in group]
+        except Exception as exc:  # the commit, or the connection
+            lost = exc
+        if lost is not None:
+            return [(None, self._own(lost, whole=True)) for _ in group]
         return outcomes
 
     def _own(self, exc: BaseException, *, whole: bool = False) -> BaseException:
