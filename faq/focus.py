@@ -40,12 +40,14 @@ _COURTESY = frozenset(
     "thanks thank you so much very lot in advance kind best warm regards wishes sincerely "
     "yours faithfully truly cheers please help me with respect greetings all to whom it may concern "
     "look forward forwarding hearing from reply your response god bless "
+    # "Many thanks,", "Kindest regards,": else the signature after it ("HR Business Partner") is read
+    "many kindest warmest respectfully "
     # French
     "bonjour bonsoir salut cher chere chers madame monsieur messieurs mesdames equipe "
     "merci beaucoup par avance d avance bien a vous cordialement salutations distinguees "
     "sinceres respectueuses je vous prie agreer l expression de mes meilleures considération "
     "consideration distinguee veuillez recevoir dans attente votre retour reponse en "
-    "vous remercie remerciant belle journee bonne soiree "
+    "vous remercie remerciant belle journee bonne soiree cordiales meilleurs sentiments "
     # Arabic (normalised: hamza and ta marbuta folded)
     "السلام عليكم ورحمه الله وبركاته مرحبا مرحبتين اهلا اهلين هلا صباح مساء الخير النور "
     "شكرا جزيلا كتير كثيرا يعطيكم العافيه الله يخليكم يجزيكم يسلمو يسلموا ايديكم تحياتي "

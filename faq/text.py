@@ -82,6 +82,8 @@ STOPWORDS: frozenset[str] = frozenset(
     "actually exactly honestly basically simply plain words kindly currently already okay ok sure "
     "someone somebody something anything anyone everything thing things guys dear sir madam "
     "correct right understand understood wondering wonder possible "
+    # "whether" asks as "if" does; unknown, it was corrected to "weather", a not-ours question
+    "whether "
     # French
     "le la les un une des du de d l au aux et ou mais est sont etre ete suis es sommes etes "
     "je tu il elle on nous vous ils elles me te se moi toi lui leur leurs mon ma mes ton ta tes "
