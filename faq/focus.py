@@ -40,12 +40,14 @@ _COURTESY = frozenset(
     "thanks thank you so much very lot in advance kind best warm regards wishes sincerely "
     "yours faithfully truly cheers please help me with respect greetings all to whom it may concern "
     "look forward forwarding hearing from reply your response god bless "
+    # "Many thanks,", "Kindest regards,": else the signature after it ("HR Business Partner") is read
+    "many kindest warmest respectfully "
     # French
     "bonjour bonsoir salut cher chere chers madame monsieur messieurs mesdames equipe "
     "merci beaucoup par avance d avance bien a vous cordialement salutations distinguees "
     "sinceres respectueuses je vous prie agreer l expression de mes meilleures considération "
     "consideration distinguee veuillez recevoir dans attente votre retour reponse en "
-    "vous remercie remerciant belle journee bonne soiree "
+    "vous remercie remerciant belle journee bonne soiree cordiales meilleurs sentiments "
     # Arabic (normalised: hamza and ta marbuta folded)
     "السلام عليكم ورحمه الله وبركاته مرحبا مرحبتين اهلا اهلين هلا صباح مساء الخير النور "
     "شكرا جزيلا كتير كثيرا يعطيكم العافيه الله يخليكم يجزيكم يسلمو يسلموا ايديكم تحياتي "
@@ -130,8 +132,9 @@ def focus(message: str) -> str | None:
     parts = sentences(message)
     kept = [s for s in parts if not is_courtesy(s) and not _signature(parts, s)]
     asking = [s for s in kept if _ASKS.search(s)]
-    if len(asking) == 1 and _short(asking[0]):
-        # "Could you please advise?", « Comment ça se passe ? »: the question is the sentence before.
+    if len(asking) == 1 and (_short(asking[0]) or _points_back(asking[0])):
+        # "Could you please advise?", « Comment ça se passe ? », "Is there a rule on this?":
+        # the question is the sentence before.
         at = kept.index(asking[0])
         asking = kept[max(0, at - 1) : at + 1]
     if not asking:
@@ -144,6 +147,25 @@ def focus(message: str) -> str | None:
 
 SIGNATURE_LINES = 3
 """Lines after a sign-off that may be a signature (a name, a title, a company)."""
+
+
+# Words by which an asking sentence points back to the one before for its topic ("Is there a
+# rule on this under DT4E, or is it left to us?", « Que prévoit le programme à ce sujet ? »),
+# however long it is. Normalised forms, padded with spaces.
+_BACK = tuple(
+    f" {normalize(phrase)} "
+    for phrase in (
+        "on this", "about this", "on that", "about that", "this point", "that point",
+        "in this case", "in that case", "regarding this", "on this point", "this matter",
+        "a ce sujet", "sur ce point", "a cet egard", "dans ce cas", "en la matiere",
+        "بهذا الخصوص", "بهذا الشأن", "في هذه الحالة", "بهالموضوع", "بهالشي",
+    )
+)  # fmt: skip
+
+
+def _points_back(sentence: str) -> bool:
+    padded = f" {normalize(sentence)} "
+    return any(phrase in padded for phrase in _BACK)
 
 
 def _short(sentence: str) -> bool:

@@ -4,8 +4,9 @@ Pure functions, no I/O. The same pipeline runs over the knowledge base's questio
 over the user's question, so both sides meet in the same form:
 
 1. :func:`normalize`: NFKC; Arabic diacritics, tatweel, alef/hamza forms, alef maqsura, ta
-   marbuta and Persian letters folded; Eastern Arabic and Persian digits to 0-9; French elisions
-   dropped; Latin accents folded; everything but letters and digits to spaces; lower case.
+   marbuta and Persian letters folded; Eastern Arabic and Persian digits to 0-9; English
+   contractions undone ("don't" is "do not"); French elisions dropped; Latin accents folded;
+   everything but letters and digits to spaces; lower case.
 2. :func:`tokens`: the words, without filler words.
 3. :func:`features`: what is compared: Arabic words light-stemmed (Light10), Latin words stemmed
    with both the English and the French Snowball stemmers (a short question rarely says which
@@ -36,6 +37,13 @@ _AR_FOLD = str.maketrans(
     }
 )  # fmt: skip
 _ELISION = re.compile(r"\b(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)'(?=\w)")
+# English contractions: "don't" is "do not", "I'm" is "I" (am), "we'll" is "we" (will). Split at
+# the apostrophe, "don", "isn", "won", "ll", "re" were words of their own, unknown or meeting
+# others ("won" is a not-ours "who won the match"), and weighed as a question's topic.
+_EN_IRREGULAR_NEGATION = re.compile(r"\b(wo|ca|sha)n't\b")
+_EN_NEGATED = {"wo": "will", "ca": "can", "sha": "shall"}
+_EN_NEGATION = re.compile(r"(?<=[a-z])n't\b")
+_EN_CONTRACTION = re.compile(r"(?<=[a-z])'(?:m|re|ve|ll|d|s)\b")
 _NON_WORD = re.compile(r"[^\w]+|_")
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 _LATIN_LETTER = re.compile("[a-z]")
@@ -50,6 +58,9 @@ def normalize(text: str) -> str:
     # Format characters (zero-width joiners, bidi marks) are invisible: drop them, do not split.
     text = "".join(c for c in text if unicodedata.category(c) != "Cf")
     text = _AR_DIACRITICS.sub("", text).translate(_AR_FOLD)
+    text = _EN_IRREGULAR_NEGATION.sub(lambda m: _EN_NEGATED[m.group(1)] + " not", text)
+    text = _EN_NEGATION.sub(" not", text)
+    text = _EN_CONTRACTION.sub("", text)
     text = _ELISION.sub("", text)
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     # NFKD splits Arabic hamza-on-carrier letters too; fold them again.
@@ -82,6 +93,8 @@ STOPWORDS: frozenset[str] = frozenset(
     "actually exactly honestly basically simply plain words kindly currently already okay ok sure "
     "someone somebody something anything anyone everything thing things guys dear sir madam "
     "correct right understand understood wondering wonder possible "
+    # "whether" asks as "if" does; unknown, it was corrected to "weather", a not-ours question
+    "whether "
     # French
     "le la les un une des du de d l au aux et ou mais est sont etre ete suis es sommes etes "
     "je tu il elle on nous vous ils elles me te se moi toi lui leur leurs mon ma mes ton ta tes "
