@@ -81,6 +81,14 @@ class WriterQueue:
         self._held = False
 
 
+def released(writer: WriterQueue, finished: asyncio.Future[Any]) -> None:
+    """Hand the writer back once a thread its holder stopped waiting for is done (the holder
+    was cancelled), retrieving what the thread raised: nobody is left to handle it."""
+    if not finished.cancelled():
+        finished.exception()
+    writer.release()
+
+
 @dataclass(slots=True)
 class _Write(Generic[T]):
     work: Callable[[Session], T]
@@ -170,12 +178,7 @@ class GroupCommit:
             if done.done():
                 self._writer.release()
             else:
-                done.add_done_callback(self._release_after)
-
-    def _release_after(self, done: asyncio.Future[Any]) -> None:
-        if not done.cancelled():
-            done.exception()  # retrieved: nobody waits for it any more
-        self._writer.release()
+                done.add_done_callback(lambda finished: released(self._writer, finished))
 
     def _commit(self, group: list[_Write[Any]]) -> list[Outcome]:
         """In a thread: the group in one transaction, each write in its own session inside a

@@ -52,7 +52,7 @@ from bot.core.state import ConversationState
 from bot.service.ports import StoredState, Transaction, Undelivered
 from storage import surveys
 from storage.engine import READ_ONLY, sqlite_twin
-from storage.group_commit import BACKGROUND, TURN, URGENT, GroupCommit, WriterQueue
+from storage.group_commit import BACKGROUND, TURN, URGENT, GroupCommit, WriterQueue, released
 from storage.models import (
     CasePost,
     CaseRow,
@@ -441,12 +441,6 @@ class SqlTransaction:
                 assert_never(event)
 
 
-def _released(writer: WriterQueue, finished: asyncio.Future[Any]) -> None:
-    if not finished.cancelled():
-        finished.exception()  # retrieved: the turn that waited for it was cancelled
-    writer.release()
-
-
 def _unavailable(exc: DBAPIError | PoolTimeout | OSError) -> BaseException:
     """What a failed transaction raises: :class:`DatabaseUnavailable` (callers may retry) when
     the database cannot be used for now, otherwise the error itself."""
@@ -579,7 +573,7 @@ class SqlStore:
             if done.done():
                 writer.release()
             else:
-                done.add_done_callback(lambda finished: _released(writer, finished))
+                done.add_done_callback(lambda finished: released(writer, finished))
 
     async def mark_sent(self, outbox_ids: Sequence[int], at: datetime) -> None:
         """Mark entries delivered (or given up for good), many in one statement."""
