@@ -131,6 +131,8 @@ async def test_run_loads_only_the_framework_of_its_channel(tmp_path: Path, chann
     mine = FRAMEWORK_OF[channel]
     assert mine in packages
     assert sorted(packages & set(FRAMEWORK_OF.values()) - {mine}) == []
+    if channel == "ptb":  # aiohttp serves webhooks only (some 8 MB): polling goes without it
+        assert "aiohttp" not in packages
 
 
 def test_a_start_on_a_database_already_upgraded_does_not_load_alembic(tmp_path: Path) -> None:

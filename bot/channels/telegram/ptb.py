@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
 from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import (
     BadRequest,
@@ -253,6 +252,8 @@ class PtbChannel:
                 ),
                 "setWebhook",
             )
+
+        from aiohttp import web  # webhook mode only: polling needs no aiohttp (some 8 MB)
 
         app = web.Application()
         # Handled before the answer: Telegram sends again an update whose POST failed.

@@ -18,13 +18,14 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
-
-from aiohttp import web
 
 from bot.basics import logs
 from bot.basics.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ def update_route(
     """The POST handler of the webhook: check ``secret``, ``read`` the update into what
     ``accept`` takes (``None``: an update the bot ignores), and answer once ``accept`` is done
     (Telegram sends an update again when its POST failed)."""
+    from aiohttp import web  # only in webhook mode: python-telegram-bot polls without aiohttp
 
     async def receive(request: web.Request) -> web.Response:
         if not secret_matches(request.headers.get(SECRET_HEADER), secret):
@@ -136,6 +138,8 @@ def update_route(
 
 
 def _refused(fault: str) -> web.Response:
+    from aiohttp import web
+
     log.warning("webhook: refused a post that is not a Telegram update (%s)", fault)
     return web.Response(status=400, text="expected a Telegram update as a JSON object")
 
@@ -143,6 +147,7 @@ def _refused(fault: str) -> web.Response:
 def _healthz(healthy: Callable[[], Awaitable[bool]]) -> Callable[[web.Request], Awaitable[web.Response]]:
     """``GET /healthz``: 200 ``ok`` while the database answers, else 503 (a load balancer or
     systemd's watchdog then knows this instance cannot record a turn)."""
+    from aiohttp import web
 
     async def health(request: web.Request) -> web.Response:
         if await healthy():
@@ -163,6 +168,8 @@ async def serve_webhook(
     """Serve ``app`` (with ``GET /healthz`` added, answered by ``healthy``) on
     ``mode.host:mode.port`` until ``stop``; ``on_listening`` runs once the port is open (to
     register the webhook)."""
+    from aiohttp import web
+
     app.router.add_get("/healthz", _healthz(healthy))
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=10.0)
     await runner.setup()
