@@ -40,7 +40,6 @@ from aiogram.types import (
     Message,
     Update,
 )
-from aiohttp import web
 
 from bot.channels.telegram import translate, webhook
 from bot.channels.telegram.bridge import MAX_IN_FLIGHT, Conversations, TelegramBridge
@@ -213,6 +212,8 @@ class AiogramChannel:
         await self._poller.run(stop)
 
     async def _serve_webhook(self, mode: Webhook, stop: asyncio.Event) -> None:
+        from aiohttp import web  # the server side of aiohttp: webhook mode only
+
         app = web.Application()
         # Not in the background: Telegram gets its 200 once the turn is recorded, and sends the
         # update again if this process dies first (the update_id makes that harmless).
