@@ -7,20 +7,22 @@ rapidfuzz WRatio; three minutes on a busy machine). It prints the tables, writes
 
 Sets (one ``{"q", "lang", "id", "kind"?, "role"?}`` per line, see :class:`faq.evaluate.Labelled`):
 
-- ``eval/unseen7.jsonl``: written from the seeds by helpers who never saw the content, on the
-  afternoon of 2026-12-03 after that day's last matcher change, never used for tuning:
-  **the headline**; ``eval/unseen6.jsonl`` (written the same way that morning, measured around
-  that day's two rounds), ``eval/unseen5.jsonl`` and ``eval/unseen4.jsonl`` (written the same way on
-  2026-12-02); ``eval/unseen3.jsonl`` (written the same way, measured before and after each of that day's
-  two tuning rounds), ``eval/unseen2.jsonl`` and ``eval/unseen.jsonl`` (older, measured more
-  often). Only aggregate figures are ever printed or written for them, never a question or a
+- ``eval/unseen8.jsonl``: written from the seeds by a helper who never saw the content, on the
+  evening of 2026-12-03 before that evening's matcher round, never used for tuning: **the
+  headline**; ``eval/unseen7.jsonl`` (written the same way that afternoon, after the day's
+  second round, measured around the third), ``eval/unseen6.jsonl`` (that morning, measured
+  around that day's two rounds), ``eval/unseen5.jsonl`` and ``eval/unseen4.jsonl`` (2026-12-02);
+  ``eval/unseen3.jsonl`` (measured before and after each of 2026-12-02's two tuning rounds),
+  ``eval/unseen2.jsonl`` and ``eval/unseen.jsonl`` (older, measured more often). Only aggregate
+  figures are ever printed or written for them, never a question or a
   per-question result;
 - ``eval/tuning.jsonl``: where our thresholds are chosen, and so the baselines' thresholds too;
-  ``eval/tuning2.jsonl`` and ``eval/tuning3.jsonl``: written like the unseen sets, then read and
-  tuned on (2026-12-02);
+  ``eval/tuning2.jsonl`` and ``eval/tuning3.jsonl`` (2026-12-02), ``eval/tuning4.jsonl``,
+  ``eval/tuning5_ar.jsonl``, ``eval/tuning5_enfr.jsonl`` and ``eval/tuning6_enfr.jsonl``
+  (2026-12-03): written like the unseen sets, then read and tuned on;
 - ``eval/held_back.jsonl``, ``eval/paraphrases.jsonl``, ``../shared/eval/dev.jsonl`` (when it is
   there) and ``eval/out_of_scope.jsonl``;
-- ``unseen7, 1 typo`` and ``tuning, 1 typo``: the same questions with one typo each, as thumbs make
+- ``unseen8, 1 typo`` and ``tuning, 1 typo``: the same questions with one typo each, as thumbs make
   them (a letter dropped, two neighbours swapped or a letter doubled, in a word of five letters
   or more).
 
@@ -112,7 +114,7 @@ BENCHMARKS = ROOT / "BENCHMARKS.md"
 SYNTHETIC_SIZE = 5000
 SYNTHETIC_QUESTIONS = 300  # asked at the synthetic base, for latency
 SYNTHETIC_QUESTIONS_WRATIO = 25  # WRatio takes 0.4 s to 2 s a question there
-HEADLINE, TUNING = "unseen7", "tuning"
+HEADLINE, TUNING = "unseen8", "tuning"
 
 OURS, OURS_NO_ROLE = "dt4e matcher", "dt4e matcher, no role"
 TFIDF, BM25, WRATIO = "char TF-IDF + LR", "BM25 (bm25s)", "rapidfuzz WRatio"
@@ -145,7 +147,8 @@ class EvalSet:
 
 
 SET_FILES: tuple[tuple[str, Path, str, bool], ...] = (
-    (HEADLINE, ROOT / "eval" / "unseen7.jsonl", "never read; written after the last change", True),
+    (HEADLINE, ROOT / "eval" / "unseen8.jsonl", "never read; written before the last round", True),
+    ("unseen7", ROOT / "eval" / "unseen7.jsonl", "never read; measured around the last rounds", True),
     ("unseen6", ROOT / "eval" / "unseen6.jsonl", "never read; measured around 2026-12-03's rounds", True),
     ("unseen5", ROOT / "eval" / "unseen5.jsonl", "never read; written after the tuning of 2026-12-02", True),
     ("unseen4", ROOT / "eval" / "unseen4.jsonl", "never read, first measured after the tuning", True),
@@ -155,6 +158,10 @@ SET_FILES: tuple[tuple[str, Path, str, bool], ...] = (
     (TUNING, ROOT / "eval" / "tuning.jsonl", "our thresholds and the baselines' are chosen here", True),
     ("tuning2", ROOT / "eval" / "tuning2.jsonl", "written like unseen3; read and tuned on", True),
     ("tuning3", ROOT / "eval" / "tuning3.jsonl", "the same, mostly English; read and tuned on", True),
+    ("tuning4", ROOT / "eval" / "tuning4.jsonl", "Arabizi, letters, near-misses; read and tuned on", True),
+    ("tuning5_ar", ROOT / "eval" / "tuning5_ar.jsonl", "Arabizi, Levantine, long; read and tuned on", True),
+    ("tuning5_enfr", ROOT / "eval" / "tuning5_enfr.jsonl", "letters, long; read and tuned on", True),
+    ("tuning6_enfr", ROOT / "eval" / "tuning6_enfr.jsonl", "letters, near-misses; tuned on", True),
     (
         "held_back",
         ROOT / "eval" / "held_back.jsonl",
