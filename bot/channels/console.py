@@ -2,7 +2,8 @@
 
 Buttons are shown numbered under each reply; type the number or the button's text to press it.
 A reply that changes the message whose button was pressed (a module's next step) is marked
-``bot*``, a short acknowledgement of a press (a 👍 thanked) ``bot~``. With standard input a
+``bot*`` (one that only takes an earlier message's buttons away is not shown), a short
+acknowledgement of a press (a 👍 thanked) ``bot~``. With standard input a
 pipe, each line is one message and the user's lines are echoed so the output reads as a
 transcript::
 
@@ -113,6 +114,8 @@ class ConsoleChannel:
         lines: list[str] = []
         number = 0
         for reply in replies:
+            if reply.edits and not reply.text and not reply.buttons:
+                continue  # an earlier message losing its buttons: nothing new to show
             body = reply.text.replace("\n", "\n     ")
             mark = "~" if reply.notice else "*" if reply.edits else ">"
             lines.append(f"bot{mark} {body}".rstrip())
@@ -134,4 +137,5 @@ class ConsoleChannel:
             if echo:
                 print(f"you> {line}", file=stdout)
             replies = await self.send(line)
-            print(self.render(replies), file=stdout, flush=True)
+            if rendered := self.render(replies):
+                print(rendered, file=stdout, flush=True)

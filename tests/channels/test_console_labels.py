@@ -44,3 +44,15 @@ def test_as_typed_is_idempotent_and_never_keeps_a_no_break_space(text: str) -> N
     assert as_typed(once) == once
     assert "\u202f" not in once
     assert "\u00a0" not in once
+
+
+def test_a_message_only_losing_its_buttons_is_not_shown(service: ConversationService) -> None:
+    """Telegram takes the buttons off an answered question; the console has nothing to show
+    for it (it printed a bare ``bot*`` before), and still shows the replies around it."""
+    console = ConsoleChannel(service, "ann")
+    chosen = ReplyCreated("", Lang.EN, (), edits=1)
+    restyled = ReplyCreated("", Lang.EN, ((Button("👍 ✓", "fb:1"),),), edits=2)
+    new = ReplyCreated("Thanks.", Lang.EN)
+    assert console.render([chosen, new]) == "bot> Thanks."
+    assert console.render([chosen]) == ""
+    assert console.render([restyled]).splitlines() == ["bot*", "     [1] 👍 ✓"]
