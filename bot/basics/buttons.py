@@ -11,7 +11,9 @@ A kind of button is a frozen dataclass with a prefix that is never reused for an
     FeedbackButton.unpack("fb:visa-type:1")       # FeedbackButton("visa-type", True)
     FeedbackButton.unpack("fb:visa-type:2")       # None: not this kind's data
 
-Fields are ``str`` (not empty, no ``:``), ``int``, ``bool`` (``1`` / ``0``) or a ``StrEnum``.
+Fields are ``str`` (not empty, no ``:``), ``int``, ``bool`` (``1`` / ``0``) or a ``StrEnum``;
+the last ones may be optional (``X | None = None``): left off the data when ``None``, so a field
+added to a kind later reads the older buttons, which lack it, as ``None``.
 Data that does not read back (an old release's button, a tampered payload) is ``None``, never an
 exception, so old buttons keep working as long as their kind keeps its prefix and fields. How
 many bytes of data a channel carries is the channel's business (Telegram: 64).
@@ -74,9 +76,12 @@ class ButtonData:
     def pack(self) -> str:
         """The data as sent with the button; :class:`ValueError` for a field that cannot be read
         back (empty, or containing ``:``)."""
+        values = [getattr(self, item.name) for item in fields(self)]  # type: ignore[arg-type]
+        while values and values[-1] is None:  # optional fields at the end: left off
+            values.pop()
         parts = [self.prefix]
-        for item in fields(self):  # type: ignore[arg-type]
-            text = _encode(getattr(self, item.name))
+        for item, value in zip(fields(self), values, strict=False):  # type: ignore[arg-type]
+            text = "" if value is None else _encode(value)
             if not text or SEP in text:
                 raise ValueError(f"{type(self).__name__}.{item.name}: {text!r} cannot be button data")
             parts.append(text)
@@ -90,16 +95,23 @@ class ButtonData:
         """This kind's data read back, or ``None`` when ``data`` is not (or no longer) one."""
         prefix, *values = data.split(SEP)
         declared = fields(cls)  # type: ignore[arg-type]
-        if prefix != cls.prefix or len(values) != len(declared):
+        required = sum(1 for item in declared if item.default is not None)
+        if prefix != cls.prefix or not required <= len(values) <= len(declared):
             return None
         hints = typing.get_type_hints(cls)
         parsed: dict[str, object] = {}
-        for item, text in zip(declared, values, strict=True):
-            value = _decode(hints[item.name], text)
+        for item, text in zip(declared, values, strict=False):
+            value = _decode(_not_none(hints[item.name]), text)
             if value is None:
                 return None
             parsed[item.name] = value
         return cls(**parsed)
+
+
+def _not_none(kind: Any) -> Any:
+    """``X`` of an optional field's ``X | None``."""
+    args = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+    return args[0] if len(args) == 1 and type(None) in typing.get_args(kind) else kind
 
 
 def _encode(value: object) -> str:

@@ -145,9 +145,11 @@ def _on_press(state: ConversationState, scope: Scope, data: str) -> Conversation
         case menu.MenuButton(item=item):
             command = commands.by_key(scope.ctx.commands, item)
             return menu.run(state, scope, command) if command is not None else menu.expired(state, scope)
-        case answers.FaqButton(faq_id=faq_id):
+        case answers.FaqButton(faq_id=faq_id, lang=lang):
+            scope.switch(lang or scope.lang)  # the language of the answer it was under
             return answers.show_chosen(state, scope, faq_id)
-        case answers.FeedbackButton() as feedback:
+        case answers.FeedbackButton(lang=lang) as feedback:
+            scope.switch(lang or scope.lang)
             return answers.feedback(state, scope, feedback)
         case modules.ModuleButton(dialog_id=dialog_id):
             return modules.open_module(state, scope, dialog_id)

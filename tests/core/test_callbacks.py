@@ -28,8 +28,10 @@ from dialogs.engine import StepButton
         (RoleButton(Role.EMPLOYER), "role:employer"),
         (MenuButton("help"), "menu:help"),
         (FaqButton("visa-type"), "faq:visa-type"),
+        (FaqButton("visa-type", Lang.EN), "faq:visa-type:en"),
         (FeedbackButton("visa-type", False), "fb:visa-type:0"),
         (FeedbackButton("visa-type", True), "fb:visa-type:1"),
+        (FeedbackButton("visa-type", True, Lang.FR), "fb:visa-type:1:fr"),
         (ModuleButton("living-in-belgium"), "mod:living-in-belgium"),
         (StepButton("living-in-belgium", "quiz_waste", "next"), "m:living-in-belgium:quiz_waste:next"),
     ],
@@ -41,7 +43,11 @@ def test_data_is_stable_and_reads_back(button: Pressed, data: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "data", ["", "lang:de", "lang:AR", "role:boss", "faq:", "fb:x:2", "fb:x", "x" * 64, "v0:old", "m:a:b"]
+    "data",
+    [
+        *("", "lang:de", "lang:AR", "role:boss", "faq:", "faq:x:de", "faq:x:en:1", "faq:x:", "fb:x:2"),
+        *("fb:x", "fb:x:1:", "fb:x:1:EN", "x" * 64, "v0:old", "m:a:b"),
+    ],
 )
 def test_unknown_data_reads_as_nothing_not_an_error(data: str) -> None:
     assert pressed(data) is None
@@ -83,6 +89,29 @@ def test_every_field_type_round_trips() -> None:
     assert Sample.unpack("smp:-3:red:1") == sample
     assert Sample.unpack("smp:x:red:1") is None
     assert Sample.unpack("smp:1:blue:1") is None
+
+
+@dataclass(frozen=True, slots=True)
+class Later(ButtonData, prefix="ltr"):
+    name: str
+    colour: Colour | None = None
+    count: int | None = None
+
+
+def test_optional_fields_at_the_end_are_left_off_and_read_back_as_none() -> None:
+    """A field added to a kind later: the buttons sent before it read back without it."""
+    assert Later("a").pack() == "ltr:a"
+    assert Later("a", Colour.RED).pack() == "ltr:a:red"
+    assert Later("a", Colour.RED, 2).pack() == "ltr:a:red:2"
+    for data in ("ltr:a", "ltr:a:red", "ltr:a:red:2"):
+        assert Later.unpack(data) is not None
+        assert Later.unpack(data).pack() == data  # type: ignore[union-attr]
+    assert Later.unpack("ltr:a") == Later("a")
+    assert Later.unpack("ltr") is None  # the required field is still required
+    assert Later.unpack("ltr:a:red:2:3") is None
+    assert Later.unpack("ltr:a::2") is None
+    with pytest.raises(ValueError, match="cannot be button data"):
+        Later("a", None, 2).pack()  # only the last ones may be left off
 
 
 def test_a_kind_without_a_prefix_is_refused() -> None:

@@ -37,15 +37,19 @@ __all__ = ["FaqReply", "ReplyKind", "answer_text", "contact_text", "decide", "sm
 
 @dataclass(frozen=True, slots=True)
 class FaqButton(ButtonData, prefix="faq"):
-    """Show this entry's answer (a related question, a "did you mean" suggestion)."""
+    """Show this entry's answer (a related question, a "did you mean" suggestion), in the
+    language of the message the button is under (``None``: an older button, the person's)."""
 
     faq_id: str
+    lang: Lang | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class FeedbackButton(ButtonData, prefix="fb"):
     faq_id: str
     helpful: bool
+    lang: Lang | None = None
+    """The answer's language: the thanks and the answer's buttons stay in it."""
 
 
 RATEABLE = 10
@@ -113,7 +117,7 @@ def answer(state: ConversationState, scope: Scope, text: str) -> ConversationSta
         assert faq_id is not None
         return _show(state, scope, faq_id, reply.text)
     if reply.kind is ReplyKind.UNSURE:
-        rows = [[FaqButton(s).button(ctx.faq.label(s, scope.lang))] for s in reply.suggestions]
+        rows = [[FaqButton(s, scope.lang).button(ctx.faq.label(s, scope.lang))] for s in reply.suggestions]
         scope.say(reply.text, [*rows, [_ask_person(scope)]])
     else:
         scope.say(reply.text, [[_ask_person(scope), menu.button(scope, "main", scope._("Main menu"))]])
@@ -138,13 +142,13 @@ def _answer_rows(
     faq = scope.ctx.faq
     assert faq is not None
     related = for_role(scope.ctx, faq.related(faq_id), state.role)
-    rows = [[FaqButton(r).button(faq.label(r, scope.lang))] for r in related]
+    rows = [[FaqButton(r, scope.lang).button(faq.label(r, scope.lang))] for r in related]
     if faq.offers_modules(faq_id) and scope.ctx.dialogs is not None:
         rows.insert(0, [menu.button(scope, "modules", scope._("Pre-departure modules"))])
     up, down = ("👍 ✓", "👎") if voted is True else ("👍", "👎 ✓") if voted is False else ("👍", "👎")
     feedback = [
-        FeedbackButton(faq_id, True).button(up),
-        FeedbackButton(faq_id, False).button(down),
+        FeedbackButton(faq_id, True, scope.lang).button(up),
+        FeedbackButton(faq_id, False, scope.lang).button(down),
         _ask_person(scope),
     ]
     return [*rows, feedback]
