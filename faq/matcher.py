@@ -11,6 +11,9 @@ How a question is scored against an entry:
 - A question word the knowledge base has never seen is corrected to the closest word it knows
   (rapidfuzz), if one is close enough: typos and unusual inflections still count. From five
   letters, one wrong letter or two swapped neighbours (optimal string alignment) is close enough.
+  A real English or French word (:mod:`faq.dictionary`) is meant as written and is not
+  corrected ("department" is no "apartment"), unless the correction only adds or drops an
+  ending ("year", "years").
 - ``coverage``: the share of the question's weight found in the entry's question variants (or,
   at half weight, in its answer), each word weighing its inverse document frequency over
   entries, so a word that names one entry ("Leiden", "Fragomen") counts far more than one
@@ -56,6 +59,7 @@ from rapidfuzz.distance import OSA
 
 from bot.basics.lang import Lang
 from faq.chargrams import CharIndex
+from faq.dictionary import real_words
 from faq.focus import body, focus
 from faq.knowledge import KnowledgeBase, Questions
 from faq.language import detect_language
@@ -91,6 +95,7 @@ FOCUS_UNKNOWN = 0.6  # the weight of unknown words in a long message's question,
 OTHER_AUDIENCE = 0.65  # an entry written for the other role (talent, employer) scores this much
 CHAR_WEIGHT = 0.75  # the share of the score from character n-grams (TF-IDF cosine)
 MAX_CHARS_FOR_GRAMS = 300  # the part of a message whose character n-grams are compared
+INFLECTION_TAIL = 3  # a real word is still corrected to itself with an ending ("year", "years")
 
 
 Group = tuple[str, ...]  # the comparable forms of one word or phrase
@@ -237,6 +242,9 @@ class Matcher:
         self.char_weight = CHAR_WEIGHT
         self._chars = CharIndex(normalized_by)
         self._by_near_length: dict[int, list[str]] = {}
+        # Real words of English and French are meant as written: "department" is no typo of
+        # "apartment", nor "route" of « coûte ». Read here, when the index is built.
+        self._real_words = real_words()
 
     # Features ------------------------------------------------------------------------------
 
@@ -295,6 +303,8 @@ class Matcher:
             same_length = self._known_by_length.get(len(word), [])
             edited = process.extractOne(word, same_length, scorer=OSA.distance, score_cutoff=1)
             corrected = edited[0] if edited is not None else word
+        if corrected != word and word in self._real_words and not _inflection(word, corrected):
+            corrected = word
         if len(self._corrections) < CORRECTION_CACHE:
             self._corrections[word] = corrected
         return corrected
@@ -442,6 +452,13 @@ class Matcher:
             )
             return Match(None, best.score, lang, candidates, close)
         return Match(None, best.score, lang, candidates)
+
+
+def _inflection(word: str, other: str) -> bool:
+    """Whether one word is the other with an ending ("year", "years"; "arrive", "arrives"):
+    forms of one word rather than two words."""
+    short, long = sorted((word, other), key=len)
+    return long.startswith(short) and len(long) - len(short) <= INFLECTION_TAIL
 
 
 def _question_words(knowledge: KnowledgeBase) -> dict[str, set[str]]:

@@ -13,7 +13,7 @@ import pytest
 
 from bot.basics.lang import Lang
 from faq.knowledge import Entry, KnowledgeBase, load_knowledge
-from faq.matcher import Matcher
+from faq.matcher import Matcher, _inflection
 from faq.text import MAX_CHARS, normalize
 
 
@@ -204,3 +204,12 @@ def test_a_word_spelled_the_same_in_english_and_french_follows_the_users_choice(
     assert matcher.match(word, preferred=Lang.FR).lang is Lang.FR
     assert matcher.match(word, preferred=Lang.EN).lang is Lang.EN
     assert matcher.match(word).lang is Lang.EN
+
+
+def test_a_real_word_is_not_corrected_into_another_word(matcher: Matcher) -> None:
+    # Unknown to the knowledge base, yet real English words: not typos of "apartment", « coûte »
+    assert matcher._corrected("department route") == "department route"
+    # A typo is still corrected, and so is a real word that only lacks an ending
+    assert matcher._corrected("apartmnt") == "apartment"
+    assert _inflection("year", "years")
+    assert not _inflection("department", "apartment")
