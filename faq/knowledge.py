@@ -26,6 +26,9 @@ File format (``schema: 1``), for content editors; the README has the full guide:
 programmes...), in the same ``questions`` form as an entry: the matcher abstains when they
 match best.
 
+``places.yaml`` lists place names by country code (``nl: [netherlands, leiden, ...]``): the
+matcher tells by them which country an entry and a question are about.
+
 ``smalltalk.yaml`` lists greetings, thanks, goodbyes and "ok" (see :mod:`faq.smalltalk`).
 """
 
@@ -49,6 +52,7 @@ CONTENT_DIR = Path(__file__).resolve().parent / "content"
 SYNONYMS_FILE = "synonyms.yaml"
 SOURCES_FILE = "sources.yaml"
 NOT_OURS_FILE = "not_ours.yaml"
+PLACES_FILE = "places.yaml"
 PLACEHOLDERS = frozenset({"contact"})
 MAX_ANSWER_CHARS = 1000
 MIN_QUESTIONS = 3
@@ -57,6 +61,7 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _FRENCH_HIGH_MARK = re.compile(r"(?<=[^\s?!:;\u202f])[ \u00a0]?([?!:;])(?=\s|$)")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Country = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]  # ISO 3166 code, lower case
 
 
 class Audience(StrEnum):
@@ -141,6 +146,13 @@ class NotOursFile(StrictModel):
     questions: Questions
 
 
+class PlacesFile(StrictModel):
+    """Places by country (``places.yaml``): which country a question or an entry is about."""
+
+    schema_version: Literal[1] = Field(alias="schema")
+    places: dict[Country, Annotated[list[Text], Field(min_length=1)]] = Field(min_length=1)
+
+
 class SynonymsFile(StrictModel):
     schema_version: Literal[1] = Field(alias="schema")
     groups: list[Annotated[list[Text], Field(min_length=2)]]
@@ -154,6 +166,8 @@ class KnowledgeBase:
     small_talk: SmallTalk | None = None
     not_ours: Questions | None = None
     """Questions the bot must not answer from the FAQ (near-misses), for the matcher."""
+    places: dict[str, tuple[str, ...]] | None = None
+    """Place names by country code, for the matcher."""
 
     def source_title(self, faq_id: str, lang: Lang = Lang.EN) -> str:
         """The entry's source document as the user sees it, in ``lang``."""
@@ -177,6 +191,7 @@ def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = 
     sources: dict[str, Texts] = {}
     small_talk: SmallTalk | None = None
     not_ours: Questions | None = None
+    places: dict[str, tuple[str, ...]] | None = None
     faults: list[ContentError] = []
     files = sorted(content_dir.glob("*.yaml"))
     for path in files:
@@ -191,6 +206,9 @@ def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = 
                 continue
             if path.name == NOT_OURS_FILE:
                 not_ours = validate(NotOursFile, data, display).questions
+                continue
+            if path.name == PLACES_FILE:
+                places = {c: tuple(n) for c, n in validate(PlacesFile, data, display).places.items()}
                 continue
             if path.name == SMALLTALK_FILE:
                 small_talk = SmallTalk(validate(SmallTalkFile, data, display))
@@ -234,5 +252,10 @@ def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = 
     if faults:
         raise ContentErrors.of(faults)
     return KnowledgeBase(
-        entries=entries, synonyms=synonyms, sources=sources, small_talk=small_talk, not_ours=not_ours
+        entries=entries,
+        synonyms=synonyms,
+        sources=sources,
+        small_talk=small_talk,
+        not_ours=not_ours,
+        places=places,
     )

@@ -35,6 +35,10 @@ How a question is scored against an entry:
   names and titles are no topic) and by its question (:mod:`faq.focus`); for each entry the
   better reading counts, so greetings and personal context do not drown a clear question.
   The questions of ``not_ours.yaml`` are scored on the question alone.
+- An entry about one country (most of its questions name its places, ``places.yaml``: the
+  Expat Centre Leiden entries) scores ``PLACE_ELSEWHERE`` of its score for a question that
+  names places of another country and none of its own: a Leiden portal is no answer about
+  Wallonia.
 - When the asker's role is known, an entry written only for the other role (``audience``)
   scores ``OTHER_AUDIENCE`` of its score: a talent's "how do I apply?" is not the employer's.
 
@@ -93,6 +97,8 @@ NOT_OURS = "~not-ours"  # the questions of not_ours.yaml, scored like an entry t
 NOT_OURS_MARGIN = -6  # abstain when the not-ours questions score at least the best entry plus this
 FOCUS_UNKNOWN = 0.6  # the weight of unknown words in a long message's question, as a share
 OTHER_AUDIENCE = 0.65  # an entry written for the other role (talent, employer) scores this much
+PLACE_SHARE = 0.5  # an entry is about a country when this share of its questions name it
+PLACE_ELSEWHERE = 0.25  # its score for a question that names places of another country only
 CHAR_WEIGHT = 0.75  # the share of the score from character n-grams (TF-IDF cosine)
 MAX_CHARS_FOR_GRAMS = 300  # the part of a message whose character n-grams are compared
 INFLECTION_TAIL = 3  # a real word is still corrected to itself with an ending ("year", "years")
@@ -140,6 +146,7 @@ class Matcher:
         self.not_ours_margin = NOT_OURS_MARGIN
         self.focus_unknown = FOCUS_UNKNOWN
         self.other_audience = OTHER_AUDIENCE
+        self.place_elsewhere = PLACE_ELSEWHERE
         self._small_talk = knowledge.small_talk
         self._concept_of_feature: dict[str, str] = {}
         self._concept_of_word: dict[str, str] = {}
@@ -245,6 +252,28 @@ class Matcher:
         # Real words of English and French are meant as written: "department" is no typo of
         # "apartment", nor "route" of « coûte ». Read here, when the index is built.
         self._real_words = real_words()
+        # The country an entry is about: the one most of its questions name places of.
+        self._places = [
+            (f" {normalize(name)} ", country)
+            for country, names in (knowledge.places or {}).items()
+            for name in names
+            if normalize(name)
+        ]
+        self._place_of: dict[str, str] = {}
+        for entry in knowledge:
+            variants = [v for _, texts in entry.questions.by_language() for v in texts]
+            naming: dict[str, int] = defaultdict(int)
+            for variant in variants:
+                for country in self._countries(normalize(variant)):
+                    naming[country] += 1
+            for country, count in naming.items():
+                if count >= PLACE_SHARE * len(variants):
+                    self._place_of[entry.id] = country
+
+    def _countries(self, normalized: str) -> set[str]:
+        """The countries whose places a normalised text names."""
+        padded = f" {normalized} "
+        return {country for name, country in self._places if name in padded}
 
     # Features ------------------------------------------------------------------------------
 
@@ -424,6 +453,12 @@ class Matcher:
             # letter's company, city and staff words meet the not-ours questions' (tax,
             # salaries, permits) whatever is asked.
             scores[NOT_OURS] = asked_scores.get(NOT_OURS, 0.0)
+        named = self._countries(normalize(question))
+        for faq_id in scores:
+            place = self._place_of.get(faq_id)
+            if place is not None and named and place not in named:
+                # "Is there such a portal in Wallonia?": the Leiden entry is not about Belgium.
+                scores[faq_id] *= self.place_elsewhere
         if audience in ("talent", "employer"):
             for faq_id in scores:
                 if self._audience[faq_id] not in (audience, "both"):

@@ -213,3 +213,15 @@ def test_a_real_word_is_not_corrected_into_another_word(matcher: Matcher) -> Non
     assert matcher._corrected("apartmnt") == "apartment"
     assert _inflection("year", "years")
     assert not _inflection("department", "apartment")
+
+
+def test_an_entry_about_one_country_ranks_lower_for_places_of_another(matcher: Matcher) -> None:
+    assert matcher._place_of["ecl-services"] == "nl"
+    assert "visa-type" not in matcher._place_of, "an entry for every country has no place"
+
+    def score(question: str) -> int:
+        return next(c.score for c in matcher.match(question).candidates if c.faq_id == "ecl-services")
+
+    assert score("what services does the expat centre offer in Bratislava") < score(
+        "what services does the expat centre offer in Leiden"
+    )
