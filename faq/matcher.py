@@ -38,7 +38,9 @@ How a question is scored against an entry:
 - An entry about one country (most of its questions name its places, ``places.yaml``: the
   Expat Centre Leiden entries) scores ``PLACE_ELSEWHERE`` of its score for a question that
   names places of another country and none of its own: a Leiden portal is no answer about
-  Wallonia.
+  Wallonia. The other entries are about the programme's countries (``programme`` in
+  ``places.yaml``): they score ``ABROAD`` of their score for a question that names places of
+  other countries only ("a job offer in Berlin").
 - When the asker's role is known, an entry written only for the other role (``audience``)
   scores ``OTHER_AUDIENCE`` of its score: a talent's "how do I apply?" is not the employer's.
 
@@ -99,6 +101,7 @@ FOCUS_UNKNOWN = 0.6  # the weight of unknown words in a long message's question,
 OTHER_AUDIENCE = 0.65  # an entry written for the other role (talent, employer) scores this much
 PLACE_SHARE = 0.5  # an entry is about a country when this share of its questions name it
 PLACE_ELSEWHERE = 0.25  # its score for a question that names places of another country only
+ABROAD = 0.5  # the score of an entry for every country, for a question about other countries only
 CHAR_WEIGHT = 0.75  # the share of the score from character n-grams (TF-IDF cosine)
 MAX_CHARS_FOR_GRAMS = 300  # the part of a message whose character n-grams are compared
 INFLECTION_TAIL = 3  # a real word is still corrected to itself with an ending ("year", "years")
@@ -147,6 +150,7 @@ class Matcher:
         self.focus_unknown = FOCUS_UNKNOWN
         self.other_audience = OTHER_AUDIENCE
         self.place_elsewhere = PLACE_ELSEWHERE
+        self.abroad = ABROAD
         self._small_talk = knowledge.small_talk
         self._concept_of_feature: dict[str, str] = {}
         self._concept_of_word: dict[str, str] = {}
@@ -259,6 +263,7 @@ class Matcher:
             for name in names
             if normalize(name)
         ]
+        self._programme = frozenset(knowledge.programme_countries)
         self._place_of: dict[str, str] = {}
         for entry in knowledge:
             variants = [v for _, texts in entry.questions.by_language() for v in texts]
@@ -454,11 +459,16 @@ class Matcher:
             # salaries, permits) whatever is asked.
             scores[NOT_OURS] = asked_scores.get(NOT_OURS, 0.0)
         named = self._countries(normalize(question))
-        for faq_id in scores:
-            place = self._place_of.get(faq_id)
-            if place is not None and named and place not in named:
-                # "Is there such a portal in Wallonia?": the Leiden entry is not about Belgium.
-                scores[faq_id] *= self.place_elsewhere
+        if named:
+            for faq_id in scores:
+                place = self._place_of.get(faq_id)
+                if place is not None and place not in named:
+                    # "Is there such a portal in Wallonia?": the Leiden entry is not about Belgium.
+                    scores[faq_id] *= self.place_elsewhere
+                elif place is None and faq_id != NOT_OURS and not named & self._programme:
+                    # "Which visa for a job in Berlin?": the programme's entries are about its
+                    # own countries.
+                    scores[faq_id] *= self.abroad
         if audience in ("talent", "employer"):
             for faq_id in scores:
                 if self._audience[faq_id] not in (audience, "both"):

@@ -91,7 +91,9 @@ def test_a_near_miss_like_the_not_ours_questions_is_refused(matcher: Matcher) ->
     assert matcher.match("shu hay el single permit ya3ne?").faq_id == "visa-type"
     assert matcher.match("how do I apply for a visa to Canada").faq_id is None
     without = Matcher(dataclasses.replace(load_knowledge(), not_ours=None))
-    assert without.match("how do I apply for a visa to Canada").faq_id is not None, "the class refuses"
+    # (Canada is refused by its place too: the programme's entries are about its own countries)
+    assert matcher.match("asylum procedure in Belgium").faq_id is None
+    assert without.match("asylum procedure in Belgium").faq_id is not None, "the class refuses"
 
 
 OUT_OF_SCOPE = [
@@ -224,4 +226,13 @@ def test_an_entry_about_one_country_ranks_lower_for_places_of_another(matcher: M
 
     assert score("what services does the expat centre offer in Bratislava") < score(
         "what services does the expat centre offer in Leiden"
+    )
+
+
+def test_an_entry_for_the_programmes_countries_ranks_lower_for_other_countries(matcher: Matcher) -> None:
+    def score(question: str) -> int:
+        return next(c.score for c in matcher.match(question).candidates if c.faq_id == "visa-type")
+
+    assert score("which residence permit for a job in Toronto") < score(
+        "which residence permit for a job in Brussels"
     )
