@@ -102,6 +102,8 @@ OTHER_AUDIENCE = 0.65  # an entry written for the other role (talent, employer) 
 PLACE_SHARE = 0.5  # an entry is about a country when this share of its questions name it
 PLACE_ELSEWHERE = 0.25  # its score for a question that names places of another country only
 ABROAD = 0.5  # the score of an entry for every country, for a question about other countries only
+REAL = "~real"  # marks a real English or French word the knowledge base does not know
+REAL_UNKNOWN = 1.25  # its weight, as a share of an unknown word's
 CHAR_WEIGHT = 0.75  # the share of the score from character n-grams (TF-IDF cosine)
 MAX_CHARS_FOR_GRAMS = 300  # the part of a message whose character n-grams are compared
 INFLECTION_TAIL = 3  # a real word is still corrected to itself with an ending ("year", "years")
@@ -282,8 +284,9 @@ class Matcher:
 
     # Features ------------------------------------------------------------------------------
 
-    def _features(self, normalized: str) -> list[Group]:
-        """One group of features per word or phrase: a concept, or a word's stems."""
+    def _features(self, normalized: str, asked: bool = False) -> list[Group]:
+        """One group of features per word or phrase: a concept, or a word's stems. In a
+        question (``asked``), a real word the knowledge base does not know is marked ``REAL``."""
         words = normalized.split()
         out: list[Group] = []
         i = 0
@@ -303,9 +306,12 @@ class Matcher:
                 if concept is not None:
                     out.append((concept,))
                 else:
-                    out.append(
-                        tuple(dict.fromkeys(self._concept_of_feature.get(f, f) for f in word_features(word)))
+                    group = tuple(
+                        dict.fromkeys(self._concept_of_feature.get(f, f) for f in word_features(word))
                     )
+                    if asked and word not in self._known_word_set and word in self._real_words:
+                        group = (*group, REAL)
+                    out.append(group)
         return list(dict.fromkeys(out))
 
     def _corrected(self, normalized: str) -> str:
@@ -346,9 +352,13 @@ class Matcher:
     # Scoring -------------------------------------------------------------------------------
 
     def _weight(self, group: Group, unknown: float = 1.0) -> float:
-        """A word's weight: the IDF of its rarest known form; unknown words weigh the most."""
+        """A word's weight: the IDF of its rarest known form; unknown words weigh the most, and
+        real words ("capital", "mortgage") more: they name a topic the knowledge base lacks,
+        where a typo or a name does not."""
         known = [self._idf[f] for f in group if f in self._idf]
-        return max(known) if known else self._unknown_weight * unknown
+        if known:
+            return max(known)
+        return self._unknown_weight * unknown * (REAL_UNKNOWN if REAL in group else 1.0)
 
     def _score(self, groups: Sequence[Group], unknown: float = 1.0) -> dict[str, float]:
         """Scores by entry, 0-1, for the entries on the shortlist."""
@@ -403,17 +413,17 @@ class Matcher:
     def readings(self, question: str) -> Iterable[list[Group]]:
         """The feature lists a question is scored as: as written, and for Arabizi, in Arabic."""
         normalized = self._corrected(normalize(question))
-        yield self._features(normalized)
+        yield self._features(normalized, asked=True)
         if _is_arabizi(normalized):
             plain = _without_fillers(normalized)
-            yield self._features(self._corrected(arabizi_to_arabic(plain)))
-            yield self._features(self._corrected(arabizi_to_arabic(plain, long_vowels=True)))
+            yield self._features(self._corrected(arabizi_to_arabic(plain)), asked=True)
+            yield self._features(self._corrected(arabizi_to_arabic(plain, long_vowels=True)), asked=True)
             # People mix English or French words in ("shu no3 el visa, single permit?").
             latin = frozenset(
                 w for w in normalized.split() if w in self._known_word_set and w not in ARABIZI_WORDS
             )
             if latin:
-                yield self._features(self._corrected(arabizi_to_arabic(plain, keep=latin)))
+                yield self._features(self._corrected(arabizi_to_arabic(plain, keep=latin)), asked=True)
 
     def _best_reading(self, text: str, unknown: float = 1.0) -> dict[str, float]:
         """Scores by entry, each from the reading of ``text`` that suits the entry best;
