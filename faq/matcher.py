@@ -104,6 +104,8 @@ PLACE_ELSEWHERE = 0.25  # its score for a question that names places of another 
 ABROAD = 0.5  # the score of an entry for every country, for a question about other countries only
 REAL = "~real"  # marks a real English or French word the knowledge base does not know
 REAL_UNKNOWN = 1.25  # its weight, as a share of an unknown word's
+NO_WORD = "~no-word"  # marks a Latin word that is neither known nor real: a name or a typo
+NO_WORD_UNKNOWN = 0.75  # its weight, as a share of an unknown word's
 CHAR_WEIGHT = 0.75  # the share of the score from character n-grams (TF-IDF cosine)
 MAX_CHARS_FOR_GRAMS = 300  # the part of a message whose character n-grams are compared
 INFLECTION_TAIL = 3  # a real word is still corrected to itself with an ending ("year", "years")
@@ -286,7 +288,8 @@ class Matcher:
 
     def _features(self, normalized: str, asked: bool = False) -> list[Group]:
         """One group of features per word or phrase: a concept, or a word's stems. In a
-        question (``asked``), a real word the knowledge base does not know is marked ``REAL``."""
+        question (``asked``), a Latin word the knowledge base does not know is marked ``REAL``
+        when it is a real English or French word, else ``NO_WORD``."""
         words = normalized.split()
         out: list[Group] = []
         i = 0
@@ -309,8 +312,8 @@ class Matcher:
                     group = tuple(
                         dict.fromkeys(self._concept_of_feature.get(f, f) for f in word_features(word))
                     )
-                    if asked and word not in self._known_word_set and word in self._real_words:
-                        group = (*group, REAL)
+                    if asked and word not in self._known_word_set and word.isascii() and word.isalpha():
+                        group = (*group, REAL if word in self._real_words else NO_WORD)
                     out.append(group)
         return list(dict.fromkeys(out))
 
@@ -352,13 +355,14 @@ class Matcher:
     # Scoring -------------------------------------------------------------------------------
 
     def _weight(self, group: Group, unknown: float = 1.0) -> float:
-        """A word's weight: the IDF of its rarest known form; unknown words weigh the most, and
-        real words ("capital", "mortgage") more: they name a topic the knowledge base lacks,
-        where a typo or a name does not."""
+        """A word's weight: the IDF of its rarest known form; unknown words weigh the most, real
+        words ("capital", "mortgage") more and other Latin words ("Zuzana", "Trnava") less: a
+        real word names a topic the knowledge base lacks, a name or a typo does not."""
         known = [self._idf[f] for f in group if f in self._idf]
         if known:
             return max(known)
-        return self._unknown_weight * unknown * (REAL_UNKNOWN if REAL in group else 1.0)
+        share = REAL_UNKNOWN if REAL in group else NO_WORD_UNKNOWN if NO_WORD in group else 1.0
+        return self._unknown_weight * unknown * share
 
     def _score(self, groups: Sequence[Group], unknown: float = 1.0) -> dict[str, float]:
         """Scores by entry, 0-1, for the entries on the shortlist."""
