@@ -2,12 +2,13 @@
 does not build the index again at every start.
 
 The file's name is a hash of everything the index is built from: the content files, the
-source files of ``faq/``, the Python version and the versions of the stemmer and of
-rapidfuzz. A change to any of them gives another name, so a stale index is never read; the
-older files are removed. The cache lives in ``$DT4E_CACHE_DIR``, else
-``$XDG_CACHE_HOME/dt4e-bot``, else ``~/.cache/dt4e-bot``, readable by its owner only. Anything
-that goes wrong (no home, a read-only disk, a damaged file) only means the index is built as
-usual. The file is a pickle: it is read only from that folder, which only its owner can write.
+source files of ``faq/``, the Python version and the versions of the stemmer, of
+rapidfuzz and of the word lists (pyspellchecker). A change to any of them gives another
+name, so a stale index is never read; the older files are removed. The cache lives in
+``$DT4E_CACHE_DIR``, else ``$XDG_CACHE_HOME/dt4e-bot``, else ``~/.cache/dt4e-bot``, readable
+by its owner only. Anything that goes wrong (no home, a read-only disk, a damaged file) only
+means the index is built as usual. The file is a pickle: it is read only from that folder,
+which only its owner can write.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def cache_dir() -> Path | None:
 def fingerprint(content_dir: Path) -> str:
     """A hash of what the index is built from."""
     digest = hashlib.sha256(sys.version.encode())
-    for package in ("PyStemmer", "rapidfuzz"):
+    for package in ("PyStemmer", "rapidfuzz", "pyspellchecker"):
         try:
             digest.update(f"{package}={metadata.version(package)}".encode())
         except metadata.PackageNotFoundError:

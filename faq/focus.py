@@ -145,8 +145,8 @@ def focus(message: str) -> str | None:
     return chosen
 
 
-SIGNATURE_LINES = 3
-"""Lines after a sign-off that may be a signature (a name, a title, a company)."""
+SIGNATURE_LINES = 4
+"""Lines after a sign-off that may be a signature (a name, a title, a company, a telephone)."""
 
 
 # Words by which an asking sentence points back to the one before for its topic ("Is there a

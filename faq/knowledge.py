@@ -26,6 +26,10 @@ File format (``schema: 1``), for content editors; the README has the full guide:
 programmes...), in the same ``questions`` form as an entry: the matcher abstains when they
 match best.
 
+``places.yaml`` lists place names by country code (``nl: [netherlands, leiden, ...]``) and the
+programme's countries (``programme: [be, fr, sk]``): the matcher tells by them which country
+an entry and a question are about.
+
 ``smalltalk.yaml`` lists greetings, thanks, goodbyes and "ok" (see :mod:`faq.smalltalk`).
 """
 
@@ -38,7 +42,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from bot.basics.content import StrictModel, Texts, item_namer, read_yaml, validate
 from bot.basics.errors import ContentError, ContentErrors
@@ -49,6 +53,7 @@ CONTENT_DIR = Path(__file__).resolve().parent / "content"
 SYNONYMS_FILE = "synonyms.yaml"
 SOURCES_FILE = "sources.yaml"
 NOT_OURS_FILE = "not_ours.yaml"
+PLACES_FILE = "places.yaml"
 PLACEHOLDERS = frozenset({"contact"})
 MAX_ANSWER_CHARS = 1000
 MIN_QUESTIONS = 3
@@ -57,6 +62,7 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _FRENCH_HIGH_MARK = re.compile(r"(?<=[^\s?!:;\u202f])[ \u00a0]?([?!:;])(?=\s|$)")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Country = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]  # ISO 3166 code, lower case
 
 
 class Audience(StrEnum):
@@ -141,6 +147,22 @@ class NotOursFile(StrictModel):
     questions: Questions
 
 
+class PlacesFile(StrictModel):
+    """Places by country (``places.yaml``): which country a question or an entry is about."""
+
+    schema_version: Literal[1] = Field(alias="schema")
+    programme: list[Country] = Field(min_length=1)
+    """The countries the programme places talents in."""
+    places: dict[Country, Annotated[list[Text], Field(min_length=1)]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _programme_has_places(self) -> PlacesFile:
+        unknown = [c for c in self.programme if c not in self.places]
+        if unknown:
+            raise ValueError(f"programme: {unknown[0]!r} has no places")
+        return self
+
+
 class SynonymsFile(StrictModel):
     schema_version: Literal[1] = Field(alias="schema")
     groups: list[Annotated[list[Text], Field(min_length=2)]]
@@ -154,6 +176,10 @@ class KnowledgeBase:
     small_talk: SmallTalk | None = None
     not_ours: Questions | None = None
     """Questions the bot must not answer from the FAQ (near-misses), for the matcher."""
+    places: dict[str, tuple[str, ...]] | None = None
+    """Place names by country code, for the matcher."""
+    programme_countries: tuple[str, ...] = ()
+    """The countries of ``places`` the programme places talents in."""
 
     def source_title(self, faq_id: str, lang: Lang = Lang.EN) -> str:
         """The entry's source document as the user sees it, in ``lang``."""
@@ -177,6 +203,8 @@ def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = 
     sources: dict[str, Texts] = {}
     small_talk: SmallTalk | None = None
     not_ours: Questions | None = None
+    places: dict[str, tuple[str, ...]] | None = None
+    programme: tuple[str, ...] = ()
     faults: list[ContentError] = []
     files = sorted(content_dir.glob("*.yaml"))
     for path in files:
@@ -191,6 +219,11 @@ def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = 
                 continue
             if path.name == NOT_OURS_FILE:
                 not_ours = validate(NotOursFile, data, display).questions
+                continue
+            if path.name == PLACES_FILE:
+                places_file = validate(PlacesFile, data, display)
+                places = {c: tuple(n) for c, n in places_file.places.items()}
+                programme = tuple(places_file.programme)
                 continue
             if path.name == SMALLTALK_FILE:
                 small_talk = SmallTalk(validate(SmallTalkFile, data, display))
@@ -234,5 +267,11 @@ def load_knowledge(content_dir: Path = CONTENT_DIR, display_root: Path | None = 
     if faults:
         raise ContentErrors.of(faults)
     return KnowledgeBase(
-        entries=entries, synonyms=synonyms, sources=sources, small_talk=small_talk, not_ours=not_ours
+        entries=entries,
+        synonyms=synonyms,
+        sources=sources,
+        small_talk=small_talk,
+        not_ours=not_ours,
+        places=places,
+        programme_countries=programme,
     )

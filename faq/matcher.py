@@ -11,6 +11,9 @@ How a question is scored against an entry:
 - A question word the knowledge base has never seen is corrected to the closest word it knows
   (rapidfuzz), if one is close enough: typos and unusual inflections still count. From five
   letters, one wrong letter or two swapped neighbours (optimal string alignment) is close enough.
+  A real English or French word (:mod:`faq.dictionary`) is meant as written and is not
+  corrected ("department" is no "apartment"), unless the correction only adds or drops an
+  ending ("year", "years").
 - ``coverage``: the share of the question's weight found in the entry's question variants (or,
   at half weight, in its answer), each word weighing its inverse document frequency over
   entries, so a word that names one entry ("Leiden", "Fragomen") counts far more than one
@@ -32,6 +35,12 @@ How a question is scored against an entry:
   names and titles are no topic) and by its question (:mod:`faq.focus`); for each entry the
   better reading counts, so greetings and personal context do not drown a clear question.
   The questions of ``not_ours.yaml`` are scored on the question alone.
+- An entry about one country (most of its questions name its places, ``places.yaml``: the
+  Expat Centre Leiden entries) scores ``PLACE_ELSEWHERE`` of its score for a question that
+  names places of another country and none of its own: a Leiden portal is no answer about
+  Wallonia. The other entries are about the programme's countries (``programme`` in
+  ``places.yaml``): they score ``ABROAD`` of their score for a question that names places of
+  other countries only ("a job offer in Berlin").
 - When the asker's role is known, an entry written only for the other role (``audience``)
   scores ``OTHER_AUDIENCE`` of its score: a talent's "how do I apply?" is not the employer's.
 
@@ -56,6 +65,7 @@ from rapidfuzz.distance import OSA
 
 from bot.basics.lang import Lang
 from faq.chargrams import CharIndex
+from faq.dictionary import real_words
 from faq.focus import body, focus
 from faq.knowledge import KnowledgeBase, Questions
 from faq.language import detect_language
@@ -89,8 +99,16 @@ NOT_OURS = "~not-ours"  # the questions of not_ours.yaml, scored like an entry t
 NOT_OURS_MARGIN = -6  # abstain when the not-ours questions score at least the best entry plus this
 FOCUS_UNKNOWN = 0.6  # the weight of unknown words in a long message's question, as a share
 OTHER_AUDIENCE = 0.65  # an entry written for the other role (talent, employer) scores this much
+PLACE_SHARE = 0.5  # an entry is about a country when this share of its questions name it
+PLACE_ELSEWHERE = 0.25  # its score for a question that names places of another country only
+ABROAD = 0.5  # the score of an entry for every country, for a question about other countries only
+REAL = "~real"  # marks a real English or French word the knowledge base does not know
+REAL_UNKNOWN = 1.25  # its weight, as a share of an unknown word's
+NO_WORD = "~no-word"  # marks a Latin word that is neither known nor real: a name or a typo
+NO_WORD_UNKNOWN = 0.75  # its weight, as a share of an unknown word's
 CHAR_WEIGHT = 0.75  # the share of the score from character n-grams (TF-IDF cosine)
 MAX_CHARS_FOR_GRAMS = 300  # the part of a message whose character n-grams are compared
+INFLECTION_TAIL = 3  # a real word is still corrected to itself with an ending ("year", "years")
 
 
 Group = tuple[str, ...]  # the comparable forms of one word or phrase
@@ -135,6 +153,8 @@ class Matcher:
         self.not_ours_margin = NOT_OURS_MARGIN
         self.focus_unknown = FOCUS_UNKNOWN
         self.other_audience = OTHER_AUDIENCE
+        self.place_elsewhere = PLACE_ELSEWHERE
+        self.abroad = ABROAD
         self._small_talk = knowledge.small_talk
         self._concept_of_feature: dict[str, str] = {}
         self._concept_of_word: dict[str, str] = {}
@@ -237,11 +257,39 @@ class Matcher:
         self.char_weight = CHAR_WEIGHT
         self._chars = CharIndex(normalized_by)
         self._by_near_length: dict[int, list[str]] = {}
+        # Real words of English and French are meant as written: "department" is no typo of
+        # "apartment", nor "route" of « coûte ». Read here, when the index is built.
+        self._real_words = real_words()
+        # The country an entry is about: the one most of its questions name places of.
+        self._places = [
+            (f" {normalize(name)} ", country)
+            for country, names in (knowledge.places or {}).items()
+            for name in names
+            if normalize(name)
+        ]
+        self._programme = frozenset(knowledge.programme_countries)
+        self._place_of: dict[str, str] = {}
+        for entry in knowledge:
+            variants = [v for _, texts in entry.questions.by_language() for v in texts]
+            naming: dict[str, int] = defaultdict(int)
+            for variant in variants:
+                for country in self._countries(normalize(variant)):
+                    naming[country] += 1
+            for country, count in naming.items():
+                if count >= PLACE_SHARE * len(variants):
+                    self._place_of[entry.id] = country
+
+    def _countries(self, normalized: str) -> set[str]:
+        """The countries whose places a normalised text names."""
+        padded = f" {normalized} "
+        return {country for name, country in self._places if name in padded}
 
     # Features ------------------------------------------------------------------------------
 
-    def _features(self, normalized: str) -> list[Group]:
-        """One group of features per word or phrase: a concept, or a word's stems."""
+    def _features(self, normalized: str, asked: bool = False) -> list[Group]:
+        """One group of features per word or phrase: a concept, or a word's stems. In a
+        question (``asked``), a Latin word the knowledge base does not know is marked ``REAL``
+        when it is a real English or French word, else ``NO_WORD``."""
         words = normalized.split()
         out: list[Group] = []
         i = 0
@@ -261,9 +309,12 @@ class Matcher:
                 if concept is not None:
                     out.append((concept,))
                 else:
-                    out.append(
-                        tuple(dict.fromkeys(self._concept_of_feature.get(f, f) for f in word_features(word)))
+                    group = tuple(
+                        dict.fromkeys(self._concept_of_feature.get(f, f) for f in word_features(word))
                     )
+                    if asked and word not in self._known_word_set and word.isascii() and word.isalpha():
+                        group = (*group, REAL if word in self._real_words else NO_WORD)
+                    out.append(group)
         return list(dict.fromkeys(out))
 
     def _corrected(self, normalized: str) -> str:
@@ -295,6 +346,8 @@ class Matcher:
             same_length = self._known_by_length.get(len(word), [])
             edited = process.extractOne(word, same_length, scorer=OSA.distance, score_cutoff=1)
             corrected = edited[0] if edited is not None else word
+        if corrected != word and word in self._real_words and not _inflection(word, corrected):
+            corrected = word
         if len(self._corrections) < CORRECTION_CACHE:
             self._corrections[word] = corrected
         return corrected
@@ -302,9 +355,14 @@ class Matcher:
     # Scoring -------------------------------------------------------------------------------
 
     def _weight(self, group: Group, unknown: float = 1.0) -> float:
-        """A word's weight: the IDF of its rarest known form; unknown words weigh the most."""
+        """A word's weight: the IDF of its rarest known form; unknown words weigh the most, real
+        words ("capital", "mortgage") more and other Latin words ("Zuzana", "Trnava") less: a
+        real word names a topic the knowledge base lacks, a name or a typo does not."""
         known = [self._idf[f] for f in group if f in self._idf]
-        return max(known) if known else self._unknown_weight * unknown
+        if known:
+            return max(known)
+        share = REAL_UNKNOWN if REAL in group else NO_WORD_UNKNOWN if NO_WORD in group else 1.0
+        return self._unknown_weight * unknown * share
 
     def _score(self, groups: Sequence[Group], unknown: float = 1.0) -> dict[str, float]:
         """Scores by entry, 0-1, for the entries on the shortlist."""
@@ -359,17 +417,17 @@ class Matcher:
     def readings(self, question: str) -> Iterable[list[Group]]:
         """The feature lists a question is scored as: as written, and for Arabizi, in Arabic."""
         normalized = self._corrected(normalize(question))
-        yield self._features(normalized)
+        yield self._features(normalized, asked=True)
         if _is_arabizi(normalized):
             plain = _without_fillers(normalized)
-            yield self._features(self._corrected(arabizi_to_arabic(plain)))
-            yield self._features(self._corrected(arabizi_to_arabic(plain, long_vowels=True)))
+            yield self._features(self._corrected(arabizi_to_arabic(plain)), asked=True)
+            yield self._features(self._corrected(arabizi_to_arabic(plain, long_vowels=True)), asked=True)
             # People mix English or French words in ("shu no3 el visa, single permit?").
             latin = frozenset(
                 w for w in normalized.split() if w in self._known_word_set and w not in ARABIZI_WORDS
             )
             if latin:
-                yield self._features(self._corrected(arabizi_to_arabic(plain, keep=latin)))
+                yield self._features(self._corrected(arabizi_to_arabic(plain, keep=latin)), asked=True)
 
     def _best_reading(self, text: str, unknown: float = 1.0) -> dict[str, float]:
         """Scores by entry, each from the reading of ``text`` that suits the entry best;
@@ -414,6 +472,17 @@ class Matcher:
             # letter's company, city and staff words meet the not-ours questions' (tax,
             # salaries, permits) whatever is asked.
             scores[NOT_OURS] = asked_scores.get(NOT_OURS, 0.0)
+        named = self._countries(normalize(question))
+        if named:
+            for faq_id in scores:
+                place = self._place_of.get(faq_id)
+                if place is not None and place not in named:
+                    # "Is there such a portal in Wallonia?": the Leiden entry is not about Belgium.
+                    scores[faq_id] *= self.place_elsewhere
+                elif place is None and faq_id != NOT_OURS and not named & self._programme:
+                    # "Which visa for a job in Berlin?": the programme's entries are about its
+                    # own countries.
+                    scores[faq_id] *= self.abroad
         if audience in ("talent", "employer"):
             for faq_id in scores:
                 if self._audience[faq_id] not in (audience, "both"):
@@ -442,6 +511,13 @@ class Matcher:
             )
             return Match(None, best.score, lang, candidates, close)
         return Match(None, best.score, lang, candidates)
+
+
+def _inflection(word: str, other: str) -> bool:
+    """Whether one word is the other with an ending ("year", "years"; "arrive", "arrives"):
+    forms of one word rather than two words."""
+    short, long = sorted((word, other), key=len)
+    return long.startswith(short) and len(long) - len(short) <= INFLECTION_TAIL
 
 
 def _question_words(knowledge: KnowledgeBase) -> dict[str, set[str]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,16 @@ def test_the_folder_follows_the_settings(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.delenv("DT4E_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache_dir() == tmp_path / "xdg" / "dt4e-bot"
+
+
+def test_reading_the_index_back_does_not_read_the_word_lists(content: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    cached_matcher(load_knowledge(content), content, folder)
+    program = (
+        "import sys; from pathlib import Path; from faq.cache import cached_matcher;"
+        "from faq.knowledge import load_knowledge;"
+        f"c = Path({str(content)!r}); f = Path({str(folder)!r});"
+        "m = cached_matcher(load_knowledge(c), c, f, build=lambda k: sys.exit('built'));"
+        "m.match('the department route'); assert 'spellchecker' not in sys.modules, 'word lists read'"
+    )
+    subprocess.run([sys.executable, "-c", program], check=True)

@@ -130,3 +130,11 @@ def test_an_indirect_question_is_read_from_whether() -> None:
 def test_a_signature_of_several_lines_after_a_sign_off_is_no_part_of_the_question() -> None:
     parts = sentences("We would like to know the costs.\n\nBest regards,\nJan Peeters\nHR Manager\nAcme NV")
     assert focus("Dear team,\n\n" + "\n".join(parts)) == "we would like to know the costs"
+
+
+def test_a_signature_of_four_lines_with_a_telephone_is_no_part_of_the_body() -> None:
+    letter = (
+        "Dear team,\n\nWe would like to know what the hiring costs are for a company like ours.\n\n"
+        "Kind regards,\nJan Peeters\nHR Manager\nAcme NV, Ghent\n+32 9 123 45 67"
+    )
+    assert body(letter) == "We would like to know what the hiring costs are for a company like ours."

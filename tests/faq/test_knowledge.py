@@ -69,6 +69,7 @@ BROKEN_CASES = [
     ("wrong_schema.yaml", "", "schema: Input should be 1"),
     ("not_yaml.yaml", "", "line"),
     ("duplicate_id.yaml", "entry 'sample'", "duplicate id"),
+    ("places.yaml", "", "places.Belgium.[key]: String should match pattern"),
 ]
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from bot.basics.lang import Lang
 from faq.knowledge import Entry, KnowledgeBase, load_knowledge
-from faq.matcher import Matcher
+from faq.matcher import NO_WORD, REAL, Matcher, _inflection
 from faq.text import MAX_CHARS, normalize
 
 
@@ -91,7 +91,9 @@ def test_a_near_miss_like_the_not_ours_questions_is_refused(matcher: Matcher) ->
     assert matcher.match("shu hay el single permit ya3ne?").faq_id == "visa-type"
     assert matcher.match("how do I apply for a visa to Canada").faq_id is None
     without = Matcher(dataclasses.replace(load_knowledge(), not_ours=None))
-    assert without.match("how do I apply for a visa to Canada").faq_id is not None, "the class refuses"
+    # (Canada is refused by its place too: the programme's entries are about its own countries)
+    assert matcher.match("asylum procedure in Belgium").faq_id is None
+    assert without.match("asylum procedure in Belgium").faq_id is not None, "the class refuses"
 
 
 OUT_OF_SCOPE = [
@@ -204,3 +206,42 @@ def test_a_word_spelled_the_same_in_english_and_french_follows_the_users_choice(
     assert matcher.match(word, preferred=Lang.FR).lang is Lang.FR
     assert matcher.match(word, preferred=Lang.EN).lang is Lang.EN
     assert matcher.match(word).lang is Lang.EN
+
+
+def test_a_real_word_is_not_corrected_into_another_word(matcher: Matcher) -> None:
+    # Unknown to the knowledge base, yet real English words: not typos of "apartment", « coûte »
+    assert matcher._corrected("department route") == "department route"
+    # A typo is still corrected, and so is a real word that only lacks an ending
+    assert matcher._corrected("apartmnt") == "apartment"
+    assert _inflection("year", "years")
+    assert not _inflection("department", "apartment")
+
+
+def test_an_entry_about_one_country_ranks_lower_for_places_of_another(matcher: Matcher) -> None:
+    assert matcher._place_of["ecl-services"] == "nl"
+    assert "visa-type" not in matcher._place_of, "an entry for every country has no place"
+
+    def score(question: str) -> int:
+        return next(c.score for c in matcher.match(question).candidates if c.faq_id == "ecl-services")
+
+    assert score("what services does the expat centre offer in Bratislava") < score(
+        "what services does the expat centre offer in Leiden"
+    )
+
+
+def test_an_entry_for_the_programmes_countries_ranks_lower_for_other_countries(matcher: Matcher) -> None:
+    def score(question: str) -> int:
+        return next(c.score for c in matcher.match(question).candidates if c.faq_id == "visa-type")
+
+    assert score("which residence permit for a job in Toronto") < score(
+        "which residence permit for a job in Brussels"
+    )
+
+
+def test_a_real_word_the_knowledge_base_lacks_weighs_more_than_a_typo_or_a_name(matcher: Matcher) -> None:
+    [real] = matcher._features("mortgage", asked=True)
+    [name] = matcher._features("zuzanka", asked=True)
+    [arabic] = matcher._features("زوزانكا", asked=True)
+    assert REAL in real
+    assert NO_WORD in name
+    assert matcher._weight(real) > matcher._weight(arabic) > matcher._weight(name)
