@@ -4,7 +4,7 @@ Translation only; what to do with an update, how to poll and how to retry a call
 with the python-telegram-bot channel (:mod:`bot.channels.telegram`). Polling is ours
 (:mod:`bot.channels.telegram.polling`) with aiogram's session fetching and its ``Update`` model
 reading each update. Webhook mode is the shared aiohttp route
-(:func:`bot.channels.telegram.webhook.update_route`: 401 on a wrong secret, 400 on a body that is
+(:func:`bot.channels.telegram.webhook_server.update_route`: 401 on a wrong secret, 400 on a body that is
 not an update) reading each update the same way, so no aiogram dispatcher, handler, filter or
 injected argument is involved.
 """
@@ -41,7 +41,7 @@ from aiogram.types import (
     Update,
 )
 
-from bot.channels.telegram import translate, webhook
+from bot.channels.telegram import translate
 from bot.channels.telegram.bridge import MAX_IN_FLIGHT, Conversations, TelegramBridge
 from bot.channels.telegram.delivery import ApiFailure, Failure, RetryPolicy, is_chat_not_found
 from bot.channels.telegram.marks import Journal
@@ -212,12 +212,7 @@ class AiogramChannel:
         await self._poller.run(stop)
 
     async def _serve_webhook(self, mode: Webhook, stop: asyncio.Event) -> None:
-        from aiohttp import web  # the server side of aiohttp: webhook mode only
-
-        app = web.Application()
-        # Not in the background: Telegram gets its 200 once the turn is recorded, and sends the
-        # update again if this process dies first (the update_id makes that harmless).
-        app.router.add_post(mode.path, webhook.update_route(mode.secret, self._read, self._accept))
+        from bot.channels.telegram.webhook_server import serve_webhook  # webhook mode only
 
         async def register() -> None:
             await self.bridge.call(
@@ -229,6 +224,13 @@ class AiogramChannel:
                 "setWebhook",
             )
 
-        await webhook.serve_webhook(
-            app, mode, stop, on_listening=register, healthy=self.bridge.service.healthy
+        # Not in the background: Telegram gets its 200 once the turn is recorded, and sends the
+        # update again if this process dies first (the update_id makes that harmless).
+        await serve_webhook(
+            mode,
+            stop,
+            read=self._read,
+            accept=self._accept,
+            on_listening=register,
+            healthy=self.bridge.service.healthy,
         )

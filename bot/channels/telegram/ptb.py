@@ -4,7 +4,7 @@ Translation only; what to do with an update, how to poll and how to retry a call
 with the aiogram channel (:mod:`bot.channels.telegram`). Polling is ours
 (:mod:`bot.channels.telegram.polling`, so the application has no ``Updater``), with PTB's bot
 fetching and ``Update.de_json`` reading each update. Webhook mode is the shared aiohttp route
-(:func:`bot.channels.telegram.webhook.update_route`: 401 on a wrong secret, 400 on a body that is
+(:func:`bot.channels.telegram.webhook_server.update_route`: 401 on a wrong secret, 400 on a body that is
 not an update) reading each update the same way; PTB's ``process_update`` and handlers are not
 involved (PTB reads leniently: a ``message`` without a ``chat`` is refused only when translated).
 """
@@ -37,7 +37,7 @@ from telegram.error import (
 from telegram.ext import Application, ContextTypes
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.telegram import translate, webhook
+from bot.channels.telegram import translate
 from bot.channels.telegram.bridge import MAX_IN_FLIGHT, Conversations, TelegramBridge
 from bot.channels.telegram.delivery import ApiFailure, Failure, RetryPolicy, is_chat_not_found
 from bot.channels.telegram.marks import Journal
@@ -243,6 +243,8 @@ class PtbChannel:
         await self._poller.run(stop)
 
     async def _serve_webhook(self, mode: Webhook, stop: asyncio.Event) -> None:
+        from bot.channels.telegram.webhook_server import serve_webhook  # webhook mode only
+
         async def register() -> None:
             await self.bridge.call(
                 lambda: self.app.bot.set_webhook(
@@ -253,11 +255,12 @@ class PtbChannel:
                 "setWebhook",
             )
 
-        from aiohttp import web  # webhook mode only: polling needs no aiohttp (some 8 MB)
-
-        app = web.Application()
         # Handled before the answer: Telegram sends again an update whose POST failed.
-        app.router.add_post(mode.path, webhook.update_route(mode.secret, self._read, self._accept))
-        await webhook.serve_webhook(
-            app, mode, stop, on_listening=register, healthy=self.bridge.service.healthy
+        await serve_webhook(
+            mode,
+            stop,
+            read=self._read,
+            accept=self._accept,
+            on_listening=register,
+            healthy=self.bridge.service.healthy,
         )
