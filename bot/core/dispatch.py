@@ -146,10 +146,12 @@ def _on_press(state: ConversationState, scope: Scope, data: str) -> Conversation
             command = commands.by_key(scope.ctx.commands, item)
             return menu.run(state, scope, command) if command is not None else menu.expired(state, scope)
         case answers.FaqButton(faq_id=faq_id, lang=lang):
-            scope.switch(lang or scope.lang)  # the language of the answer it was under
+            if lang is not None:  # the language of the answer it was under (older buttons: none)
+                scope.switch(lang)
             return answers.show_chosen(state, scope, faq_id)
         case answers.FeedbackButton(lang=lang) as feedback:
-            scope.switch(lang or scope.lang)
+            if lang is not None:
+                scope.switch(lang)
             return answers.feedback(state, scope, feedback)
         case modules.ModuleButton(dialog_id=dialog_id):
             return modules.open_module(state, scope, dialog_id)
