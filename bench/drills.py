@@ -110,7 +110,7 @@ from bot.service import ConversationService
 from bot.service.invitations import token_hash
 from bot.service.participants import Participant
 from bot.service.pushes import INTERRUPTED
-from bot.settings import Settings
+from bot.settings import load_settings
 from storage.engine import create_engine, upgrade
 from storage.participants import SqlParticipants
 from storage.pushes import SqlPushes
@@ -380,7 +380,7 @@ def messages_of(replies: Sequence[ReplyCreated]) -> list[Msg]:
 async def record(plans: dict[str, tuple[str, list[Action], str | None, str | None]]) -> dict[str, Script]:
     """Play every plan through the conversation service on an empty database: what the bot
     answers at each step, and what it stores. ``plans``: name → (hint, actions, role, language)."""
-    context = build_context(Settings(_env_file=None, flood_limit=0))
+    context = build_context(load_settings(env_file=None, flood_limit=0))
     folder = Path(tempfile.mkdtemp(prefix="dt4e-drill-record-"))
     engine = create_engine(f"sqlite+aiosqlite:///{folder / 'record.db'}")
     scripts: dict[str, Script] = {}

@@ -1,5 +1,10 @@
 """Settings from environment variables prefixed ``DT4E_`` or a ``.env`` file.
 
+The variables are read here (:func:`_environment`: names in any case, the environment before
+``.env``, python-dotenv's reading of the file) and validated by a pydantic model: the same as
+pydantic-settings does for these fields, without its 130 ms of imports at every start
+(``dt4e-bot ask``, BENCHMARKS.md, Start-up).
+
 Every setting is documented in the README's "For deployers" section and in ``.env.example``
 (``tests/test_env_example.py`` keeps the file complete). A bad value stops start-up with
 one line naming the variable and what is expected (:func:`load_settings`).
@@ -7,12 +12,12 @@ one line naming the variable and what is expected (:func:`load_settings`).
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot.basics.errors import ConfigurationError
 from bot.basics.lang import Lang
@@ -73,8 +78,12 @@ def check_database_url(value: str) -> str:
     return value
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DT4E_", env_file=".env", extra="ignore")
+PREFIX = "DT4E_"
+ENV_FILE = ".env"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
@@ -87,7 +96,7 @@ class Settings(BaseSettings):
         description="webhook mode: the secret Telegram sends with each update; random per start if unset",
     )
     default_language: Lang = Field(default=Lang.EN, description="reply language before a user chooses one")
-    staff_ids: Annotated[frozenset[int], NoDecode] = Field(
+    staff_ids: frozenset[int] = Field(
         default=frozenset(), description="comma-separated Telegram user ids of programme staff"
     )
     staff_chat_id: int | None = Field(default=None, description="Telegram chat where staff are notified")
@@ -115,10 +124,10 @@ class Settings(BaseSettings):
     timezone: str = Field(
         default="Europe/Brussels", description="time zone of participants imported without one"
     )
-    follow_up_months_talent: Annotated[tuple[int, ...], NoDecode] = Field(
+    follow_up_months_talent: tuple[int, ...] = Field(
         default=(1, 3, 6, 12), description="months after the job start when talents get their follow-up"
     )
-    follow_up_months_employer: Annotated[tuple[int, ...], NoDecode] = Field(
+    follow_up_months_employer: tuple[int, ...] = Field(
         default=(1, 3, 6, 12), description="months after the job start when employers get theirs"
     )
     follow_up_hour: int = Field(default=10, description="local hour at which a follow-up goes out")
@@ -249,10 +258,11 @@ class Settings(BaseSettings):
         return Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Read the settings; a bad value raises :class:`ConfigurationError` with one clear line."""
+def load_settings(env_file: Path | str | None = ENV_FILE, **overrides: Any) -> Settings:
+    """Read the settings from the environment and ``env_file`` (``None``: no file), with
+    ``overrides`` winning; a bad value raises :class:`ConfigurationError` with one clear line."""
     try:
-        return Settings(**overrides)
+        return Settings(**(_environment(env_file) | overrides))
     except OSError as exc:  # a .env file that is there but that this user may not read
         raise ConfigurationError(
             f"{exc.filename}: cannot read it ({exc.strerror}); run dt4e-bot as the bot's own user"
@@ -265,3 +275,20 @@ def load_settings(**overrides: Any) -> Settings:
             message = "expected one of " + ", ".join(lang.value for lang in Lang)
         got = "" if name in SECRETS else f" (got {error.get('input')!r})"
         raise ConfigurationError(f"{name}: {message}{got}") from exc
+
+
+def _environment(env_file: Path | str | None) -> dict[str, str]:
+    """The settings' variables by field name, from ``env_file`` (when there is one) and then
+    the environment, which wins; names in any case, unknown ``DT4E_`` names ignored."""
+    names = {PREFIX + name.upper(): name for name in Settings.model_fields}
+    found: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        from dotenv import dotenv_values
+
+        for key, value in dotenv_values(env_file, encoding="utf-8").items():
+            if value is not None and key.upper() in names:
+                found[names[key.upper()]] = value
+    for key, value in os.environ.items():
+        if key.upper() in names:
+            found[names[key.upper()]] = value
+    return found

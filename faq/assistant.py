@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from bot.basics.lang import Lang
-from faq.cache import cache_dir, cached_matcher
-from faq.knowledge import CONTENT_DIR, KnowledgeBase, load_knowledge
+from faq.cache import cache_dir, cached_index
+from faq.knowledge import CONTENT_DIR, KnowledgeBase
 from faq.matcher import Match, Matcher
 
 
@@ -21,14 +20,16 @@ class FaqAssistant:
 
     @classmethod
     def load(cls, content_dir: Path = CONTENT_DIR) -> FaqAssistant:
-        """The knowledge base of ``content_dir`` (validated) with its matcher, whose index is
-        read from the cache when it was built before from the same files (:mod:`faq.cache`)."""
-        knowledge = load_knowledge(content_dir)
-        return cls(knowledge, cached_matcher(knowledge, content_dir, cache_dir()), content_dir)
+        """The knowledge base of ``content_dir`` (validated) with its matcher, both read from
+        the cache when they were made before from the same files (:mod:`faq.cache`)."""
+        knowledge, matcher = cached_index(content_dir, cache_dir())
+        return cls(knowledge, matcher, content_dir)
 
     async def reload(self) -> None:
         """Read the content again (in a thread) and answer from it from now on: the knowledge
         and its matcher are swapped together, between two turns."""
+        import asyncio  # here: ``dt4e-bot ask`` runs without an event loop (start-up time)
+
         fresh = await asyncio.to_thread(FaqAssistant.load, self.content_dir)
         self.knowledge, self.matcher = fresh.knowledge, fresh.matcher
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_context
 from bot.core.context import Context
-from bot.settings import Settings
+from bot.settings import load_settings
 from storage.engine import create_engine, upgrade
 from storage.store import SqlStore
 from tests.fake_telegram import FakeTelegram
@@ -50,7 +50,7 @@ def clock() -> Clock:
 
 @pytest.fixture(scope="session")
 def context() -> Context:
-    return build_context(Settings(_env_file=None))
+    return build_context(load_settings(env_file=None))
 
 
 @pytest.fixture

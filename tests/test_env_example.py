@@ -59,11 +59,11 @@ def test_each_setting_is_shown_at_its_default(tmp_path: Path) -> None:
     assert len(shown) > 10
     uncommented = tmp_path / ".env"
     uncommented.write_text("\n".join(shown) + "\n", encoding="utf-8")
-    assert Settings(_env_file=uncommented) == Settings(_env_file=None)
+    assert load_settings(env_file=uncommented) == load_settings(env_file=None)
 
 
 def test_the_file_as_shipped_loads_as_the_defaults() -> None:
-    assert Settings(_env_file=EXAMPLE) == Settings(_env_file=None)
+    assert load_settings(env_file=EXAMPLE) == load_settings(env_file=None)
 
 
 @pytest.fixture
@@ -93,9 +93,9 @@ def test_a_env_file_this_user_may_not_read_is_one_line(bot_folder: Path) -> None
     env = bot_folder / ".env"
     env.write_text("DT4E_CONTACT=dt4e@example.org\n", encoding="utf-8")
     env.chmod(0o600 if os.geteuid() == 0 else 0)
-    load_settings(_env_file=None)  # everything it imports is imported, before nobody could not
+    load_settings(env_file=None)  # everything it imports is imported, before nobody could not
     with as_nobody(), pytest.raises(ConfigurationError) as raised:
-        load_settings(_env_file=env)
+        load_settings(env_file=env)
     assert str(raised.value) == (
         f"{env}: cannot read it (Permission denied); run dt4e-bot as the bot's own user"
     )

@@ -38,7 +38,7 @@ from bot.core.state import Role
 from bot.service import ConversationService
 from bot.service.invitations import token_hash
 from bot.service.participants import Participant
-from bot.settings import Settings
+from bot.settings import load_settings
 from storage.store import SqlStore
 from tests.inputs import inbound
 
@@ -276,7 +276,7 @@ async def record(transcript: Transcript) -> list[list[Seen]]:
         engine = create_engine(f"sqlite+aiosqlite:///{Path(folder) / 'record.db'}")
         try:
             await upgrade(engine)
-            service = ConversationService(SqlStore(engine), build_context(Settings(_env_file=None)))
+            service = ConversationService(SqlStore(engine), build_context(load_settings(env_file=None)))
             return await CoreDriver(service).play(transcript)
         finally:
             await engine.dispose()

@@ -55,8 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    import asyncio  # only now: --help and a usage error need neither the settings nor a loop
-
+    # Only now: --help and a usage error need neither the settings nor a loop.
     from bot.basics import logs
     from bot.settings import load_settings
 
@@ -64,7 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         _keep_secrets(settings)
         logs.configure(settings.log_level, stream=sys.stderr)
-        code: int = asyncio.run(args.handler(args, settings))
+        outcome = args.handler(args, settings)
+        if isinstance(outcome, int):
+            return outcome
+        import asyncio
+
+        code: int = asyncio.run(outcome)
         return code
     except ConfigurationError as exc:
         print(f"dt4e-bot: error: {logs.redact(str(exc))}", file=sys.stderr)

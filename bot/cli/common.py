@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from bot.basics.calendar import Daytime
     from bot.settings import Settings
 
-Handler = Callable[[argparse.Namespace, "Settings"], Awaitable[int]]
+# A handler returns its exit status, or a coroutine that does (run in an event loop): the
+# commands that start fast (ask, check) import no asyncio.
+Handler = Callable[[argparse.Namespace, "Settings"], Awaitable[int] | int]
 Commands = Any  # argparse's private _SubParsersAction
 LANGS = [lang.value for lang in Lang]
 

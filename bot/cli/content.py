@@ -79,11 +79,11 @@ def add_commands(commands: Commands) -> None:
         teaching.add_argument("--lang", choices=[*LANGS, "arabizi"], help=lang_help)
 
 
-async def _ask_command(args: argparse.Namespace, settings: Settings) -> int:
+def _ask_command(args: argparse.Namespace, settings: Settings) -> int:
     return _ask(settings, args)
 
 
-async def _check_command(args: argparse.Namespace, settings: Settings) -> int:
+def _check_command(args: argparse.Namespace, settings: Settings) -> int:
     return _check()
 
 

@@ -160,9 +160,9 @@ def test_a_case_button_pressed_outside_the_staff_chat_means_nothing(staffed: Con
 def shared_context() -> Context:
     """Built once: hypothesis runs the test many times, and loading the content takes a moment."""
     from bot.app import build_context
-    from bot.settings import Settings
+    from bot.settings import load_settings
 
-    return replace(build_context(Settings(_env_file=None)), staff_chat=STAFF_CHAT)
+    return replace(build_context(load_settings(env_file=None)), staff_chat=STAFF_CHAT)
 
 
 @given(text=st.text(max_size=300), action=st.sampled_from([None, CaseAction.TAKE, CaseAction.CLOSE]))
