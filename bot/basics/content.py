@@ -7,15 +7,18 @@ by a frozen pydantic model with ``extra="forbid"``; every fault becomes a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from bot.basics.errors import ContentError, ContentErrors
 from bot.basics.lang import Lang
+
+if TYPE_CHECKING:
+    import yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -23,7 +26,7 @@ M = TypeVar("M", bound=BaseModel)
 class StrictModel(BaseModel):
     """Content models are frozen and refuse unknown fields (a typo must not pass silently)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Texts(StrictModel):
@@ -57,32 +60,37 @@ class Texts(StrictModel):
             yield lang, self.get(lang)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate keys."""
+@functools.cache
+def _loaders() -> tuple[type[yaml.SafeLoader], type[yaml.SafeLoader]]:
+    """A safe loader on libyaml (ten times faster: the content is read at every start) and the
+    pure-Python one, both refusing duplicate keys; a file the first refuses is read again by
+    the second, whose messages are the ones we show. Made at the first read: a start that finds
+    its content in the cache (:mod:`faq.cache`) never imports PyYAML."""
+    import yaml
 
+    class StrictLoader(yaml.SafeLoader):
+        pass
 
-class _FastStrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The same on libyaml (ten times faster: the content is read at every start); a file it
-    refuses is read again by :class:`_StrictLoader`, whose messages are the ones we show."""
+    class FastStrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        pass
 
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (line {key_node.start_mark.line + 1})",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return loader.construct_mapping(node, deep=deep)
 
-def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _value in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key {key!r} (line {key_node.start_mark.line + 1})",
-                key_node.start_mark,
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-for _loader in (_StrictLoader, _FastStrictLoader):
-    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+    for loader in (StrictLoader, FastStrictLoader):
+        loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    return FastStrictLoader, StrictLoader
 
 
 def read_yaml(path: Path, display: str) -> Any:
@@ -90,12 +98,15 @@ def read_yaml(path: Path, display: str) -> Any:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ContentError(display, "", "not UTF-8 text") from exc
+    import yaml
+
+    fast, strict = _loaders()
     try:
-        return yaml.load(text, Loader=_FastStrictLoader)
+        return yaml.load(text, Loader=fast)
     except yaml.YAMLError:
         pass  # read again below, for the message
     try:
-        return yaml.load(text, Loader=_StrictLoader)
+        return yaml.load(text, Loader=strict)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from faq.cache import cache_dir, cached_matcher
+from faq.cache import cache_dir, cached_index
 from faq.knowledge import CONTENT_DIR, KnowledgeBase, load_knowledge
 from faq.matcher import Matcher
 
@@ -34,11 +34,14 @@ def content(tmp_path: Path) -> Path:
 
 def test_the_index_is_built_once_and_read_back_with_the_same_answers(content: Path, tmp_path: Path) -> None:
     folder, builds = tmp_path / "cache", Builds()
-    knowledge = load_knowledge(content)
-    first = cached_matcher(knowledge, content, folder, builds)
-    second = cached_matcher(knowledge, content, folder, builds)
+    known, first = cached_index(content, folder, builds)
+    read_back, second = cached_index(content, folder, builds)
     assert builds.count == 1, "the second start reads the index"
     assert second is not first
+    assert read_back is not known
+    fresh = load_knowledge(content)
+    assert read_back.entries == fresh.entries, "the knowledge read back is the content's"
+    assert read_back.not_ours == fresh.not_ours
     for question in ("shu no3 el visa?", "qui paie le billet d'avion", "what's the weather"):
         assert second.match(question) == first.match(question)
     [written] = folder.glob("matcher-*.pickle")
@@ -48,26 +51,25 @@ def test_the_index_is_built_once_and_read_back_with_the_same_answers(content: Pa
 
 def test_a_content_change_builds_the_index_again(content: Path, tmp_path: Path) -> None:
     folder, builds = tmp_path / "cache", Builds()
-    cached_matcher(load_knowledge(content), content, folder, builds)
+    cached_index(content, folder, builds)
     synonyms = content / "synonyms.yaml"
     synonyms.write_text(synonyms.read_text(encoding="utf-8") + "  - [brandnewword, autremot]\n")
-    cached_matcher(load_knowledge(content), content, folder, builds)
+    cached_index(content, folder, builds)
     assert builds.count == 2
     assert len(list(folder.glob("matcher-*.pickle"))) == 2
 
 
 def test_a_damaged_file_or_an_unusable_folder_only_means_building(content: Path, tmp_path: Path) -> None:
     folder, builds = tmp_path / "cache", Builds()
-    knowledge = load_knowledge(content)
-    cached_matcher(knowledge, content, folder, builds)
+    cached_index(content, folder, builds)
     [written] = folder.glob("matcher-*.pickle")
     written.write_bytes(b"not a pickle")
-    assert cached_matcher(knowledge, content, folder, builds).match("visa?").faq_id == "visa-type"
+    assert cached_index(content, folder, builds)[1].match("visa?").faq_id == "visa-type"
     assert builds.count == 2
     blocked = tmp_path / "a-file"
     blocked.write_text("")
-    assert cached_matcher(knowledge, content, blocked / "cache", builds).match("visa?").faq_id == "visa-type"
-    assert cached_matcher(knowledge, content, None, builds) is not None
+    assert cached_index(content, blocked / "cache", builds)[1].match("visa?").faq_id == "visa-type"
+    assert cached_index(content, None, builds)[1] is not None
     assert builds.count == 4
 
 
@@ -81,14 +83,14 @@ def test_the_folder_follows_the_settings(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert cache_dir() == tmp_path / "xdg" / "dt4e-bot"
 
 
-def test_reading_the_index_back_does_not_read_the_word_lists(content: Path, tmp_path: Path) -> None:
+def test_reading_the_index_back_reads_no_word_lists_and_no_yaml(content: Path, tmp_path: Path) -> None:
     folder = tmp_path / "cache"
-    cached_matcher(load_knowledge(content), content, folder)
+    cached_index(content, folder)
     program = (
-        "import sys; from pathlib import Path; from faq.cache import cached_matcher;"
-        "from faq.knowledge import load_knowledge;"
+        "import sys; from pathlib import Path; from faq.cache import cached_index;"
         f"c = Path({str(content)!r}); f = Path({str(folder)!r});"
-        "m = cached_matcher(load_knowledge(c), c, f, build=lambda k: sys.exit('built'));"
-        "m.match('the department route'); assert 'spellchecker' not in sys.modules, 'word lists read'"
+        "k, m = cached_index(c, f, build=lambda k: sys.exit('built'));"
+        "m.match('the department route'); assert 'spellchecker' not in sys.modules, 'word lists read';"
+        "assert 'yaml' not in sys.modules, 'content read'"
     )
     subprocess.run([sys.executable, "-c", program], check=True)
