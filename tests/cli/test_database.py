@@ -67,6 +67,25 @@ def fill(env: dict[str, str], tmp_path: Path) -> None:
     assert invited.returncode == 0, invited.stderr
 
 
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with real rows (:func:`fill`), made once for the tests that copy it: four
+    starts of dt4e-bot that each test would otherwise repeat."""
+    folder = tmp_path_factory.mktemp("filled")
+    fill(sqlite_env(folder / "bot.db"), folder)
+    return folder / "bot.db"
+
+
+def copy_of(filled: Path, path: Path) -> dict[str, str]:
+    """A copy of the filled database at ``path`` (SQLite's backup: the WAL too), and its settings."""
+    with (
+        contextlib.closing(sqlite3.connect(filled)) as source,
+        contextlib.closing(sqlite3.connect(path)) as target,
+    ):
+        source.backup(target)
+    return sqlite_env(path)
+
+
 def query(path: Path, sql: str) -> list[tuple[Any, ...]]:
     with contextlib.closing(sqlite3.connect(path)) as db:
         return db.execute(sql).fetchall()
@@ -83,10 +102,11 @@ def wait_for(path: Path) -> None:
         time.sleep(0.05)
 
 
-def test_a_backup_made_while_another_process_writes_holds_what_was_committed(tmp_path: Path) -> None:
+def test_a_backup_made_while_another_process_writes_holds_what_was_committed(
+    tmp_path: Path, filled: Path
+) -> None:
     live = tmp_path / "bot.db"
-    env = sqlite_env(live)
-    fill(env, tmp_path)
+    env = copy_of(filled, live)
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(live), str(tmp_path)], stdin=subprocess.PIPE, text=True
     )
@@ -184,9 +204,8 @@ def printed_counts(stdout: str) -> dict[str, int]:
     return {name: int(count) for name, count in (line.split() for line in stdout.splitlines()[:-2])}
 
 
-async def copy_and_check(tmp_path: Path, target_url: str) -> None:
-    env = sqlite_env(tmp_path / "bot.db")
-    fill(env, tmp_path)
+async def copy_and_check(tmp_path: Path, filled: Path, target_url: str) -> None:
+    env = copy_of(filled, tmp_path / "bot.db")
     copied = dt4e("db", "copy", "--to", target_url, env=env)
     assert copied.returncode == 0, copied.stderr
     source, target = await contents(env["DT4E_DATABASE_URL"]), await contents(target_url)
@@ -213,8 +232,8 @@ async def copy_and_check(tmp_path: Path, target_url: str) -> None:
     assert await contents(target_url) == after, "a refused copy changes nothing"
 
 
-async def test_copy_moves_everything_into_an_empty_sqlite_database(tmp_path: Path) -> None:
-    await copy_and_check(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'second.db'}")
+async def test_copy_moves_everything_into_an_empty_sqlite_database(tmp_path: Path, filled: Path) -> None:
+    await copy_and_check(tmp_path, filled, f"sqlite+aiosqlite:///{tmp_path / 'second.db'}")
 
 
 @pytest.fixture
@@ -239,15 +258,16 @@ async def postgres_url() -> AsyncIterator[str]:
 
 @pytest.mark.postgres
 async def test_copy_moves_everything_from_sqlite_into_a_fresh_postgresql_schema(
-    tmp_path: Path, postgres_url: str
+    tmp_path: Path, filled: Path, postgres_url: str
 ) -> None:
-    await copy_and_check(tmp_path, postgres_url)
+    await copy_and_check(tmp_path, filled, postgres_url)
 
 
 @pytest.mark.postgres
-async def test_a_copy_that_fails_part_way_leaves_the_target_empty(tmp_path: Path, postgres_url: str) -> None:
-    env = sqlite_env(tmp_path / "bot.db")
-    fill(env, tmp_path)
+async def test_a_copy_that_fails_part_way_leaves_the_target_empty(
+    tmp_path: Path, filled: Path, postgres_url: str
+) -> None:
+    env = copy_of(filled, tmp_path / "bot.db")
     with contextlib.closing(sqlite3.connect(tmp_path / "bot.db")) as db, db:
         # copied first, then a row that PostgreSQL refuses (SQLite does not check VARCHAR(32))
         db.execute("INSERT INTO processed_updates VALUES ('telegram', '1', '2026-01-05 09:00:00.000000')")
