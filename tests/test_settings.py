@@ -39,6 +39,23 @@ def test_values_come_from_the_environment_and_a_dotenv(monkeypatch: pytest.Monke
     assert settings.telegram_token.get_secret_value() == "123:abc"
 
 
+def test_the_environment_wins_over_the_dotenv_and_names_may_be_in_any_case(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with open(".env", "w") as fh:
+        fh.write("DT4E_CONTACT=from-the-file\nDT4E_LOG_LEVEL=debug\ndt4e_bot_username=@from_the_file\n")
+        fh.write("DT4E_NO_SUCH_SETTING=ignored\nOTHER=ignored\n")
+    monkeypatch.setenv("DT4E_CONTACT", "from-the-environment")
+    monkeypatch.setenv("dt4e_invitation_days", "12")
+    settings = load_settings()
+    assert settings.contact == "from-the-environment"
+    assert settings.log_level == "DEBUG", "a line of the file the environment does not set"
+    assert settings.bot_username == "from_the_file"
+    assert settings.invitation_days == 12
+    assert load_settings(env_file=None).log_level == "INFO", "no file: only the environment"
+    assert load_settings(contact="given").contact == "given", "what the code passes wins"
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
