@@ -281,8 +281,16 @@ class Matcher:
 
     def _countries(self, normalized: str) -> set[str]:
         """The countries whose places a normalised text names."""
+        return set(self._place_names(normalized))
+
+    def _place_names(self, normalized: str) -> dict[str, int]:
+        """How many of each country's place names a normalised text names."""
         padded = f" {normalized} "
-        return {country for name, country in self._places if name in padded}
+        named: dict[str, int] = defaultdict(int)
+        for name, country in self._places:
+            if name in padded:
+                named[country] += 1
+        return named
 
     # Features ------------------------------------------------------------------------------
 
@@ -472,14 +480,18 @@ class Matcher:
             # letter's company, city and staff words meet the not-ours questions' (tax,
             # salaries, permits) whatever is asked.
             scores[NOT_OURS] = asked_scores.get(NOT_OURS, 0.0)
-        named = self._countries(normalize(question))
+        named = self._place_names(normalize(question))
         if named:
             for faq_id in scores:
                 place = self._place_of.get(faq_id)
-                if place is not None and place not in named:
-                    # "Is there such a portal in Wallonia?": the Leiden entry is not about Belgium.
+                if place is not None and named.get(place, 0) <= max(
+                    (n for country, n in named.items() if country != place), default=-1
+                ):
+                    # "Is there such a portal in Wallonia?": the Leiden entry is not about
+                    # Belgium; nor when Belgium is named as often as the Netherlands ("a site
+                    # for newcomers in Belgium, like the Dutch one?").
                     scores[faq_id] *= self.place_elsewhere
-                elif place is None and faq_id != NOT_OURS and not named & self._programme:
+                elif place is None and faq_id != NOT_OURS and not named.keys() & self._programme:
                     # "Which visa for a job in Berlin?": the programme's entries are about its
                     # own countries.
                     scores[faq_id] *= self.abroad
