@@ -33,7 +33,9 @@ How a question is scored against an entry:
   vowels and the Levantine qaf; with its English and French words kept); the best reading wins.
 - A long message is scored as a whole (less its greetings, sign-off and signature, whose
   names and titles are no topic) and by its question (:mod:`faq.focus`); for each entry the
-  better reading counts, so greetings and personal context do not drown a clear question.
+  better reading counts, so greetings and personal context do not drown a clear question. The
+  whole counts ``WHOLE_SHARE`` of its score: a letter's question leans on its context (the
+  plant's languages, the Dutch site) more often than the context misleads it.
   The questions of ``not_ours.yaml`` are scored on the question alone.
 - An entry about one country (most of its questions name its places, ``places.yaml``: the
   Expat Centre Leiden entries) scores ``PLACE_ELSEWHERE`` of its score for a question that
@@ -97,6 +99,7 @@ KNOWN_SHARE_POWER = 1.0
 COVERAGE_POWER = 0.5
 NOT_OURS = "~not-ours"  # the questions of not_ours.yaml, scored like an entry that is never answered
 NOT_OURS_MARGIN = -6  # abstain when the not-ours questions score at least the best entry plus this
+WHOLE_SHARE = 1.1  # a long message read whole counts this much beside its question (focus)
 FOCUS_UNKNOWN = 0.6  # the weight of unknown words in a long message's question, as a share
 OTHER_AUDIENCE = 0.65  # an entry written for the other role (talent, employer) scores this much
 PLACE_SHARE = 0.5  # an entry is about a country when this share of its questions name it
@@ -559,7 +562,7 @@ def _own_stems(word: str, words_of: dict[str, set[str]]) -> tuple[str, ...]:
 
 def _with_focus(whole: dict[str, float], asked: dict[str, float]) -> dict[str, float]:
     """Each entry's better score, of the whole message and of its question."""
-    return {e: max(whole.get(e, 0.0), asked.get(e, 0.0)) for e in whole.keys() | asked.keys()}
+    return {e: max(WHOLE_SHARE * whole.get(e, 0.0), asked.get(e, 0.0)) for e in whole.keys() | asked.keys()}
 
 
 _ARTICLES = frozenset({"el", "il", "l", "al"})
