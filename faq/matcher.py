@@ -347,6 +347,8 @@ class Matcher:
             return word
         if word in self._corrections:
             return self._corrections[word]
+        if is_arabic(word) and _bare(word) in self._known_word_set:
+            return word  # « الرابط » is « رابط » with its article, no typo of « الراتب »
         found = process.extractOne(
             word, self._near_lengths(len(word)), scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF
         )
