@@ -270,6 +270,11 @@ class Matcher:
             for name in names
             if normalize(name)
         ]
+        # A place is corrected only into a place of its country: "Mons" is no « moins », nor
+        # "Lille" « aille », while "belgika" is still "belgian".
+        self._country_of_word = {
+            name.strip(): country for name, country in self._places if " " not in name.strip()
+        }
         self._programme = frozenset(knowledge.programme_countries)
         self._place_of: dict[str, str] = {}
         for entry in knowledge:
@@ -360,6 +365,11 @@ class Matcher:
             edited = process.extractOne(word, same_length, scorer=OSA.distance, score_cutoff=1)
             corrected = edited[0] if edited is not None else word
         if corrected != word and word in self._real_words and not _inflection(word, corrected):
+            corrected = word
+        if (
+            word in self._country_of_word
+            and self._country_of_word.get(corrected) != self._country_of_word[word]
+        ):
             corrected = word
         if len(self._corrections) < CORRECTION_CACHE:
             self._corrections[word] = corrected
