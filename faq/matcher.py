@@ -15,7 +15,7 @@ How a question is scored against an entry:
   corrected ("department" is no "apartment"), unless the correction only adds or drops an
   ending ("year", "years").
 - ``coverage``: the share of the question's weight found in the entry's question variants (or,
-  at half weight, in its answer), each word weighing its inverse document frequency over
+  at ``ANSWER_WEIGHT``, in its answer), each word weighing its inverse document frequency over
   entries, so a word that names one entry ("Leiden", "Fragomen") counts far more than one
   every entry uses ("DT4E"). Words never seen weigh the most, so off-topic questions score low.
 - ``posterior``: Naive Bayes over the known words, trained on the variants (and, lightly, the
