@@ -7,8 +7,9 @@ the matcher less sure, though the question itself is clear. :func:`focus` finds 
 
 1. the message is cut into sentences (at ``. ! ? ؟``, line breaks and ``...``);
 2. greetings, thanks and sign-offs are dropped (a sentence of such words, perhaps with a name);
-3. the sentences that ask something are kept: those ending with a question mark, else those
-   with a cue ("I wanted to ask", « pourriez-vous », «بدي اسأل»), from the cue on;
+3. the sentences that ask something are kept: those ending with a question mark, and those
+   with a cue ("I wanted to ask", "please explain", « pourriez-vous », «بدي اسأل»), from the
+   cue on;
 4. if none asks anything, the message without its greetings and sign-offs is the focus.
 
 The matcher scores both the whole message and its focus and keeps the better reading for each
@@ -139,6 +140,11 @@ def focus(message: str) -> str | None:
         asking = kept[max(0, at - 1) : at + 1]
     if not asking:
         asking = [cued for s in kept if (cued := _from_cue(s)) is not None]
+    else:
+        # "Is it a job agency or what? Please explain me what this programme is.": a request
+        # without a question mark asks too.
+        asked = set(asking)
+        asking = [a for s in kept if (a := s if s in asked else _from_cue(s)) is not None]
     chosen = " ".join(asking or kept)
     if not chosen or normalize(chosen) == normalize(message):
         return None

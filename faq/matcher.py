@@ -15,7 +15,7 @@ How a question is scored against an entry:
   corrected ("department" is no "apartment"), unless the correction only adds or drops an
   ending ("year", "years").
 - ``coverage``: the share of the question's weight found in the entry's question variants (or,
-  at half weight, in its answer), each word weighing its inverse document frequency over
+  at ``ANSWER_WEIGHT``, in its answer), each word weighing its inverse document frequency over
   entries, so a word that names one entry ("Leiden", "Fragomen") counts far more than one
   every entry uses ("DT4E"). Words never seen weigh the most, so off-topic questions score low.
 - ``posterior``: Naive Bayes over the known words, trained on the variants (and, lightly, the
@@ -33,7 +33,9 @@ How a question is scored against an entry:
   vowels and the Levantine qaf; with its English and French words kept); the best reading wins.
 - A long message is scored as a whole (less its greetings, sign-off and signature, whose
   names and titles are no topic) and by its question (:mod:`faq.focus`); for each entry the
-  better reading counts, so greetings and personal context do not drown a clear question.
+  better reading counts, so greetings and personal context do not drown a clear question. The
+  whole counts ``WHOLE_SHARE`` of its score: a letter's question leans on its context (the
+  plant's languages, the Dutch site) more often than the context misleads it.
   The questions of ``not_ours.yaml`` are scored on the question alone.
 - An entry about one country (most of its questions name its places, ``places.yaml``: the
   Expat Centre Leiden entries) scores ``PLACE_ELSEWHERE`` of its score for a question that
@@ -87,7 +89,7 @@ SHORTLIST = 40  # entries scored in full for a question: the best by coverage
 MAX_FEATURES = 40  # a question longer than this many content words is cut, bounding the time
 CORRECTION_CUTOFF = 82
 SWAP_MIN_LENGTH = 5  # from this length, one substituted or transposed letter is corrected too
-ANSWER_WEIGHT = 0.5
+ANSWER_WEIGHT = 0.6
 CORRECTION_CACHE = 50_000  # unknown words remembered with their correction
 NB_ALPHA = 0.5
 NB_ANSWER_WEIGHT = 0.3
@@ -97,6 +99,7 @@ KNOWN_SHARE_POWER = 1.0
 COVERAGE_POWER = 0.5
 NOT_OURS = "~not-ours"  # the questions of not_ours.yaml, scored like an entry that is never answered
 NOT_OURS_MARGIN = -6  # abstain when the not-ours questions score at least the best entry plus this
+WHOLE_SHARE = 1.1  # a long message read whole counts this much beside its question (focus)
 FOCUS_UNKNOWN = 0.6  # the weight of unknown words in a long message's question, as a share
 OTHER_AUDIENCE = 0.65  # an entry written for the other role (talent, employer) scores this much
 PLACE_SHARE = 0.5  # an entry is about a country when this share of its questions name it
@@ -267,6 +270,11 @@ class Matcher:
             for name in names
             if normalize(name)
         ]
+        # A place is corrected only into a place of its country: "Mons" is no « moins », nor
+        # "Lille" « aille », while "belgika" is still "belgian".
+        self._country_of_word = {
+            name.strip(): country for name, country in self._places if " " not in name.strip()
+        }
         self._programme = frozenset(knowledge.programme_countries)
         self._place_of: dict[str, str] = {}
         for entry in knowledge:
@@ -281,8 +289,16 @@ class Matcher:
 
     def _countries(self, normalized: str) -> set[str]:
         """The countries whose places a normalised text names."""
+        return set(self._place_names(normalized))
+
+    def _place_names(self, normalized: str) -> dict[str, int]:
+        """How many of each country's place names a normalised text names."""
         padded = f" {normalized} "
-        return {country for name, country in self._places if name in padded}
+        named: dict[str, int] = defaultdict(int)
+        for name, country in self._places:
+            if name in padded:
+                named[country] += 1
+        return named
 
     # Features ------------------------------------------------------------------------------
 
@@ -336,6 +352,8 @@ class Matcher:
             return word
         if word in self._corrections:
             return self._corrections[word]
+        if is_arabic(word) and _bare(word) in self._known_word_set:
+            return word  # « الرابط » is « رابط » with its article, no typo of « الراتب »
         found = process.extractOne(
             word, self._near_lengths(len(word)), scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF
         )
@@ -347,6 +365,11 @@ class Matcher:
             edited = process.extractOne(word, same_length, scorer=OSA.distance, score_cutoff=1)
             corrected = edited[0] if edited is not None else word
         if corrected != word and word in self._real_words and not _inflection(word, corrected):
+            corrected = word
+        if (
+            word in self._country_of_word
+            and self._country_of_word.get(corrected) != self._country_of_word[word]
+        ):
             corrected = word
         if len(self._corrections) < CORRECTION_CACHE:
             self._corrections[word] = corrected
@@ -472,14 +495,18 @@ class Matcher:
             # letter's company, city and staff words meet the not-ours questions' (tax,
             # salaries, permits) whatever is asked.
             scores[NOT_OURS] = asked_scores.get(NOT_OURS, 0.0)
-        named = self._countries(normalize(question))
+        named = self._place_names(normalize(question))
         if named:
             for faq_id in scores:
                 place = self._place_of.get(faq_id)
-                if place is not None and place not in named:
-                    # "Is there such a portal in Wallonia?": the Leiden entry is not about Belgium.
+                if place is not None and named.get(place, 0) <= max(
+                    (n for country, n in named.items() if country != place), default=-1
+                ):
+                    # "Is there such a portal in Wallonia?": the Leiden entry is not about
+                    # Belgium; nor when Belgium is named as often as the Netherlands ("a site
+                    # for newcomers in Belgium, like the Dutch one?").
                     scores[faq_id] *= self.place_elsewhere
-                elif place is None and faq_id != NOT_OURS and not named & self._programme:
+                elif place is None and faq_id != NOT_OURS and not named.keys() & self._programme:
                     # "Which visa for a job in Berlin?": the programme's entries are about its
                     # own countries.
                     scores[faq_id] *= self.abroad
@@ -547,7 +574,7 @@ def _own_stems(word: str, words_of: dict[str, set[str]]) -> tuple[str, ...]:
 
 def _with_focus(whole: dict[str, float], asked: dict[str, float]) -> dict[str, float]:
     """Each entry's better score, of the whole message and of its question."""
-    return {e: max(whole.get(e, 0.0), asked.get(e, 0.0)) for e in whole.keys() | asked.keys()}
+    return {e: max(WHOLE_SHARE * whole.get(e, 0.0), asked.get(e, 0.0)) for e in whole.keys() | asked.keys()}
 
 
 _ARTICLES = frozenset({"el", "il", "l", "al"})
