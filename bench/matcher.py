@@ -7,22 +7,24 @@ rapidfuzz WRatio; three minutes on a busy machine). It prints the tables, writes
 
 Sets (one ``{"q", "lang", "id", "kind"?, "role"?}`` per line, see :class:`faq.evaluate.Labelled`):
 
-- ``eval/unseen8.jsonl``: written from the seeds by a helper who never saw the content, on the
-  evening of 2026-12-03 before that evening's matcher round, never used for tuning: **the
-  headline**; ``eval/unseen7.jsonl`` (written the same way that afternoon, after the day's
-  second round, measured around the third), ``eval/unseen6.jsonl`` (that morning, measured
-  around that day's two rounds), ``eval/unseen5.jsonl`` and ``eval/unseen4.jsonl`` (2026-12-02);
-  ``eval/unseen3.jsonl`` (measured before and after each of 2026-12-02's two tuning rounds),
-  ``eval/unseen2.jsonl`` and ``eval/unseen.jsonl`` (older, measured more often). Only aggregate
-  figures are ever printed or written for them, never a question or a
-  per-question result;
+- ``eval/unseen9.jsonl``: written from the seeds by a helper who never saw the content, on
+  2026-12-04 before that day's matcher round (the fourth), never used for tuning: **the
+  headline**; ``eval/unseen8.jsonl`` (written the same way on the evening of 2026-12-03, before
+  the third round, measured around the third and the fourth), ``eval/unseen7.jsonl`` (that
+  afternoon, after the day's second round, measured around the third and the fourth),
+  ``eval/unseen6.jsonl`` (that morning, measured around that day's two rounds),
+  ``eval/unseen5.jsonl`` and ``eval/unseen4.jsonl`` (2026-12-02); ``eval/unseen3.jsonl``
+  (measured before and after each of 2026-12-02's two tuning rounds), ``eval/unseen2.jsonl``
+  and ``eval/unseen.jsonl`` (older, measured more often). Only aggregate figures are ever
+  printed or written for them, never a question or a per-question result;
 - ``eval/tuning.jsonl``: where our thresholds are chosen, and so the baselines' thresholds too;
   ``eval/tuning2.jsonl`` and ``eval/tuning3.jsonl`` (2026-12-02), ``eval/tuning4.jsonl``,
-  ``eval/tuning5_ar.jsonl``, ``eval/tuning5_enfr.jsonl`` and ``eval/tuning6_enfr.jsonl``
-  (2026-12-03): written like the unseen sets, then read and tuned on;
+  ``eval/tuning5_ar.jsonl``, ``eval/tuning5_enfr.jsonl``, ``eval/tuning6_enfr.jsonl``
+  (2026-12-03) and ``eval/tuning7_en.jsonl`` (2026-12-04): written like the unseen sets, then
+  read and tuned on;
 - ``eval/held_back.jsonl``, ``eval/paraphrases.jsonl``, ``../shared/eval/dev.jsonl`` (when it is
   there) and ``eval/out_of_scope.jsonl``;
-- ``unseen8, 1 typo`` and ``tuning, 1 typo``: the same questions with one typo each, as thumbs make
+- ``unseen9, 1 typo`` and ``tuning, 1 typo``: the same questions with one typo each, as thumbs make
   them (a letter dropped, two neighbours swapped or a letter doubled, in a word of five letters
   or more).
 
@@ -114,7 +116,7 @@ BENCHMARKS = ROOT / "BENCHMARKS.md"
 SYNTHETIC_SIZE = 5000
 SYNTHETIC_QUESTIONS = 300  # asked at the synthetic base, for latency
 SYNTHETIC_QUESTIONS_WRATIO = 25  # WRatio takes 0.4 s to 2 s a question there
-HEADLINE, TUNING = "unseen8", "tuning"
+HEADLINE, TUNING = "unseen9", "tuning"
 
 OURS, OURS_NO_ROLE = "dt4e matcher", "dt4e matcher, no role"
 TFIDF, BM25, WRATIO = "char TF-IDF + LR", "BM25 (bm25s)", "rapidfuzz WRatio"
@@ -147,7 +149,8 @@ class EvalSet:
 
 
 SET_FILES: tuple[tuple[str, Path, str, bool], ...] = (
-    (HEADLINE, ROOT / "eval" / "unseen8.jsonl", "never read; written before the last round", True),
+    (HEADLINE, ROOT / "eval" / "unseen9.jsonl", "never read; written before the last round", True),
+    ("unseen8", ROOT / "eval" / "unseen8.jsonl", "never read; measured around the last two rounds", True),
     ("unseen7", ROOT / "eval" / "unseen7.jsonl", "never read; measured around the last rounds", True),
     ("unseen6", ROOT / "eval" / "unseen6.jsonl", "never read; measured around 2026-12-03's rounds", True),
     ("unseen5", ROOT / "eval" / "unseen5.jsonl", "never read; written after the tuning of 2026-12-02", True),
@@ -162,6 +165,7 @@ SET_FILES: tuple[tuple[str, Path, str, bool], ...] = (
     ("tuning5_ar", ROOT / "eval" / "tuning5_ar.jsonl", "Arabizi, Levantine, long; read and tuned on", True),
     ("tuning5_enfr", ROOT / "eval" / "tuning5_enfr.jsonl", "letters, long; read and tuned on", True),
     ("tuning6_enfr", ROOT / "eval" / "tuning6_enfr.jsonl", "letters, near-misses; tuned on", True),
+    ("tuning7_en", ROOT / "eval" / "tuning7_en.jsonl", "English; letters, near-misses; tuned on", True),
     (
         "held_back",
         ROOT / "eval" / "held_back.jsonl",

@@ -49,9 +49,10 @@ How a question is scored against an entry:
 The decision: answer when the best score reaches ``accept`` and leads the next entry by
 ``margin``; offer the close entries as "did you mean" when the best reaches ``suggest``;
 otherwise abstain; abstain too when the questions of ``not_ours.yaml`` score at least the best
-entry. The weights and thresholds were chosen on ``eval/tuning.jsonl`` (the share of questions
-decided right: answered with the right entry, or refused when out of scope), checked on the
-older sets; ``eval/unseen.jsonl`` is only measured.
+entry's score plus ``NOT_OURS_MARGIN`` (negative: a near tie is a refusal). The weights and
+thresholds were chosen on ``eval/tuning.jsonl`` (the share of questions decided right:
+answered with the right entry, or refused when out of scope), checked on the older sets; the
+``eval/unseen*.jsonl`` sets are only measured.
 """
 
 from __future__ import annotations
