@@ -43,6 +43,7 @@ class CharIndex:
         self._row = {g: row for row, g in enumerate(df)}
         self._idf = array("d", (math.log(1 + entries / n) for n in df.values()))
         self._ids = list(counts)
+        self._number = {faq_id: number for number, faq_id in enumerate(self._ids)}
         by_row: list[list[tuple[int, float]]] = [[] for _ in df]
         for number, counted in enumerate(counts.values()):
             for gram, value in self._vector(counted).items():
@@ -62,14 +63,16 @@ class CharIndex:
         return {g: v / norm for g, v in weighted.items()}
 
     def scores(self, normalized: str, entries: Collection[str]) -> dict[str, float]:
-        """Cosine of the text's n-grams with each of ``entries`` (the matcher's shortlist)."""
-        wanted = set(entries)
-        out = dict.fromkeys(wanted, 0.0)
-        ids, starts, entry, weight = self._ids, self._starts, self._entry, self._weight
+        """Cosine of the text's n-grams with each of ``entries`` (the matcher's shortlist).
+
+        Summed for every entry by number (there are a few dozen), then read for those asked:
+        the same sums in the same order as adding only theirs, without a lookup per posting."""
+        total = [0.0] * len(self._ids)
+        starts, entry, weight = self._starts, self._entry, self._weight
         for gram, value in self._vector(grams(normalized)).items():
             row = self._row[gram]
-            for k in range(starts[row], starts[row + 1]):
-                faq_id = ids[entry[k]]
-                if faq_id in wanted:
-                    out[faq_id] += value * weight[k]
-        return out
+            first, last = starts[row], starts[row + 1]
+            for number, w in zip(entry[first:last], weight[first:last], strict=True):
+                total[number] += value * w
+        number_of = self._number
+        return {faq_id: total[number_of[faq_id]] if faq_id in number_of else 0.0 for faq_id in entries}
