@@ -229,6 +229,38 @@ def test_an_entry_about_one_country_ranks_lower_for_places_of_another(matcher: M
     )
 
 
+def test_an_entry_about_one_country_ranks_lower_when_another_is_named_as_often(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "what services does the expat centre offer in Leiden and in Brussels"
+
+    def score() -> int:
+        return next(c.score for c in matcher.match(question).candidates if c.faq_id == "ecl-services")
+
+    ruled = score()
+    monkeypatch.setattr(matcher, "place_elsewhere", 1.0)
+    assert ruled < score(), "Belgium named as often as the Netherlands: not the Leiden entry's"
+
+
+def test_place_names_are_corrected_only_into_places_of_their_country(matcher: Matcher) -> None:
+    assert matcher._corrected("mons lille") == "mons lille", "no « moins », no « aille »"
+    assert matcher._corrected("belgika") == "belgian", "a misspelt place is still corrected"
+
+
+def test_an_arabic_word_whose_bare_form_is_known_is_not_corrected(matcher: Matcher) -> None:
+    assert matcher._corrected("الرابط") == "الرابط", "the link, no typo of « الراتب » (the salary)"
+
+
+def test_pay_the_noun_is_the_salary_and_pay_the_verb_the_costs(matcher: Matcher) -> None:
+    for question in (
+        "what will my pay be in belgium",
+        "is there a pay scale for nurses",
+        "combien sur la fiche de paie",
+    ):
+        assert matcher.match(question).faq_id == "salary", question
+    assert matcher.match("who will pay for the flight").faq_id == "employer-costs"
+
+
 def test_an_entry_for_the_programmes_countries_ranks_lower_for_other_countries(matcher: Matcher) -> None:
     def score(question: str) -> int:
         return next(c.score for c in matcher.match(question).candidates if c.faq_id == "visa-type")
