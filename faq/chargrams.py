@@ -42,8 +42,7 @@ class CharIndex:
         entries = max(len(counts), 1)
         self._row = {g: row for row, g in enumerate(df)}
         self._idf = array("d", (math.log(1 + entries / n) for n in df.values()))
-        self._ids = list(counts)
-        self._number = {faq_id: number for number, faq_id in enumerate(self._ids)}
+        self._number = {faq_id: number for number, faq_id in enumerate(counts)}  # entry -> column
         by_row: list[list[tuple[int, float]]] = [[] for _ in df]
         for number, counted in enumerate(counts.values()):
             for gram, value in self._vector(counted).items():
@@ -67,7 +66,7 @@ class CharIndex:
 
         Summed for every entry by number (there are a few dozen), then read for those asked:
         the same sums in the same order as adding only theirs, without a lookup per posting."""
-        total = [0.0] * len(self._ids)
+        total = [0.0] * len(self._number)
         starts, entry, weight = self._starts, self._entry, self._weight
         for gram, value in self._vector(grams(normalized)).items():
             row = self._row[gram]

@@ -282,15 +282,11 @@ class Matcher:
             variants = [v for _, texts in entry.questions.by_language() for v in texts]
             naming: dict[str, int] = defaultdict(int)
             for variant in variants:
-                for country in self._countries(normalize(variant)):
+                for country in self._place_names(normalize(variant)):  # each country once
                     naming[country] += 1
             for country, count in naming.items():
                 if count >= PLACE_SHARE * len(variants):
                     self._place_of[entry.id] = country
-
-    def _countries(self, normalized: str) -> set[str]:
-        """The countries whose places a normalised text names."""
-        return set(self._place_names(normalized))
 
     def _place_names(self, normalized: str) -> dict[str, int]:
         """How many of each country's place names a normalised text names."""
