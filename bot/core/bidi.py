@@ -3,7 +3,11 @@
 In an Arabic message, a run of Latin letters or digits ("DT4E", "Fragomen", "120,000", "94%")
 is wrapped in Unicode first-strong isolates (U+2068 ... U+2069) so that neutral characters next
 to it (brackets, full stops, colons) keep their place when Telegram lays the line out right to
-left. Commands such as ``/help`` are left alone so that they stay clickable.
+left. A command such as ``/help`` is not isolated (Telegram would no longer see a command in
+it) but gets a left-to-right mark (U+200E) before its slash: without one, the slash sits between
+right-to-left text and Latin letters and is shown at the wrong end ("help/"). The mark is not a
+word character, so Telegram still finds the command after it (TDLib's ``match_bot_commands``
+only refuses a slash after a letter, a digit, ``_``, ``/``, ``<`` or ``>``).
 """
 
 from __future__ import annotations
@@ -12,15 +16,16 @@ import re
 
 FSI = "\u2068"
 PDI = "\u2069"
+LRM = "\u200e"
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
-# A run starts with a Latin letter or digit that does not follow "/" or "@" or another word
-# character, may contain spaces and light punctuation between Latin words, a slash between digits
-# (a score "2/3", a date "31/12/2026") and brackets ("Europe (DT4E) and its FAQ"), and ends on a
-# letter, digit, "%" or ")".
+# A run starts with a Latin letter or digit (or the "+" of a phone number) that does not follow
+# "/" or "@" or another word character, may contain spaces and light punctuation between Latin
+# words, a slash between digits (a score "2/3", a date "31/12/2026") and brackets ("Europe
+# (DT4E) and its FAQ"), and ends on a letter, digit, "%" or ")".
 _LTR_RUN = re.compile(
     r"(?<![/@\w\u2068])"
-    r"[A-Za-z0-9\u00c0-\u024f]"
+    r"(?:\+(?=\d)|[A-Za-z0-9\u00c0-\u024f])"
     r"(?:[A-Za-z0-9\u00c0-\u024f.,:%'’&+\-]"
     r"|(?<=\d)/(?=\d)"
     r"|\([A-Za-z0-9\u00c0-\u024f .,'’&+\-]*\)"
@@ -28,15 +33,34 @@ _LTR_RUN = re.compile(
 )
 
 
+# What is isolated or marked whole, never cut by a run's isolates (Telegram would no longer find
+# a link, an address or a command in it): a link ("https://...", "www...", "t.me/..."), an email
+# address, a command ("/help": a slash after no word character, slash or colon) and a mention
+# ("@dt4e_team"). A link ends before the punctuation that ends its sentence.
+_LINK = r"(?:https?://|www\.|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/)\S*?(?=[.,;:!?)\]»؛،]*(?:\s|$))"
+_EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+_MARKED = r"(?<![\w/:])/[A-Za-z][A-Za-z0-9_]*|(?<![\w@])@[A-Za-z0-9_]{2,}"
+_WHOLE = re.compile(f"(?P<whole>{_LINK}|{_EMAIL})|(?P<marked>{_MARKED})")
+
+
 def isolate_ltr_runs(text: str) -> str:
-    """Wrap each left-to-right run of ``text`` in isolates (idempotent)."""
+    """Wrap each left-to-right run of ``text`` in isolates, links and addresses whole, and put
+    a left-to-right mark before each command and mention (idempotent)."""
 
     def wrap(match: re.Match[str]) -> str:
         run = match.group(0).rstrip(".,: ")
         tail = match.group(0)[len(run) :]
         return f"{FSI}{run}{PDI}{tail}" if run else match.group(0)
 
-    return _LTR_RUN.sub(wrap, strip_bidi_controls(text))
+    text = strip_bidi_controls(text)
+    out: list[str] = []
+    done = 0
+    for found in _WHOLE.finditer(text):
+        out.append(_LTR_RUN.sub(wrap, text[done : found.start()]))
+        out.append(f"{FSI}{found['whole']}{PDI}" if found["whole"] else f"{LRM}{found['marked']}")
+        done = found.end()
+    out.append(_LTR_RUN.sub(wrap, text[done:]))
+    return "".join(out)
 
 
 def strip_bidi_controls(text: str) -> str:

@@ -89,6 +89,16 @@ def test_every_arabic_string_keeps_its_numbers_dates_and_latin_names_in_order(te
     assert misplaced(text) == [], shown(text)
 
 
+_COMMAND = re.compile(r"(?<![\w/:])/[a-z_]+")
+
+
+@pytest.mark.parametrize("text", [t for t in ARABIC if _COMMAND.search(t)], ids=lambda t: t[:30])
+def test_every_command_in_arabic_is_shown_with_its_slash_first(text: str) -> None:
+    """ "/help" in right-to-left text, unmarked, is shown as "help/"."""
+    display = shown(text)
+    assert [c for c in _COMMAND.findall(strip_bidi_controls(text)) if c not in display] == [], display
+
+
 ARABIC_WORDS = ("الاختبار", "إجابات", "صحيحة", "المصدر", "مركز", "في", "حتى", "من", "تاريخ")
 LATIN = st.sampled_from(["Expat Centre Leiden", "Fragomen", "DT4E", "IOM", "Talent Catalog", "Belgium"])
 NUMBERS = st.one_of(
