@@ -7,9 +7,10 @@ rapidfuzz WRatio; three minutes on a busy machine). It prints the tables, writes
 
 Sets (one ``{"q", "lang", "id", "kind"?, "role"?}`` per line, see :class:`faq.evaluate.Labelled`):
 
-- ``eval/unseen9.jsonl``: written from the seeds by a helper who never saw the content, on
-  2026-12-04 before that day's matcher round (the fourth), never used for tuning: **the
-  headline**; ``eval/unseen8.jsonl`` (written the same way on the evening of 2026-12-03, before
+- ``eval/unseen10.jsonl``: written from the seeds by a helper who never saw the content, on the
+  evening of 2026-12-04 before the fifth matcher round, never used for tuning: **the headline**;
+  ``eval/unseen9.jsonl`` (that morning, before the fourth round, measured around the fourth and
+  the fifth), ``eval/unseen8.jsonl`` (written the same way on the evening of 2026-12-03, before
   the third round, measured around the third and the fourth), ``eval/unseen7.jsonl`` (that
   afternoon, after the day's second round, measured around the third and the fourth),
   ``eval/unseen6.jsonl`` (that morning, measured around that day's two rounds),
@@ -20,11 +21,11 @@ Sets (one ``{"q", "lang", "id", "kind"?, "role"?}`` per line, see :class:`faq.ev
 - ``eval/tuning.jsonl``: where our thresholds are chosen, and so the baselines' thresholds too;
   ``eval/tuning2.jsonl`` and ``eval/tuning3.jsonl`` (2026-12-02), ``eval/tuning4.jsonl``,
   ``eval/tuning5_ar.jsonl``, ``eval/tuning5_enfr.jsonl``, ``eval/tuning6_enfr.jsonl``
-  (2026-12-03) and ``eval/tuning7_en.jsonl`` (2026-12-04): written like the unseen sets, then
-  read and tuned on;
+  (2026-12-03), ``eval/tuning7_en.jsonl`` and ``eval/tuning8.jsonl`` (2026-12-04): written like
+  the unseen sets, then read and tuned on;
 - ``eval/held_back.jsonl``, ``eval/paraphrases.jsonl``, ``../shared/eval/dev.jsonl`` (when it is
   there) and ``eval/out_of_scope.jsonl``;
-- ``unseen9, 1 typo`` and ``tuning, 1 typo``: the same questions with one typo each, as thumbs make
+- ``unseen10, 1 typo`` and ``tuning, 1 typo``: the same questions with one typo each, as thumbs make
   them (a letter dropped, two neighbours swapped or a letter doubled, in a word of five letters
   or more).
 
@@ -116,7 +117,7 @@ BENCHMARKS = ROOT / "BENCHMARKS.md"
 SYNTHETIC_SIZE = 5000
 SYNTHETIC_QUESTIONS = 300  # asked at the synthetic base, for latency
 SYNTHETIC_QUESTIONS_WRATIO = 25  # WRatio takes 0.4 s to 2 s a question there
-HEADLINE, TUNING = "unseen9", "tuning"
+HEADLINE, TUNING = "unseen10", "tuning"
 
 OURS, OURS_NO_ROLE = "dt4e matcher", "dt4e matcher, no role"
 TFIDF, BM25, WRATIO = "char TF-IDF + LR", "BM25 (bm25s)", "rapidfuzz WRatio"
@@ -149,8 +150,9 @@ class EvalSet:
 
 
 SET_FILES: tuple[tuple[str, Path, str, bool], ...] = (
-    (HEADLINE, ROOT / "eval" / "unseen9.jsonl", "never read; written before the last round", True),
-    ("unseen8", ROOT / "eval" / "unseen8.jsonl", "never read; measured around the last two rounds", True),
+    (HEADLINE, ROOT / "eval" / "unseen10.jsonl", "never read; written before the last round", True),
+    ("unseen9", ROOT / "eval" / "unseen9.jsonl", "never read; measured around the last two rounds", True),
+    ("unseen8", ROOT / "eval" / "unseen8.jsonl", "never read; measured around the 3rd and 4th rounds", True),
     ("unseen7", ROOT / "eval" / "unseen7.jsonl", "never read; measured around the last rounds", True),
     ("unseen6", ROOT / "eval" / "unseen6.jsonl", "never read; measured around 2026-12-03's rounds", True),
     ("unseen5", ROOT / "eval" / "unseen5.jsonl", "never read; written after the tuning of 2026-12-02", True),
@@ -166,6 +168,7 @@ SET_FILES: tuple[tuple[str, Path, str, bool], ...] = (
     ("tuning5_enfr", ROOT / "eval" / "tuning5_enfr.jsonl", "letters, long; read and tuned on", True),
     ("tuning6_enfr", ROOT / "eval" / "tuning6_enfr.jsonl", "letters, near-misses; tuned on", True),
     ("tuning7_en", ROOT / "eval" / "tuning7_en.jsonl", "English; letters, near-misses; tuned on", True),
+    ("tuning8", ROOT / "eval" / "tuning8.jsonl", "Arabizi, near-misses; tuned on", True),
     (
         "held_back",
         ROOT / "eval" / "held_back.jsonl",
