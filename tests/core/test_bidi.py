@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.core.bidi import FSI, LRM, PDI, isolate_ltr_runs, strip_bidi_controls
 
@@ -62,3 +64,15 @@ def test_a_link_or_an_address_in_arabic_stays_whole(contact: str) -> None:
     """An isolate inside a link or an address would cut it where Telegram looks for one."""
     marked = isolate_ltr_runs(f"للتواصل مع الفريق: {contact}.")
     assert f"{FSI}{contact}{PDI}." in marked
+
+
+_WHOLE = ["https://t.me/x", "www.iom.int/a", "a@b.org", "/help", "@team", "+32 2", "DT4E", "2/3", "مرحبا"]
+_BITS = [" ", ".", ":", "،", "/", "@", "http://", "t.me/", "(", ")", "x", "1", "\u2068", "\u200e"]
+_PIECES = st.sampled_from([*_WHOLE, *_BITS])
+
+
+@given(st.lists(_PIECES, max_size=15).map("".join))
+def test_marking_is_idempotent_and_changes_no_character(text: str) -> None:
+    once = isolate_ltr_runs(text)
+    assert isolate_ltr_runs(once) == once
+    assert strip_bidi_controls(once) == strip_bidi_controls(text)
