@@ -142,9 +142,7 @@ def _on_press(state: ConversationState, scope: Scope, data: str) -> Conversation
             return onboarding.set_language(state, scope, lang)
         case onboarding.RoleButton(role=role):
             return onboarding.role_pressed(state, scope, role)
-        case menu.MenuButton(item=item, lang=lang):
-            if lang is not None:  # the language of the answer it was under
-                scope.switch(lang)
+        case menu.MenuButton(item=item):
             command = commands.by_key(scope.ctx.commands, item)
             return menu.run(state, scope, command) if command is not None else menu.expired(state, scope)
         case answers.FaqButton(faq_id=faq_id, lang=lang):

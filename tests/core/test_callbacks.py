@@ -27,7 +27,6 @@ from dialogs.engine import StepButton
         (LanguageButton(Lang.AR), "lang:ar"),
         (RoleButton(Role.EMPLOYER), "role:employer"),
         (MenuButton("help"), "menu:help"),
-        (MenuButton("main", Lang.EN), "menu:main:en"),
         (FaqButton("visa-type"), "faq:visa-type"),
         (FaqButton("visa-type", Lang.EN), "faq:visa-type:en"),
         (FeedbackButton("visa-type", False), "fb:visa-type:0"),

@@ -245,7 +245,7 @@ def test_did_you_mean_with_nothing_for_the_role_is_an_honest_i_do_not_know(
     done = turn(context, as_role(Role.EMPLOYER), "can the family come")
     [reply] = done.replies
     assert reply.text.startswith("Sorry, I do not know")
-    assert data(reply) == [["menu:human:en", "menu:main:en"]]
+    assert data(reply) == [["menu:human", "menu:main"]]
     [unanswered] = [e for e in done.events if isinstance(e, QuestionUnanswered)]
     assert unanswered.candidates == ("family-reunification",)
 

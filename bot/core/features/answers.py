@@ -84,7 +84,7 @@ def _offered(ctx: Context, reply: FaqReply, role: Role | None) -> FaqReply:
 
 
 def _ask_person(scope: Scope) -> Button:
-    return menu.button(scope, "human", scope._("Ask a person"), scope.lang)
+    return menu.button(scope, "human", scope._("Ask a person"))
 
 
 def answer(state: ConversationState, scope: Scope, text: str) -> ConversationState:
@@ -120,8 +120,7 @@ def answer(state: ConversationState, scope: Scope, text: str) -> ConversationSta
         rows = [[FaqButton(s, scope.lang).button(ctx.faq.label(s, scope.lang))] for s in reply.suggestions]
         scope.say(reply.text, [*rows, [_ask_person(scope)]])
     else:
-        main_menu = menu.button(scope, "main", scope._("Main menu"), scope.lang)
-        scope.say(reply.text, [[_ask_person(scope), main_menu]])
+        scope.say(reply.text, [[_ask_person(scope), menu.button(scope, "main", scope._("Main menu"))]])
     candidates = tuple(c.faq_id for c in reply.match.candidates)
     reason = "unsure" if reply.kind is ReplyKind.UNSURE else "abstained"
     scope.record(QuestionUnanswered(text, scope.lang, reason, reply.match.score, candidates))
@@ -145,7 +144,7 @@ def _answer_rows(
     related = for_role(scope.ctx, faq.related(faq_id), state.role)
     rows = [[FaqButton(r, scope.lang).button(faq.label(r, scope.lang))] for r in related]
     if faq.offers_modules(faq_id) and scope.ctx.dialogs is not None:
-        rows.insert(0, [menu.button(scope, "modules", scope._("Pre-departure modules"), scope.lang)])
+        rows.insert(0, [menu.button(scope, "modules", scope._("Pre-departure modules"))])
     up, down = ("👍 ✓", "👎") if voted is True else ("👍", "👎 ✓") if voted is False else ("👍", "👎")
     feedback = [
         FeedbackButton(faq_id, True, scope.lang).button(up),

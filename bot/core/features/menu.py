@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.basics.buttons import Button, ButtonData
-from bot.basics.lang import Lang
 from bot.core import commands
 from bot.core.scope import Scope
 from bot.core.state import ConversationState
@@ -18,18 +17,15 @@ from bot.core.state import ConversationState
 
 @dataclass(frozen=True, slots=True)
 class MenuButton(ButtonData, prefix="menu"):
-    """Runs the command whose button key is ``item`` (``menu:modules``, ``menu:main`` ...), in
-    ``lang`` when it says one (a button under an answer given in another language than the
-    person's)."""
+    """Runs the command whose button key is ``item`` (``menu:modules``, ``menu:main`` ...)."""
 
     item: str
-    lang: Lang | None = None
 
 
-def button(scope: Scope, key: str, label: str, lang: Lang | None = None) -> Button:
+def button(scope: Scope, key: str, label: str) -> Button:
     """A button that runs the command ``key`` (such as ``human`` for "Ask a person")."""
     assert commands.by_key(scope.ctx.commands, key) is not None, f"no command with button key {key!r}"
-    return MenuButton(key, lang).button(label)
+    return MenuButton(key).button(label)
 
 
 def _may_use(state: ConversationState, scope: Scope, command: commands.ChatCommand) -> bool:
