@@ -21,13 +21,14 @@ BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 # A run starts with a Latin letter or digit (or the "+" of a phone number) that does not follow
 # "/" or "@" or another word character, may contain spaces and light punctuation between Latin
-# words, a slash between digits (a score "2/3", a date "31/12/2026") and brackets ("Europe
-# (DT4E) and its FAQ"), and ends on a letter, digit, "%" or ")".
+# words, a slash between Latin letters or digits (a score "2/3", a date "31/12/2026",
+# "single/double") and brackets ("Europe (DT4E) and its FAQ"), and ends on a letter, digit, "%"
+# or ")".
 _LTR_RUN = re.compile(
     r"(?<![/@\w\u2068])"
     r"(?:\+(?=\d)|[A-Za-z0-9\u00c0-\u024f])"
     r"(?:[A-Za-z0-9\u00c0-\u024f.,:%'’&+\-]"
-    r"|(?<=\d)/(?=\d)"
+    r"|(?<=[A-Za-z0-9])/(?=[A-Za-z0-9])"
     r"|\([A-Za-z0-9\u00c0-\u024f .,'’&+\-]*\)"
     r"|\s(?=[A-Za-z0-9(]))*"
 )
@@ -35,11 +36,15 @@ _LTR_RUN = re.compile(
 
 # What is isolated or marked whole, never cut by a run's isolates (Telegram would no longer find
 # a link, an address or a command in it): a link ("https://...", "www...", "t.me/..."), an email
-# address, a command ("/help": a slash after no word character, slash or colon) and a mention
-# ("@dt4e_team"). A link ends before the punctuation that ends its sentence.
-_LINK = r"(?:https?://|www\.|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/)\S*?(?=[.,;:!?)\]»؛،]*(?:\s|$))"
+# address, a command ("/help": a slash after no word character or slash) and a mention
+# ("@dt4e_team"). A link ends before the punctuation that ends its sentence, and keeps the
+# brackets it opens ("https://en.wikipedia.org/wiki/Leiden_(city)").
+_LINK = (
+    r"(?:https?://|www\.|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/)"
+    r"(?:\([^\s()]*\)|[^\s(])*?(?=[.,;:!?)\]»؛،]*(?:\s|$))"
+)
 _EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-_MARKED = r"(?<![\w/:])/[A-Za-z][A-Za-z0-9_]*|(?<![\w@])@[A-Za-z0-9_]{2,}"
+_MARKED = r"(?<![\w/])/[A-Za-z][A-Za-z0-9_]*|(?<![\w@])@[A-Za-z0-9_]{2,}"
 _WHOLE = re.compile(f"(?P<whole>{_LINK}|{_EMAIL})|(?P<marked>{_MARKED})")
 
 

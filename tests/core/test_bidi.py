@@ -26,6 +26,9 @@ from bot.core.bidi import FSI, LRM, PDI, isolate_ltr_runs, strip_bidi_controls
         ("أو dt4e-team@iom.int، شكرًا", f"أو {FSI}dt4e-team@iom.int{PDI}، شكرًا"),
         ("على +32 2 287 70 00.", f"على {FSI}+32 2 287 70 00{PDI}."),
         ("راسلوا @dt4e_team", f"راسلوا {LRM}@dt4e_team"),
+        ("اكتب:/help", f"اكتب:{LRM}/help"),
+        ("غرفة single/double أو DT4E/IOM", f"غرفة {FSI}single/double{PDI} أو {FSI}DT4E/IOM{PDI}"),
+        ("(انظر https://x.org/a)", f"(انظر {FSI}https://x.org/a{PDI})"),
         ("الهجرة IOM (فريق DT4E)", f"الهجرة {FSI}IOM{PDI} (فريق {FSI}DT4E{PDI})"),
         ("نص عربي فقط", "نص عربي فقط"),
     ],
@@ -57,6 +60,7 @@ def test_a_marked_command_is_still_a_command_for_telegram() -> None:
         "https://www.iom.int/dt4e-contact?lang=ar",
         "www.belgium.iom.int/dt4e",
         "t.me/dt4e_team",
+        "https://en.wikipedia.org/wiki/Leiden_(city)",
         "dt4e.team@iom.int",
     ],
 )
