@@ -9,7 +9,8 @@ Sets (one ``{"q", "lang", "id", "kind"?, "role"?}`` per line, see :class:`faq.ev
 
 - ``eval/unseen10.jsonl``: written from the seeds by a helper who never saw the content, on the
   evening of 2026-12-04 before the fifth matcher round, never used for tuning: **the headline**;
-  ``eval/unseen9.jsonl`` (that morning, before the fourth round, measured around the fourth and
+  ``eval/unseen11.jsonl`` (written the same way during that round, measured before and after
+  it), ``eval/unseen9.jsonl`` (that morning, before the fourth round, measured around the fourth and
   the fifth), ``eval/unseen8.jsonl`` (written the same way on the evening of 2026-12-03, before
   the third round, measured around the third and the fourth), ``eval/unseen7.jsonl`` (that
   afternoon, after the day's second round, measured around the third and the fourth),
@@ -151,6 +152,7 @@ class EvalSet:
 
 SET_FILES: tuple[tuple[str, Path, str, bool], ...] = (
     (HEADLINE, ROOT / "eval" / "unseen10.jsonl", "never read; written before the last round", True),
+    ("unseen11", ROOT / "eval" / "unseen11.jsonl", "never read; written during the last round", True),
     ("unseen9", ROOT / "eval" / "unseen9.jsonl", "never read; measured around the last two rounds", True),
     ("unseen8", ROOT / "eval" / "unseen8.jsonl", "never read; measured around the 3rd and 4th rounds", True),
     ("unseen7", ROOT / "eval" / "unseen7.jsonl", "never read; measured around the last rounds", True),
