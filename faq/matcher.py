@@ -31,6 +31,8 @@ How a question is scored against an entry:
   ``100 * ((1 - CHAR_WEIGHT) * word score + CHAR_WEIGHT * chars)``.
 - Arabizi is read as written and transliterated into Arabic (short vowels unwritten; long
   vowels and the Levantine qaf; with its English and French words kept); the best reading wins.
+  The knowledge base's Arabizi variants are read in Arabic too (``ARABIC_READING``, apart from
+  the Arabic variants): Arabizi has no one spelling, and its Arabic reading is where two meet.
 - A long message is scored as a whole (less its greetings, sign-off and signature, whose
   names and titles are no topic) and by its question (:mod:`faq.focus`); for each entry the
   better reading counts, so greetings and personal context do not drown a clear question. The
@@ -106,6 +108,7 @@ OTHER_AUDIENCE = 0.65  # an entry written for the other role (talent, employer) 
 PLACE_SHARE = 0.5  # an entry is about a country when this share of its questions name it
 PLACE_ELSEWHERE = 0.25  # its score for a question that names places of another country only
 ABROAD = 0.5  # the score of an entry for every country, for a question about other countries only
+ARABIC_READING = "~ar:"  # prefixes the features of an Arabizi variant's Arabic reading
 REAL = "~real"  # marks a real English or French word the knowledge base does not know
 REAL_UNKNOWN = 1.25  # its weight, as a share of an unknown word's
 NO_WORD = "~no-word"  # marks a Latin word that is neither known nor real: a name or a typo
@@ -191,6 +194,11 @@ class Matcher:
                     known.update(w for w in normalized.split() if w not in STOPWORDS)
                     by_lang[Lang.AR if lang == "arabizi" else Lang(lang)].update(normalized.split())
                     groups = self._features(normalized)
+                    if lang == "arabizi":
+                        # Arabizi has no one spelling (2addesh, adesh, addesh): its Arabic reading
+                        # is where a question's spelling meets the variant's (see ``readings``).
+                        arabic = arabizi_to_arabic(_without_fillers(normalized))
+                        groups = [*groups, *(_read_in_arabic(g) for g in self._features(arabic))]
                     self._variants.append(_Variant(faq_id, frozenset(_flat(groups))))
         self._ids = [faq_id for faq_id, _ in asked_by]
         self._audience = {entry.id: entry.audience.value for entry in knowledge} | {NOT_OURS: "both"}
@@ -440,8 +448,10 @@ class Matcher:
         yield self._features(normalized, asked=True)
         if _is_arabizi(normalized):
             plain = _without_fillers(normalized)
-            yield self._features(self._corrected(arabizi_to_arabic(plain)), asked=True)
-            yield self._features(self._corrected(arabizi_to_arabic(plain, long_vowels=True)), asked=True)
+            for arabic in (arabizi_to_arabic(plain), arabizi_to_arabic(plain, long_vowels=True)):
+                # Read in Arabic, it meets the Arabic variants and the Arabizi variants' reading.
+                groups = self._features(self._corrected(arabic), asked=True)
+                yield [(*group, *_read_in_arabic(group)) for group in groups]
             # People mix English or French words in ("shu no3 el visa, single permit?").
             latin = frozenset(
                 w for w in normalized.split() if w in self._known_word_set and w not in ARABIZI_WORDS
@@ -582,6 +592,13 @@ def _without_fillers(normalized: str) -> str:
     the transliteration as Arabic words that are no filler ("ازا", "عا", "بل"); the article
     stays, to join its noun."""
     return " ".join(w for w in normalized.split() if w in _ARTICLES or w not in STOPWORDS)
+
+
+def _read_in_arabic(group: Group) -> Group:
+    """The features of an Arabizi variant's Arabic reading, kept apart from those of the Arabic
+    variants: only a question's own Arabic reading meets them, so an Arabic question is scored
+    as before, and an Arabizi one meets a variant whatever the spelling of either."""
+    return tuple(ARABIC_READING + feature for feature in group if feature not in (REAL, NO_WORD))
 
 
 def _flat(groups: Iterable[Group]) -> list[str]:

@@ -12,7 +12,7 @@ import dataclasses
 import pytest
 
 from bot.basics.lang import Lang
-from faq.knowledge import Entry, KnowledgeBase, load_knowledge
+from faq.knowledge import Entry, KnowledgeBase, Questions, load_knowledge
 from faq.matcher import NO_WORD, REAL, Matcher, _inflection
 from faq.text import MAX_CHARS, normalize
 
@@ -66,6 +66,36 @@ def test_arabizi_holds_as_well_as_the_same_question_in_arabic_script(matcher: Ma
         assert latin.faq_id == script.faq_id == "visa-type", latin
         assert latin.lang is Lang.AR
         assert latin.score >= script.score - 10, (latin.score, script.score)
+
+
+def test_arabizi_meets_arabizi_variants_spelt_otherwise() -> None:
+    """Arabizi has no one spelling: "addech" is "2addesh", "3amaliyye" "3amaliye". An entry
+    asked only in Arabizi (no Arabic variant to meet) still meets a question spelt otherwise,
+    through the Arabic reading of both."""
+    knowledge = load_knowledge()
+    entries = {entry.id: entry for entry in knowledge}
+    only = {
+        "procedure-duration": "2addesh bte5od el 3amaliye kella",
+        "fees": "fi rousoum 3al ta2dim",
+    }
+    kept = {
+        faq_id: entries[faq_id].model_copy(
+            update={
+                "questions": Questions.model_construct(
+                    en=list(entries[faq_id].questions.en),
+                    fr=list(entries[faq_id].questions.fr),
+                    ar=["سؤال", "آخر", "ثالث"],
+                    arabizi=[variant],
+                )
+            }
+        )
+        for faq_id, variant in only.items()
+    }
+    matcher = Matcher(dataclasses.replace(knowledge, entries=kept, not_ours=None))
+    close = matcher.match("adesh btekhod el 3amaliyye kella")
+    respelt = matcher.match("addech btekhod el3amaliyye kellha")
+    assert close.faq_id == respelt.faq_id == "procedure-duration", respelt
+    assert respelt.score >= close.score - 10, (respelt.score, close.score)
 
 
 def test_the_askers_role_weighs_the_ranking(matcher: Matcher) -> None:
