@@ -53,11 +53,11 @@ The decision: answer when the best score reaches ``accept`` and leads the next e
 otherwise abstain; abstain too when the questions of ``not_ours.yaml`` score at least the best
 entry's score plus ``NOT_OURS_MARGIN`` (negative: a near tie is a refusal), and, below
 ``NOT_OURS_CLOSE``, the question has a word the best entry explains nowhere (neither its
-variants nor its answer): "visa processing time" is procedure-duration's, though "what time is
-it" comes close on characters. The weights and
-thresholds were chosen on ``eval/tuning.jsonl`` (the share of questions decided right:
-answered with the right entry, or refused when out of scope), checked on the older sets; the
-``eval/unseen*.jsonl`` sets are only measured.
+variants nor its answer) and rare enough to name a topic (``UNEXPLAINED_WEIGHT``): "visa
+processing time" is procedure-duration's, though "what time is it" comes close on
+characters. The weights and thresholds were chosen on ``eval/tuning.jsonl`` (the share of
+questions decided right: answered with the right entry, or refused when out of scope),
+checked on the older sets; the ``eval/unseen*.jsonl`` sets are only measured.
 """
 
 from __future__ import annotations
@@ -106,6 +106,7 @@ COVERAGE_POWER = 0.5
 NOT_OURS = "~not-ours"  # the questions of not_ours.yaml, scored like an entry that is never answered
 NOT_OURS_MARGIN = -6  # abstain when the not-ours questions score at least the best entry plus this
 NOT_OURS_CLOSE = -3  # below this, only when the question has a word the best entry does not explain
+UNEXPLAINED_WEIGHT = 2.5  # ... that weighs at least this (IDF): a common word ("go") is no sign
 WHOLE_SHARE = 1.1  # a long message read whole counts this much beside its question (focus)
 FOCUS_UNKNOWN = 0.6  # the weight of unknown words in a long message's question, as a share
 OTHER_AUDIENCE = 0.65  # an entry written for the other role (talent, employer) scores this much
@@ -465,10 +466,11 @@ class Matcher:
 
     def _unexplained(self, question: str, faq_id: str) -> bool:
         """Whether a word of the question (in any of its readings) is in neither the entry's
-        question variants nor its answer."""
+        question variants nor its answer, and is rare enough to name a topic (a word most
+        entries use, "go", is no sign of another one)."""
         entry = (self._doc[faq_id], self._answer_doc[faq_id])
         return any(
-            not any(f in doc for doc in entry for f in group)
+            not any(f in doc for doc in entry for f in group) and self._weight(group) >= UNEXPLAINED_WEIGHT
             for reading in self.readings(question)
             for group in reading
         )

@@ -139,6 +139,16 @@ def test_a_near_miss_is_refused_only_for_a_word_the_entry_does_not_explain() -> 
             break
     else:
         pytest.fail(f"{question!r} is no variant of the knowledge base")
+    # Nor by a common word the entry happens not to use: without this variant, salary's
+    # questions lack « شهر » (month), which too many other entries use to name a topic.
+    question = "ما هو الراتب الشهري؟"
+    for train, items in held_out_splits(load_knowledge()):
+        if any(item.question == question for item in items):
+            held = Matcher(train)
+            assert held.match(question).faq_id == "salary", held.match(question)
+            break
+    else:
+        pytest.fail(f"{question!r} is no variant of the knowledge base")
     # "time" is procedure-duration's word too, but the not-ours questions tie with it.
     assert Matcher(load_knowledge()).match("what time is it").faq_id is None
 
