@@ -14,7 +14,7 @@ import pytest
 from bot.basics.lang import Lang
 from faq.evaluate import held_out_splits
 from faq.knowledge import Entry, KnowledgeBase, Questions, load_knowledge
-from faq.matcher import NO_WORD, REAL, Matcher, _inflection
+from faq.matcher import NO_WORD, REAL, Match, Matcher, _inflection
 from faq.text import MAX_CHARS, normalize
 
 
@@ -127,28 +127,22 @@ def test_a_near_miss_like_the_not_ours_questions_is_refused(matcher: Matcher) ->
     assert without.match("asylum procedure in Belgium").faq_id is not None, "the class refuses"
 
 
+def _held_out(question: str) -> Match:
+    """The match of one of the knowledge base's own variants by the fold that leaves it out."""
+    for train, items in held_out_splits(load_knowledge()):
+        if any(item.question == question for item in items):
+            return Matcher(train).match(question)
+    pytest.fail(f"{question!r} is no variant of the knowledge base")
+
+
 def test_a_near_miss_is_refused_only_for_a_word_the_entry_does_not_explain() -> None:
     """Within a few points of the best entry, the not-ours questions refuse only a question with
     a word that entry does not explain: "fired" is job-ends' word, however close the not-ours
     driving licences come on characters. Closer than that, they refuse all the same."""
-    question = "What if I get fired?"
-    for train, items in held_out_splits(load_knowledge()):
-        if any(item.question == question for item in items):
-            held = Matcher(train)
-            assert held.match(question).faq_id == "job-ends", held.match(question)
-            break
-    else:
-        pytest.fail(f"{question!r} is no variant of the knowledge base")
+    assert _held_out("What if I get fired?").faq_id == "job-ends"
     # Nor by a common word the entry happens not to use: without this variant, salary's
     # questions lack « شهر » (month), which too many other entries use to name a topic.
-    question = "ما هو الراتب الشهري؟"
-    for train, items in held_out_splits(load_knowledge()):
-        if any(item.question == question for item in items):
-            held = Matcher(train)
-            assert held.match(question).faq_id == "salary", held.match(question)
-            break
-    else:
-        pytest.fail(f"{question!r} is no variant of the knowledge base")
+    assert _held_out("ما هو الراتب الشهري؟").faq_id == "salary"
     # "time" is procedure-duration's word too, but the not-ours questions tie with it.
     assert Matcher(load_knowledge()).match("what time is it").faq_id is None
 
