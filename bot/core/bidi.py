@@ -3,11 +3,13 @@
 In an Arabic message, a run of Latin letters or digits ("DT4E", "Fragomen", "120,000", "94%")
 is wrapped in Unicode first-strong isolates (U+2068 ... U+2069) so that neutral characters next
 to it (brackets, full stops, colons) keep their place when Telegram lays the line out right to
-left. A command such as ``/help`` is not isolated (Telegram would no longer see a command in
-it) but gets a left-to-right mark (U+200E) before its slash: without one, the slash sits between
-right-to-left text and Latin letters and is shown at the wrong end ("help/"). The mark is not a
-word character, so Telegram still finds the command after it (TDLib's ``match_bot_commands``
-only refuses a slash after a letter, a digit, ``_``, ``/``, ``<`` or ``>``).
+left. A link or an email address is isolated whole: an isolate inside one would cut it where
+Telegram looks for a link. A command such as ``/help`` (or a mention) is not isolated (Telegram
+would no longer see a command in it) but gets a left-to-right mark (U+200E) before its slash:
+without one, the slash sits between right-to-left text and Latin letters and is shown at the
+wrong end ("help/"). The mark is not a word character, so Telegram still finds the command
+after it (TDLib's ``match_bot_commands`` only refuses a slash after a letter, a digit, ``_``,
+``/``, ``<`` or ``>``).
 """
 
 from __future__ import annotations
